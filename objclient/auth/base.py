@@ -1,0 +1,103 @@
+"""The auth plugin contract and the plugins that need no server protocol.
+
+An auth plugin is an object the :class:`~objclient.http.HTTPClient` asks for
+credentials.  The client calls :meth:`AuthPlugin.authenticate` when the
+plugin is not :attr:`~AuthPlugin.valid`, adds :meth:`AuthPlugin.get_headers`
+to each request, lets :meth:`AuthPlugin.sign` see the final prepared request
+(request signing such as S3 SigV4 goes there, so every attempt is signed
+anew), and on a 401 calls :meth:`AuthPlugin.invalidate` and tries once more.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
+
+import requests
+
+from ..exceptions import InvalidArgument
+from ..http.redact import redact_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..http.client import HTTPClient
+
+__all__ = ["AuthPlugin", "NoAuth", "TokenAuth"]
+
+
+class AuthPlugin:
+    """Base of every auth plugin; by itself it adds nothing to requests."""
+
+    #: Extra header names this plugin puts secrets in (redacted in logs).
+    secret_headers: Tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """Whether :meth:`get_headers` can be used without authenticating."""
+        return True
+
+    def authenticate(self, http: "HTTPClient") -> None:
+        """Obtain credentials (a token ...) through ``http``.
+
+        :raises objclient.exceptions.Unauthorized: the credentials are wrong.
+        """
+
+    def get_headers(self) -> Dict[str, str]:
+        """Headers to add to every authenticated request."""
+        return {}
+
+    def get_endpoint(self, service_type: Optional[str] = None,
+                     interface: Optional[str] = None,
+                     region: Optional[str] = None) -> Optional[str]:
+        """The service endpoint learnt while authenticating, if any."""
+        return None
+
+    def invalidate(self) -> bool:
+        """Forget the credentials after a 401.
+
+        :returns: True when authenticating again may help.
+        """
+        return False
+
+    def sign(self, request: requests.PreparedRequest) -> None:
+        """Sign the final request; called once per attempt."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class NoAuth(AuthPlugin):
+    """No credentials at all (a local or open server)."""
+
+
+class TokenAuth(AuthPlugin):
+    """A static token, sent as ``Authorization: Bearer`` or ``X-Auth-Token``.
+
+    :param token: the token.
+    :param header: ``"Authorization"`` (sent as ``Bearer <token>``) or any
+        other header name, such as ``"X-Auth-Token"``, sent with the token
+        as its value.
+    :param endpoint: the service endpoint, when the token came with one
+        (a Swift storage URL ...).
+    """
+
+    def __init__(self, token: str, header: str = "X-Auth-Token",
+                 endpoint: Optional[str] = None) -> None:
+        if not token or any(c in token for c in "\r\n\0"):
+            raise InvalidArgument("a token must be a non-empty single line")
+        self._token = token
+        self.header = header
+        self.endpoint = endpoint
+        if header.lower() != "authorization":
+            self.secret_headers = (header,)
+
+    def get_headers(self) -> Dict[str, str]:
+        if self.header.lower() == "authorization":
+            return {"Authorization": f"Bearer {self._token}"}
+        return {self.header: self._token}
+
+    def get_endpoint(self, service_type: Optional[str] = None,
+                     interface: Optional[str] = None,
+                     region: Optional[str] = None) -> Optional[str]:
+        return self.endpoint
+
+    def __repr__(self) -> str:
+        return f"TokenAuth(token={redact_value(self._token)!r}, header={self.header!r})"

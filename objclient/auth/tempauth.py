@@ -1,0 +1,114 @@
+"""Swift's v1 authentication (TempAuth, SwAuth and compatible).
+
+``GET <auth_url>`` with ``X-Auth-User`` and ``X-Auth-Key`` answers with a
+token in ``X-Auth-Token`` (or ``X-Storage-Token``), the storage URL in
+``X-Storage-Url`` and, from TempAuth, the token's life in
+``X-Auth-Token-Expires`` (seconds).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Dict, Optional
+
+from ..exceptions import InvalidArgument, Unauthorized
+from ..http.redact import redact_value
+from .base import AuthPlugin
+from .token_cache import TokenCache
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..http.client import HTTPClient
+
+__all__ = ["TempAuth"]
+
+
+class TempAuth(AuthPlugin):
+    """Swift v1 auth: user and key for a token and a storage URL.
+
+    :param auth_url: e.g. ``http://127.0.0.1:8080/auth/v1.0``.
+    :param user: ``account:user``.
+    :param key: the user's key (password).
+    :param storage_url: use this storage URL instead of the one returned.
+    :param token_cache: keep the token on disk between runs.
+    """
+
+    secret_headers = ("X-Auth-Key", "X-Auth-Token", "X-Storage-Token")
+
+    def __init__(self, auth_url: str, user: str, key: str, *,
+                 storage_url: Optional[str] = None,
+                 token_cache: Optional[TokenCache] = None) -> None:
+        for name, value in (("user", user), ("key", key)):
+            if not value or any(c in value for c in "\r\n\0"):
+                raise InvalidArgument(f"TempAuth {name} must be a non-empty single line")
+        self.auth_url = auth_url
+        self.user = user
+        self._key = key
+        self.storage_url_override = storage_url
+        self.token_cache = token_cache
+        self._token: Optional[str] = None
+        self._storage_url: Optional[str] = None
+        self._expires: Optional[float] = None
+        self._lock = threading.Lock()
+
+    @property
+    def _cache_key(self) -> str:
+        return TokenCache.key(self.auth_url, self.user)
+
+    @property
+    def valid(self) -> bool:
+        if not self._token:
+            return False
+        return self._expires is None or self._expires > time.time() + 10
+
+    @property
+    def token(self) -> Optional[str]:
+        """The current token, or None before authentication."""
+        return self._token
+
+    def authenticate(self, http: "HTTPClient") -> None:
+        with self._lock:
+            if self.valid:
+                return
+            if self.token_cache is not None:
+                entry = self.token_cache.load(self._cache_key)
+                if entry:
+                    self._token = entry["token"]
+                    self._storage_url = entry.get("endpoint")
+                    self._expires = entry.get("expires")
+                    return
+            resp = http.request(
+                "GET", self.auth_url, authenticated=False, service="auth",
+                headers={"X-Auth-User": self.user, "X-Auth-Key": self._key})
+            token = resp.headers.get("X-Auth-Token") or resp.headers.get("X-Storage-Token")
+            url = resp.headers.get("X-Storage-Url")
+            if not token or not url:
+                raise Unauthorized("the auth server answered without a token or storage URL",
+                                   status=resp.status_code, method="GET", url=self.auth_url)
+            life = resp.headers.get("X-Auth-Token-Expires")
+            self._token = token
+            self._storage_url = url
+            self._expires = time.time() + float(life) if life else None
+            if self.token_cache is not None:
+                self.token_cache.save(self._cache_key, {
+                    "token": token, "endpoint": url, "expires": self._expires})
+
+    def get_headers(self) -> Dict[str, str]:
+        return {"X-Auth-Token": self._token} if self._token else {}
+
+    def get_endpoint(self, service_type: Optional[str] = None,
+                     interface: Optional[str] = None,
+                     region: Optional[str] = None) -> Optional[str]:
+        return self.storage_url_override or self._storage_url
+
+    def invalidate(self) -> bool:
+        with self._lock:
+            self._token = None
+            self._expires = None
+            if self.token_cache is not None:
+                self.token_cache.delete(self._cache_key)
+        return True
+
+    def __repr__(self) -> str:
+        return (f"TempAuth(auth_url={self.auth_url!r}, user={self.user!r}, "
+                f"key={redact_value(self._key)!r})")

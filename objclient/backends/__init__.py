@@ -1,0 +1,1 @@
+"""One package per backend; each provides ``create_backend(url, **kwargs)``."""

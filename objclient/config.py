@@ -1,0 +1,130 @@
+"""Where an API's URL and options come from when the caller gives none.
+
+In order: the ``OBJCLIENT_URL`` environment variable; then a profile from
+``~/.config/objclient/config.ini`` (``$OBJCLIENT_CONFIG`` moves the file,
+``$OBJCLIENT_PROFILE`` picks the section, else ``default``); then the
+embedded local store under the user data directory.
+
+A profile is an INI section::
+
+    [profile prod]
+    url = swift+https://swift.example.com/auth/v1.0
+    user = acct:me
+    key_env = PROD_SWIFT_KEY      ; the key comes from this variable
+
+Any ``NAME_env = VAR`` line sets option ``NAME`` from environment variable
+``VAR`` so that secrets stay out of the file.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+from .exceptions import InvalidArgument
+
+__all__ = ["config_path", "default_store_url", "load_profile", "list_profiles",
+           "resolve", "PROFILE_OPTIONS"]
+
+#: Options a profile may carry besides ``url`` (others are refused).
+PROFILE_OPTIONS = frozenset({
+    "user", "key", "token", "storage_url", "access_key", "secret_key",
+    "session_token", "region", "region_name", "addressing", "project_name",
+    "project_id", "project_domain_name", "project_domain_id", "user_domain_name",
+    "user_domain_id", "password", "application_credential_id",
+    "application_credential_secret", "interface", "endpoint_type", "namespace",
+    "account", "verify", "timeout", "pool_maxsize", "default_account",
+})
+
+
+def config_path() -> str:
+    """The profile file in use."""
+    explicit = os.environ.get("OBJCLIENT_CONFIG")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "objclient", "config.ini")
+
+
+def default_store_url() -> str:
+    """``file://`` URL of the embedded store under the user data directory."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share")
+    return "file://" + os.path.join(base, "objclient", "store")
+
+
+def _read_config(path: Optional[str] = None) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    path = path or config_path()
+    if os.path.exists(path):
+        try:
+            parser.read(path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise InvalidArgument(f"cannot read {path}: {exc}") from None
+    return parser
+
+
+def _section_name(name: str) -> str:
+    return name if name == "default" else f"profile {name}"
+
+
+def list_profiles(path: Optional[str] = None) -> List[str]:
+    """Names of the profiles in the profile file."""
+    names = []
+    for section in _read_config(path).sections():
+        names.append(section[len("profile "):] if section.startswith("profile ") else section)
+    return names
+
+
+def load_profile(name: str, path: Optional[str] = None) -> Tuple[str, Dict[str, Any]]:
+    """``(url, options)`` of profile ``name``.
+
+    :raises InvalidArgument: the profile or a variable it names is missing.
+    """
+    parser = _read_config(path)
+    section = _section_name(name)
+    if not parser.has_section(section):
+        if parser.has_section(name):
+            section = name
+        else:
+            raise InvalidArgument(f"no profile {name!r} in {path or config_path()}")
+    options: Dict[str, Any] = {}
+    url = None
+    for key, value in parser.items(section):
+        if key == "url":
+            url = value
+            continue
+        if key.endswith("_env"):
+            target = key[:-4]
+            if value not in os.environ:
+                raise InvalidArgument(f"profile {name!r} takes {target} from ${value}, "
+                                      "which is not set")
+            key, value = target, os.environ[value]
+        if key not in PROFILE_OPTIONS:
+            raise InvalidArgument(f"profile {name!r} has unknown option {key!r}")
+        options[key] = value
+    if not url:
+        raise InvalidArgument(f"profile {name!r} has no url")
+    return url, options
+
+
+def resolve(url: Optional[str], profile: Optional[str] = None) -> Tuple[str, Dict[str, Any]]:
+    """The URL and profile options an API should use.
+
+    :param url: the caller's URL; used as it is when given.
+    :param profile: a profile name; else ``$OBJCLIENT_PROFILE``.
+    """
+    if url:
+        return url, {}
+    if profile:
+        return load_profile(profile)
+    env_url = os.environ.get("OBJCLIENT_URL")
+    if env_url:
+        return env_url, {}
+    env_profile = os.environ.get("OBJCLIENT_PROFILE")
+    if env_profile:
+        return load_profile(env_profile)
+    if "default" in list_profiles():
+        return load_profile("default")
+    return default_store_url(), {}

@@ -1,0 +1,356 @@
+"""The contract every backend fulfils: four sub-clients and a Backend.
+
+The facade (:class:`objclient.ObjectStorageApi`) validates input, checks
+capabilities and shapes results; everything that touches storage is done by
+a backend's four sub-clients:
+
+* :class:`AccountClient`: accounts and the containers they hold;
+* :class:`ContainerClient`: containers and object metadata (listing,
+  properties, deletion, links), as OpenIO's container client does;
+* :class:`BlobClient`: moves object bytes to and from storage nodes;
+* :class:`DirectoryClient`: says which service or node holds what.
+
+All four of a backend share one :class:`~objclient.http.HTTPClient`
+(``self.http``) and one :class:`Backend` (``self.backend``).  A method that a
+backend cannot do is left as it is here: it raises
+:class:`~objclient.exceptions.NotSupported`.  Every method takes a
+:class:`CallOptions` as ``opts`` with the per-call keywords.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Mapping,
+                    Optional, Sequence, Tuple)
+
+import attrs
+
+from .exceptions import NotFound, NotSupported
+from .models import (AccountInfo, ChunkInfo, ContainerInfo, ContainerListing,
+                     ObjectInfo, ObjectListing)
+from .names import NameRules
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .http import HTTPClient
+    from .source import Source
+
+__all__ = ["Capability", "CallOptions", "Backend", "AccountClient", "ContainerClient",
+           "BlobClient", "DirectoryClient", "Range", "HTTP_OPTIONS", "build_http_client",
+           "reject_unknown_options"]
+
+#: Keywords of ``ObjectStorageApi(...)`` that configure the shared HTTPClient.
+HTTP_OPTIONS = frozenset({
+    "timeout", "retries", "pool_maxsize", "verify", "cert", "user_agent", "extra_headers",
+    "region_name", "endpoint_type", "original_ip", "timings", "debug", "session",
+    "secret_headers"})
+
+
+def build_http_client(endpoint: Optional[str], auth: Any, options: Dict[str, Any],
+                      **defaults: Any) -> "HTTPClient":
+    """The one HTTPClient of a backend, from the API's keywords.
+
+    Pops the :data:`HTTP_OPTIONS` out of ``options`` (so what is left is the
+    backend's own); ``defaults`` apply where the caller set nothing.
+    """
+    from .http import HTTPClient
+    kwargs = dict(defaults)
+    for key in list(options):
+        if key in HTTP_OPTIONS:
+            kwargs[key] = options.pop(key)
+    if "timeout" in kwargs and isinstance(kwargs["timeout"], str):
+        kwargs["timeout"] = float(kwargs["timeout"])
+    if "pool_maxsize" in kwargs:
+        kwargs["pool_maxsize"] = int(kwargs["pool_maxsize"])
+    if isinstance(kwargs.get("verify"), str) and kwargs["verify"].lower() in (
+            "0", "false", "no", "off", "1", "true", "yes", "on"):
+        kwargs["verify"] = kwargs["verify"].lower() in ("1", "true", "yes", "on")
+    return HTTPClient(endpoint, auth=auth, **kwargs)
+
+
+def reject_unknown_options(backend: str, options: Mapping[str, Any]) -> None:
+    """Raise for keywords no layer used (a typo should not pass silently)."""
+    if options:
+        from .exceptions import InvalidArgument
+        raise InvalidArgument(f"the {backend} backend does not know the option(s) "
+                              + ", ".join(sorted(options)))
+
+#: A byte range: ``(start, end)`` inclusive; ``end`` None means "to the end";
+#: ``(None, n)`` means "the last n bytes".
+Range = Tuple[Optional[int], Optional[int]]
+
+
+class Capability(str, enum.Enum):
+    """What a backend can do; ``api.capabilities`` is a frozenset of these."""
+
+    ACCOUNT_CREATE = "account_create"
+    ACCOUNT_DELETE = "account_delete"
+    ACCOUNT_LIST = "account_list"
+    ACCOUNT_PROPERTIES = "account_properties"
+    ACCOUNT_FLUSH = "account_flush"
+    CONTAINER_PROPERTIES = "container_properties"
+    OBJECT_PROPERTIES = "object_properties"
+    VERSIONING = "versioning"
+    DELETE_MARKERS = "delete_markers"
+    APPEND = "append"
+    RANGES = "ranges"
+    MULTI_RANGES = "multi_ranges"
+    SERVER_SIDE_COPY = "server_side_copy"
+    LINK = "link"
+    MULTIPART = "multipart"
+    TRUNCATE = "truncate"
+    SNAPSHOT = "snapshot"
+    TEMP_URL = "temp_url"
+    TIME_QUERIES = "time_queries"
+    DELIMITER = "delimiter"
+    END_MARKER = "end_marker"
+    STORAGE_POLICIES = "storage_policies"
+    CHUNK_LOCATIONS = "chunk_locations"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class CallOptions:
+    """The keywords every facade method accepts, passed down as one value.
+
+    :param headers: extra request headers.
+    :param connection_timeout: connect timeout for this call's requests.
+    :param read_timeout: read timeout for this call's requests.
+    :param deadline: absolute ``time.monotonic()`` by which the call ends.
+    :param perfdata: a dict filled with timings, per service.
+    :param reqid: a request id to send (where the backend has such a header).
+    """
+
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    connection_timeout: Optional[float] = None
+    read_timeout: Optional[float] = None
+    deadline: Optional[float] = None
+    perfdata: Optional[Dict[str, Any]] = attrs.field(default=None, eq=False)
+    reqid: Optional[str] = None
+
+    def http_kwargs(self, service: Optional[str] = None) -> Dict[str, Any]:
+        """Keywords for :meth:`HTTPClient.request` (headers not included)."""
+        return {"connection_timeout": self.connection_timeout,
+                "read_timeout": self.read_timeout, "deadline": self.deadline,
+                "perfdata": self.perfdata, "service": service}
+
+
+DEFAULT_OPTS = CallOptions()
+
+
+def _unsupported(backend: "Backend", capability: str) -> NotSupported:
+    return NotSupported(f"the {backend.name} backend does not support {capability}",
+                        capability=capability, backend=backend.name)
+
+
+class _SubClient:
+    """What the four sub-clients share."""
+
+    def __init__(self, backend: "Backend") -> None:
+        self.backend = backend
+
+    @property
+    def http(self) -> "HTTPClient":
+        """The one HTTP client of this API."""
+        return self.backend.http
+
+    def _unsupported(self, capability: str) -> NotSupported:
+        return _unsupported(self.backend, capability)
+
+
+class AccountClient(_SubClient):
+    """Accounts, and the containers each one holds."""
+
+    def create(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> bool:
+        """Create an account. :returns: False if it already existed."""
+        raise self._unsupported("account_create")
+
+    def delete(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Delete an (empty) account."""
+        raise self._unsupported("account_delete")
+
+    def show(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> AccountInfo:
+        """Counters and properties of an account."""
+        raise self._unsupported("account_show")
+
+    def list(self, *, prefix: Optional[str] = None, marker: Optional[str] = None,
+             end_marker: Optional[str] = None, limit: Optional[int] = None,
+             opts: CallOptions = DEFAULT_OPTS) -> List[str]:
+        """Names of the accounts this client can see."""
+        raise self._unsupported("account_list")
+
+    def update(self, account: str, *, set_properties: Mapping[str, str],
+               del_properties: Sequence[str], opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Set and delete account properties."""
+        raise self._unsupported("account_properties")
+
+    def flush(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Reset the account's container list (OpenIO's account flush)."""
+        raise self._unsupported("account_flush")
+
+    def refresh(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Recompute the account's counters."""
+
+    def containers(self, account: str, *, prefix: Optional[str] = None,
+                   delimiter: Optional[str] = None, marker: Optional[str] = None,
+                   end_marker: Optional[str] = None, limit: Optional[int] = None,
+                   opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        """One page of the account's containers."""
+        raise self._unsupported("container_list")
+
+
+class ContainerClient(_SubClient):
+    """Containers, and the metadata of the objects they hold."""
+
+    def create(self, account: str, container: str, *,
+               properties: Mapping[str, str], system: Mapping[str, str],
+               opts: CallOptions = DEFAULT_OPTS) -> bool:
+        """Create a container. :returns: False if it already existed."""
+        raise self._unsupported("container_create")
+
+    def delete(self, account: str, container: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Delete an empty container (ContainerNotEmpty otherwise)."""
+        raise self._unsupported("container_delete")
+
+    def show(self, account: str, container: str,
+             opts: CallOptions = DEFAULT_OPTS) -> ContainerInfo:
+        """Counters, properties and system properties of a container."""
+        raise self._unsupported("container_show")
+
+    def update(self, account: str, container: str, *, set_properties: Mapping[str, str],
+               del_properties: Sequence[str], system: Mapping[str, str], clear: bool,
+               opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Set and delete container properties (``clear``: drop all others)."""
+        raise self._unsupported("container_properties")
+
+    def touch(self, account: str, container: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Make the container's counters current (a no-op where they always are)."""
+        self.show(account, container, opts)
+
+    def purge(self, account: str, container: str, maxvers: Optional[int],
+              opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Drop object versions beyond ``maxvers`` (the container's setting if None)."""
+        raise self._unsupported("versioning")
+
+    def content_list(self, account: str, container: str, *, prefix: Optional[str],
+                     delimiter: Optional[str], marker: Optional[str],
+                     end_marker: Optional[str], limit: int, versions: bool,
+                     deleted: bool, properties: bool,
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectListing:
+        """One page of objects, Swift's listing rules (see objclient.listing)."""
+        raise self._unsupported("object_list")
+
+    def content_show(self, account: str, container: str, obj: str,
+                     version: Optional[Any] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
+        """An object's metadata and properties."""
+        raise self._unsupported("object_show")
+
+    def content_update(self, account: str, container: str, obj: str, *,
+                       version: Optional[Any], set_properties: Mapping[str, str],
+                       del_properties: Sequence[str], clear: bool,
+                       opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Set and delete object properties."""
+        raise self._unsupported("object_properties")
+
+    def content_delete(self, account: str, container: str, obj: str,
+                       version: Optional[Any] = None,
+                       opts: CallOptions = DEFAULT_OPTS) -> Tuple[bool, Optional[Any]]:
+        """Delete an object. :returns: ``(delete_marker_created, version_id)``."""
+        raise self._unsupported("object_delete")
+
+    def content_delete_many(self, account: str, container: str, objs: Sequence[str],
+                            opts: CallOptions = DEFAULT_OPTS) -> List[Tuple[str, bool]]:
+        """Delete objects; :returns: ``[(name, deleted)]``, False where absent."""
+        out = []
+        for name in objs:
+            try:
+                self.content_delete(account, container, name, None, opts)
+                out.append((name, True))
+            except NotFound:
+                out.append((name, False))
+        return out
+
+    def content_link(self, target_account: str, target_container: str, target_obj: str,
+                     link_account: str, link_container: str, link_obj: str, *,
+                     target_version: Optional[Any], properties_directive: str,
+                     properties: Optional[Mapping[str, str]],
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
+        """Make ``link_obj`` a new name for the content of ``target_obj``."""
+        raise self._unsupported("link")
+
+    def content_truncate(self, account: str, container: str, obj: str, size: int,
+                         version: Optional[Any] = None,
+                         opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Cut an object to ``size`` bytes."""
+        raise self._unsupported("truncate")
+
+    def content_touch(self, account: str, container: str, obj: str,
+                      version: Optional[Any] = None,
+                      opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Refresh the object's record (OpenIO: emit an event; elsewhere a show)."""
+        self.content_show(account, container, obj, version, opts)
+
+
+class BlobClient(_SubClient):
+    """Moves object bytes."""
+
+    def upload(self, account: str, container: str, obj: str, source: "Source", *,
+               mime_type: Optional[str], properties: Mapping[str, str],
+               etag: Optional[str], append: bool, policy: Optional[str],
+               autocreate: bool, container_properties: Optional[Mapping[str, str]],
+               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        """Store an object from ``source``; nothing is visible until all is.
+
+        :returns: the new object's metadata and where its data went.
+        """
+        raise self._unsupported("object_create")
+
+    def download(self, account: str, container: str, obj: str, *,
+                 version: Optional[Any], ranges: Optional[Sequence[Range]],
+                 opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, Iterator[bytes]]:
+        """Read an object (or the asked ranges, concatenated).
+
+        :returns: metadata and an iterator of byte chunks with ``close()``.
+        """
+        raise self._unsupported("object_fetch")
+
+
+class DirectoryClient(_SubClient):
+    """Says where things are: services, endpoints, data locations."""
+
+    def locate(self, account: str, container: str, obj: str, version: Optional[Any] = None,
+               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        """An object's metadata and the locations of its data."""
+        info = self.backend.container.content_show(account, container, obj, version, opts)
+        return info, []
+
+    def endpoints(self) -> Dict[str, str]:
+        """Service name to endpoint URL, as far as this backend knows them."""
+        return {}
+
+
+@attrs.define(eq=False)
+class Backend:
+    """One backend instance: its name, rules, capabilities and sub-clients.
+
+    A backend module builds it through a factory registered under its URL
+    schemes (see :mod:`objclient.registry`).
+    """
+
+    name: str
+    http: "HTTPClient"
+    capabilities: FrozenSet[Capability]
+    names: NameRules = attrs.field(factory=NameRules)
+    account: AccountClient = attrs.field(default=None)
+    container: ContainerClient = attrs.field(default=None)
+    blob: BlobClient = attrs.field(default=None)
+    directory: DirectoryClient = attrs.field(default=None)
+    #: the account used when a facade call passes None (S3: the key owner).
+    default_account: Optional[str] = None
+    description: str = ""
+
+    def close(self) -> None:
+        """Release connections and files."""
+        self.http.close()

@@ -1,0 +1,693 @@
+"""HTTPClient: the one place where objclient talks HTTP.
+
+One :class:`HTTPClient` is shared by the four sub-clients of an
+:class:`~objclient.ObjectStorageApi`.  It owns a :class:`requests.Session`
+over urllib3 pools, the auth plugin (re-authenticating once on a 401), the
+retry policy, timeouts and deadlines, JSON encoding and decoding, per-request
+timings, and curl-style debug logging with secrets redacted.
+
+It is safe to use from many threads at once, and after ``os.fork()``: a
+child process gets fresh connection pools on its first request.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import os
+import random
+import re
+import threading
+import time
+import urllib.request
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+
+import requests
+import requests.adapters
+import urllib3
+
+from .. import __version__
+from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached,
+                          InvalidArgument, Timeout, from_response)
+from ..models import TimingRecord
+from .redact import curl_command, loggable_body, redact_headers, redact_url
+from .retry import RetryPolicy
+
+__all__ = ["HTTPClient", "DEFAULT_TIMEOUT", "check_header"]
+
+LOG = logging.getLogger("objclient.http")
+
+#: (connect, read) seconds: finite by default.
+DEFAULT_TIMEOUT: Tuple[float, float] = (5.0, 60.0)
+_ERROR_BODY_LIMIT = 65536
+_READ_CHUNK = 65536
+
+TimeoutArg = Union[None, float, Tuple[float, float]]
+
+
+def check_header(name: str, value: str) -> None:
+    """Refuse a header that would split or corrupt the request.
+
+    :raises InvalidArgument: the name or value holds CR, LF or NUL, or the
+        name is empty or not a token.
+    """
+    if not name or any(c in name for c in "\r\n\0:() \t,;"):
+        raise InvalidArgument(f"invalid header name {name!r}")
+    if any(c in value for c in "\r\n\0"):
+        raise InvalidArgument(f"header {name!r} has a CR, LF or NUL character in its value")
+
+
+class _Body:
+    """A request body that knows whether it can be sent again."""
+
+    def __init__(self, data: Any) -> None:
+        self.sent = 0
+        self.started = False
+        self.rewindable = True
+        self._start: Optional[int] = None
+        if data is None:
+            self.data: Any = None
+        elif isinstance(data, str):
+            self.data = data.encode("utf-8")
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            self.data = bytes(data)
+        elif hasattr(data, "read"):
+            self.data = data
+            try:
+                self._start = data.tell()
+                data.seek(self._start)
+            except (AttributeError, OSError, ValueError):
+                self._start = None
+                self.rewindable = False
+        elif isinstance(data, dict):
+            self.data = data
+        elif isinstance(data, Iterable):
+            self.data = self._counting(iter(data))
+            self.rewindable = False
+        else:
+            raise InvalidArgument(f"cannot send a body of type {type(data).__name__}")
+
+    def _counting(self, it: Iterator[Any]) -> Iterator[bytes]:
+        for piece in it:
+            self.started = True
+            if isinstance(piece, str):
+                piece = piece.encode("utf-8")
+            self.sent += len(piece)
+            yield piece
+
+    @property
+    def length(self) -> int:
+        if isinstance(self.data, bytes):
+            return len(self.data)
+        if self._start is not None:
+            try:
+                return max(0, self.data.tell() - self._start)
+            except (OSError, ValueError):
+                return 0
+        return self.sent
+
+    @property
+    def may_have_started(self) -> bool:
+        """True when a resend could not repeat the same body."""
+        return not self.rewindable and self.started
+
+    def mark_sent(self) -> None:
+        """Called once an attempt went past connecting."""
+        if not self.rewindable:
+            self.started = True
+
+    def rewind(self) -> None:
+        if self._start is not None:
+            self.data.seek(self._start)
+
+
+class HTTPClient:
+    """The wire layer shared by all of an API's sub-clients.
+
+    :param endpoint: base URL for relative request paths (else the auth
+        plugin's endpoint is used).
+    :param auth: an :class:`~objclient.auth.AuthPlugin`.
+    :param timeout: seconds, or a ``(connect, read)`` pair.
+    :param retries: a :class:`RetryPolicy` (default: 3 retries).
+    :param pool_maxsize: connections kept per host; size it to the number
+        of threads that share this client.
+    :param verify: TLS verification (bool or CA bundle path).
+    :param cert: client certificate (path or ``(cert, key)``).
+    :param user_agent: the ``User-Agent`` header.
+    :param extra_headers: headers added to every request.
+    :param region_name: region passed to the auth plugin's endpoint lookup.
+    :param endpoint_type: ``public``, ``internal`` or ``admin``.
+    :param service_type: service type for the endpoint lookup.
+    :param original_ip: the end user's address, sent as ``Forwarded``.
+    :param timings: record every request (see :meth:`get_timings`).
+    :param debug: log curl-style request and response lines at DEBUG on the
+        ``objclient.http`` logger.
+    :param session: a :class:`requests.Session` to use instead of a new one.
+    :param secret_headers: more header names whose values must not be logged.
+    """
+
+    def __init__(self, endpoint: Optional[str] = None, *, auth: Any = None,
+                 timeout: TimeoutArg = DEFAULT_TIMEOUT,
+                 retries: Optional[RetryPolicy] = None, pool_maxsize: int = 10,
+                 verify: Union[bool, str] = True, cert: Any = None,
+                 user_agent: Optional[str] = None,
+                 extra_headers: Optional[Mapping[str, str]] = None,
+                 region_name: Optional[str] = None,
+                 endpoint_type: str = "public",
+                 service_type: Optional[str] = None,
+                 original_ip: Optional[str] = None, timings: bool = False,
+                 debug: bool = False,
+                 session: Optional[requests.Session] = None,
+                 secret_headers: Iterable[str] = ()) -> None:
+        self.endpoint = endpoint.rstrip("/") if endpoint else None
+        self.auth = auth
+        self.timeout = self._timeout_pair(timeout, DEFAULT_TIMEOUT)
+        self.retries = retries if retries is not None else RetryPolicy()
+        self.pool_maxsize = int(pool_maxsize)
+        self.verify = verify
+        self.cert = cert
+        self.user_agent = user_agent or (
+            f"objclient/{__version__} python-requests/{requests.__version__}")
+        self.extra_headers = dict(extra_headers or {})
+        for name, value in self.extra_headers.items():
+            check_header(name, value)
+        self.region_name = region_name
+        self.endpoint_type = endpoint_type
+        self.service_type = service_type
+        self.original_ip = original_ip
+        self.timings = timings
+        self.debug = debug
+        self._secret_headers = tuple(secret_headers) + tuple(getattr(auth, "secret_headers", ()))
+        self._owns_session = session is None
+        self._session = session or requests.Session()
+        self._env_proxies = self._session.trust_env and bool(urllib.request.getproxies())
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._auth_lock = threading.RLock()
+        self._auth_generation = 0
+        self._times: List[TimingRecord] = []
+        self._rng = random.Random()
+        self._mount()
+
+    # -- session and pools ------------------------------------------------
+    @staticmethod
+    def _timeout_pair(value: TimeoutArg, default: Tuple[float, float]) -> Tuple[float, float]:
+        if value is None:
+            return default
+        if isinstance(value, (int, float)):
+            return (float(value), float(value))
+        connect, read = value
+        return (float(connect), float(read))
+
+    def _mount(self) -> None:
+        for prefix in ("http://", "https://"):
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=4, pool_maxsize=self.pool_maxsize, max_retries=0)
+            self._session.mount(prefix, adapter)
+
+    @property
+    def session(self) -> requests.Session:
+        """The session, with fresh pools if this process was forked."""
+        if os.getpid() != self._pid:
+            with self._lock:
+                if os.getpid() != self._pid:
+                    # The parent's sockets are left alone (not closed: closing
+                    # could shut them for the parent); new pools are mounted.
+                    self._mount()
+                    self._pid = os.getpid()
+        return self._session
+
+    def close(self) -> None:
+        """Close the pooled connections (only those of a session we own)."""
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self) -> "HTTPClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- timings -------------------------------------------------------------
+    def get_timings(self) -> List[TimingRecord]:
+        """A copy of the recorded per-request timings (needs ``timings=True``)."""
+        with self._lock:
+            return list(self._times)
+
+    def reset_timings(self) -> None:
+        """Forget the recorded timings."""
+        with self._lock:
+            self._times = []
+
+    def _record(self, method: str, url: str, status: Optional[int], start_wall: float,
+                elapsed: float, sent: int, received: int, attempt: int,
+                perfdata: Optional[Dict[str, Any]], service: Optional[str]) -> None:
+        if self.timings:
+            rec = TimingRecord(method=method, url=redact_url(url), status=status,
+                               start=start_wall, elapsed=elapsed, bytes_sent=sent,
+                               bytes_received=received, attempt=attempt)
+            with self._lock:
+                self._times.append(rec)
+        if perfdata is not None:
+            phase = perfdata.setdefault(service or "http", {})
+            phase["overall"] = phase.get("overall", 0.0) + elapsed
+            phase["requests"] = phase.get("requests", 0) + 1
+            if attempt > 1:
+                phase["retries"] = phase.get("retries", 0) + 1
+
+    # -- auth ------------------------------------------------------------------
+    def _auth_headers(self) -> Tuple[Dict[str, str], int]:
+        if self.auth is None:
+            return {}, 0
+        with self._auth_lock:
+            if not self.auth.valid:
+                self.auth.authenticate(self)
+                self._auth_generation += 1
+            return self.auth.get_headers(), self._auth_generation
+
+    def _invalidate(self, generation: int) -> bool:
+        with self._auth_lock:
+            if generation != self._auth_generation:
+                return True  # another thread already re-authenticated
+            return bool(self.auth.invalidate())
+
+    def authenticate(self) -> None:
+        """Authenticate now (normally done on the first request)."""
+        self._auth_headers()
+
+    def get_endpoint(self) -> Optional[str]:
+        """The base URL for relative paths: the explicit one or the plugin's."""
+        if self.endpoint:
+            return self.endpoint
+        if self.auth is not None:
+            self._auth_headers()
+            url = self.auth.get_endpoint(self.service_type, self.endpoint_type, self.region_name)
+            if url:
+                return url.rstrip("/")
+        return None
+
+    def url_for(self, path: str) -> str:
+        """An absolute URL for ``path``, which may already be absolute."""
+        if path.startswith(("http://", "https://")):
+            return path
+        base = self.get_endpoint()
+        if not base:
+            raise InvalidArgument(f"no endpoint to send {path!r} to")
+        return base + "/" + path.lstrip("/")
+
+    # -- requests ----------------------------------------------------------------
+    def request(self, method: str, url: str, *, params: Any = None,
+                headers: Optional[Mapping[str, str]] = None, data: Any = None,
+                json: Any = None, stream: bool = False,
+                timeout: TimeoutArg = None,
+                connection_timeout: Optional[float] = None,
+                read_timeout: Optional[float] = None,
+                deadline: Optional[float] = None,
+                perfdata: Optional[Dict[str, Any]] = None,
+                service: Optional[str] = None,
+                idempotent: Optional[bool] = None,
+                authenticated: bool = True, raise_on_error: bool = True,
+                retries: Optional[RetryPolicy] = None,
+                allow_redirects: Optional[bool] = None,
+                on_retry: Optional[Callable[[int], None]] = None) -> requests.Response:
+        """Send one request, with retries, re-authentication and logging.
+
+        :param method: the HTTP method.
+        :param url: absolute, or relative to :meth:`get_endpoint`.
+        :param params: query parameters.
+        :param headers: request headers; CR/LF in them is refused.
+        :param data: body: bytes, str, a file object or an iterable of bytes.
+        :param json: a document to send as JSON (sets ``Content-Type``).
+        :param stream: return before reading the body; the caller must read
+            or close it (see :class:`~objclient.http.BodyStream`).
+        :param timeout: seconds or ``(connect, read)`` for this call.
+        :param connection_timeout: connect timeout for this call.
+        :param read_timeout: read timeout for this call.
+        :param deadline: absolute ``time.monotonic()`` by which the call must
+            be over, retries included.
+        :param perfdata: a dict filled with phase timings.
+        :param service: the label used in ``perfdata`` (``account`` ...).
+        :param idempotent: force (True) or forbid (False) resending after the
+            request may have reached the server; default by method.
+        :param authenticated: add the auth plugin's headers.
+        :param raise_on_error: raise for a status of 400 or more.
+        :param retries: a policy for this call instead of the client's.
+        :param allow_redirects: follow redirects (default: GET and HEAD only).
+        :param on_retry: called with the retry number before each resend.
+        :returns: the response; its body is read unless ``stream`` is set.
+        :raises ClientError: a typed error; ``requests`` errors never escape.
+        """
+        method = method.upper()
+        policy = retries if retries is not None else self.retries
+        connect_t, read_t = self._timeout_pair(timeout, self.timeout)
+        if connection_timeout is not None:
+            connect_t = float(connection_timeout)
+        if read_timeout is not None:
+            read_t = float(read_timeout)
+        if allow_redirects is None:
+            allow_redirects = method in ("GET", "HEAD")
+
+        base_headers: Dict[str, str] = {"User-Agent": self.user_agent}
+        for name, value in self.extra_headers.items():
+            base_headers.setdefault(name, value)
+        if self.original_ip:
+            base_headers["Forwarded"] = f"for={self.original_ip};by={self.user_agent}"
+        for name, value in (headers or {}).items():
+            value = str(value)
+            check_header(name, value)
+            base_headers[name] = value
+        if json is not None:
+            if data is not None:
+                raise InvalidArgument("pass either data or json, not both")
+            data = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            base_headers.setdefault("Content-Type", "application/json")
+        body = _Body(data)
+
+        attempt = 0
+        retry_number = 0
+        reauthed = False
+        while True:
+            attempt += 1
+            if deadline is not None and time.monotonic() >= deadline:
+                raise DeadlineReached("the deadline passed before the request could be sent",
+                                      method=method, url=redact_url(url), attempts=attempt - 1)
+            req_headers = dict(base_headers)
+            generation = 0
+            if authenticated and self.auth is not None:
+                auth_headers, generation = self._auth_headers()
+                req_headers.update(auth_headers)
+            full_url = self.url_for(url)
+            attempt_timeout = self._bounded_timeout(connect_t, read_t, deadline)
+            if attempt > 1:
+                body.rewind()
+            start_wall = time.time()
+            start = time.monotonic()
+            try:
+                resp = self._send(method, full_url, params, req_headers, body,
+                                  attempt_timeout, allow_redirects, authenticated)
+            except _SendError as err:
+                elapsed = time.monotonic() - start
+                self._record(method, full_url, None, start_wall, elapsed, body.length, 0,
+                             attempt, perfdata, service)
+                error = err.error
+                error.attempts = attempt
+                if not err.before_send:
+                    body.mark_sent()
+                safe = err.before_send or (policy.may_resend(method, idempotent)
+                                           and not body.may_have_started)
+                if err.retryable and safe and retry_number < policy.total:
+                    retry_number += 1
+                    wait = policy.wait_before(retry_number, None, self._rng) or 0.0
+                    self._sleep(wait, deadline, error)
+                    if on_retry is not None:
+                        on_retry(retry_number)
+                    LOG.debug("retrying %s %s (%d) after %s", method, redact_url(full_url),
+                              retry_number, type(error).__name__)
+                    continue
+                raise error from None
+
+            body.mark_sent()
+            status = resp.status_code
+            elapsed_headers = time.monotonic() - start
+            if self.debug:
+                self._log_response(resp)
+
+            if (status == 401 and authenticated and self.auth is not None and not reauthed
+                    and not body.may_have_started):
+                reauthed = True
+                resp.close()
+                self._record(method, full_url, status, start_wall, elapsed_headers,
+                             body.length, 0, attempt, perfdata, service)
+                if self._invalidate(generation):
+                    continue
+
+            if (status in policy.statuses and retry_number < policy.total
+                    and policy.may_resend(method, idempotent) and not body.may_have_started):
+                error = self._error(resp, method, full_url, attempt)
+                self._record(method, full_url, status, start_wall, time.monotonic() - start,
+                             body.length, 0, attempt, perfdata, service)
+                wait = policy.wait_before(retry_number + 1, error.retry_after, self._rng)
+                if wait is not None and not self._past_deadline(wait, deadline):
+                    retry_number += 1
+                    self._sleep(wait, deadline, error)
+                    if on_retry is not None:
+                        on_retry(retry_number)
+                    continue
+                if raise_on_error:
+                    raise error
+
+            if status >= 400 and raise_on_error:
+                error = self._error(resp, method, full_url, attempt)
+                self._record(method, full_url, status, start_wall, time.monotonic() - start,
+                             body.length, 0, attempt, perfdata, service)
+                raise error
+
+            if stream:
+                self._record(method, full_url, status, start_wall, elapsed_headers,
+                             body.length, 0, attempt, perfdata, service)
+                return resp
+            try:
+                received = self._read_body(resp, deadline, method, full_url)
+            except ClientError as error:
+                error.attempts = attempt
+                self._record(method, full_url, status, start_wall, time.monotonic() - start,
+                             body.length, 0, attempt, perfdata, service)
+                if (isinstance(error, (ConnectionFailed, Timeout))
+                        and not isinstance(error, DeadlineReached)
+                        and retry_number < policy.total and policy.may_resend(method, idempotent)
+                        and not body.may_have_started):
+                    retry_number += 1
+                    self._sleep(policy.wait_before(retry_number, None, self._rng) or 0.0,
+                                deadline, error)
+                    if on_retry is not None:
+                        on_retry(retry_number)
+                    continue
+                raise
+            self._record(method, full_url, status, start_wall, time.monotonic() - start,
+                         body.length, received, attempt, perfdata, service)
+            if self.debug:
+                text = loggable_body(resp.content, resp.headers.get("Content-Type"))
+                if text is not None:
+                    LOG.debug("RESP BODY: %s", text)
+            return resp
+
+    def request_json(self, method: str, url: str, **kwargs: Any) -> Tuple[requests.Response, Any]:
+        """Like :meth:`request`, and decode a JSON body.
+
+        :returns: ``(response, body)``; ``body`` is None when the response
+            has no body or is not JSON.
+        :raises ClientError: also when the server sent invalid JSON.
+        """
+        kwargs.setdefault("headers", {})
+        kwargs["headers"] = dict(kwargs["headers"])
+        kwargs["headers"].setdefault("Accept", "application/json")
+        resp = self.request(method, url, **kwargs)
+        if not resp.content:
+            return resp, None
+        ctype = resp.headers.get("Content-Type", "")
+        if "json" not in ctype and resp.content.lstrip()[:1] not in (b"{", b"["):
+            return resp, None
+        try:
+            return resp, resp.json()
+        except ValueError:
+            raise ClientError("the server sent a body that is not valid JSON",
+                              status=resp.status_code, method=method,
+                              url=redact_url(resp.url or url)) from None
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        """``request("GET", url, ...)``."""
+        return self.request("GET", url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> requests.Response:
+        """``request("HEAD", url, ...)``."""
+        return self.request("HEAD", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> requests.Response:
+        """``request("PUT", url, ...)``."""
+        return self.request("PUT", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        """``request("POST", url, ...)``; not resent unless ``idempotent=True``."""
+        return self.request("POST", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> requests.Response:
+        """``request("PATCH", url, ...)``."""
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> requests.Response:
+        """``request("DELETE", url, ...)``."""
+        return self.request("DELETE", url, **kwargs)
+
+    def copy(self, url: str, **kwargs: Any) -> requests.Response:
+        """``request("COPY", url, ...)`` (Swift server-side copy)."""
+        return self.request("COPY", url, **kwargs)
+
+    # -- internals -----------------------------------------------------------------
+    @staticmethod
+    def _bounded_timeout(connect: float, read: float,
+                         deadline: Optional[float]) -> Tuple[float, float]:
+        if deadline is None:
+            return (connect, read)
+        left = max(0.001, deadline - time.monotonic())
+        return (min(connect, left), min(read, left))
+
+    @staticmethod
+    def _past_deadline(wait: float, deadline: Optional[float]) -> bool:
+        return deadline is not None and time.monotonic() + wait >= deadline
+
+    @staticmethod
+    def _sleep(wait: float, deadline: Optional[float], error: ClientError) -> None:
+        if deadline is not None and time.monotonic() + wait >= deadline:
+            raise error
+        if wait > 0:
+            time.sleep(wait)
+
+    def _send(self, method: str, url: str, params: Any, headers: Dict[str, str], body: _Body,
+              timeout: Tuple[float, float], allow_redirects: bool,
+              authenticated: bool) -> requests.Response:
+        session = self.session
+        try:
+            req = requests.Request(method, url, params=params, headers=headers,
+                                   data=body.data)
+            prepared = session.prepare_request(req)
+            if authenticated and self.auth is not None:
+                self.auth.sign(prepared)
+        except ClientError:
+            raise
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader,
+                requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                ValueError, UnicodeError) as exc:
+            raise InvalidArgument(f"cannot build the request: {exc}",
+                                  method=method, url=redact_url(url)) from None
+        if self.debug:
+            LOG.debug("REQ: %s", curl_command(
+                method, prepared.url or url, prepared.headers,
+                loggable_body(prepared.body, prepared.headers.get("Content-Type")),
+                self._secret_headers))
+        send_kwargs: Dict[str, Any] = {
+            "stream": True, "timeout": timeout, "verify": self.verify,
+            "cert": self.cert, "allow_redirects": allow_redirects}
+        if self._env_proxies:
+            send_kwargs.update(session.merge_environment_settings(
+                prepared.url, {}, True, self.verify, self.cert))
+        try:
+            return session.send(prepared, **send_kwargs)
+        except requests.exceptions.ConnectTimeout as exc:
+            raise _SendError(Timeout(f"connect timeout ({timeout[0]:g} s)", method=method,
+                                     url=redact_url(url)), True, True) from exc
+        except requests.exceptions.ReadTimeout as exc:
+            raise _SendError(Timeout(f"read timeout ({timeout[1]:g} s)", method=method,
+                                     url=redact_url(url)), True, False) from exc
+        except requests.exceptions.SSLError as exc:
+            raise _SendError(ConnectionFailed(f"TLS error: {_short(exc)}", method=method,
+                                              url=redact_url(url)), False, False) from exc
+        except requests.exceptions.ConnectionError as exc:
+            before = _is_connect_failure(exc)
+            what = "cannot connect" if before else "connection broken"
+            raise _SendError(ConnectionFailed(f"{what}: {_short(exc)}", method=method,
+                                              url=redact_url(url)), True, before) from exc
+        except requests.exceptions.RequestException as exc:
+            raise _SendError(ConnectionFailed(f"request failed: {_short(exc)}", method=method,
+                                              url=redact_url(url)), False, False) from exc
+
+    def _read_body(self, resp: requests.Response, deadline: Optional[float],
+                   method: str, url: str) -> int:
+        chunks = []
+        total = 0
+        try:
+            for chunk in resp.iter_content(_READ_CHUNK):
+                chunks.append(chunk)
+                total += len(chunk)
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise DeadlineReached("the deadline passed while reading the response",
+                                          method=method, url=redact_url(url))
+        except ClientError:
+            resp.close()
+            raise
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                OSError) as exc:
+            resp.close()
+            if isinstance(exc, requests.exceptions.ConnectionError) and _is_timeout(exc):
+                raise Timeout(f"read timeout while reading the response: {_short(exc)}",
+                              method=method, url=redact_url(url)) from None
+            raise ConnectionFailed(f"response body cut short: {_short(exc)}",
+                                   method=method, url=redact_url(url)) from None
+        resp._content = b"".join(chunks)
+        resp._content_consumed = True
+        return total
+
+    def _error(self, resp: requests.Response, method: str, url: str,
+               attempt: int) -> ClientError:
+        body = b""
+        try:
+            if method != "HEAD":
+                body = resp.raw.read(_ERROR_BODY_LIMIT, decode_content=True) or b""
+        except Exception:  # noqa: BLE001 - a broken error body must not hide the error
+            body = b""
+        finally:
+            resp.close()
+        if self.debug and body:
+            text = loggable_body(body, resp.headers.get("Content-Type"))
+            if text is not None:
+                LOG.debug("RESP BODY: %s", text)
+        return from_response(resp.status_code, resp.headers, body, method=method,
+                             url=redact_url(url), attempts=attempt)
+
+    def _log_response(self, resp: requests.Response) -> None:
+        headers = redact_headers(resp.headers, self._secret_headers)
+        LOG.debug("RESP: [%s] %s", resp.status_code,
+                  " ".join(f"{k}: {v}" for k, v in sorted(headers.items())))
+
+
+class _SendError(Exception):
+    """Internal: a transport failure, with whether a retry is safe."""
+
+    def __init__(self, error: ClientError, retryable: bool, before_send: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retryable = retryable
+        self.before_send = before_send
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen = set()
+    stack: List[BaseException] = [exc]
+    while stack:
+        cur = stack.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        yield cur
+        for arg in getattr(cur, "args", ()):
+            if isinstance(arg, BaseException):
+                stack.append(arg)
+        reason = getattr(cur, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+        for nxt in (cur.__cause__, cur.__context__):
+            if nxt is not None:
+                stack.append(nxt)
+
+
+def _is_connect_failure(exc: BaseException) -> bool:
+    """True when the connection was never made, so nothing reached the server."""
+    return any(isinstance(e, (urllib3.exceptions.NewConnectionError,
+                              urllib3.exceptions.ConnectTimeoutError,
+                              ConnectionRefusedError))
+               for e in _chain(exc))
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return any(isinstance(e, (urllib3.exceptions.ReadTimeoutError, TimeoutError))
+               for e in _chain(exc))
+
+
+def _short(exc: BaseException) -> str:
+    """The innermost useful message of a transport exception, without URLs."""
+    inner = exc
+    for cur in _chain(exc):
+        inner = cur
+    text = str(inner) or type(inner).__name__
+    text = re.sub(r"<[^>]* object at 0x[0-9a-f]+>:? ?", "", text.replace("\n", " "))
+    # Query strings may hold signatures: never repeat them.
+    return re.sub(r"\?\S*", "?...", text)[:300]

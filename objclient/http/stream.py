@@ -1,0 +1,162 @@
+"""BodyStream: a response body read lazily, safely and verifiably.
+
+Whatever streams bytes to a caller (``object_fetch``, downloads) wraps the
+response in a :class:`BodyStream`.  It maps transport errors to objclient
+errors, notices a body shorter than announced, honours a deadline, and can
+check an MD5 at the end, so a caller never gets a silent short read or
+corrupt data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any, Callable, Iterator, Optional
+
+import requests
+import urllib3
+
+from ..exceptions import (ChecksumMismatch, ClientError, ConnectionFailed,
+                          DeadlineReached, Timeout)
+from .redact import redact_url
+
+__all__ = ["BodyStream", "DEFAULT_CHUNK_SIZE"]
+
+DEFAULT_CHUNK_SIZE = 1024 * 1024
+
+
+class BodyStream:
+    """An iterator of byte chunks over a streamed response, also file-like.
+
+    :param resp: a response obtained with ``stream=True``.
+    :param chunk_size: the size of the chunks yielded.
+    :param expected_md5: hex MD5 the whole body must have; checked at the end.
+    :param expected_size: the number of bytes the body must have.
+    :param deadline: absolute ``time.monotonic()`` after which reading stops.
+    :param on_close: called once when the stream is closed or exhausted.
+    """
+
+    def __init__(self, resp: requests.Response, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                 expected_md5: Optional[str] = None, expected_size: Optional[int] = None,
+                 deadline: Optional[float] = None,
+                 on_close: Optional[Callable[[], None]] = None) -> None:
+        self._resp = resp
+        self.chunk_size = chunk_size
+        self.expected_md5 = expected_md5.lower() if expected_md5 else None
+        self.expected_size = expected_size
+        self.deadline = deadline
+        self._md5 = hashlib.md5() if self.expected_md5 else None
+        self._on_close = on_close
+        self._iter: Optional[Iterator[bytes]] = None
+        self._buffer = b""
+        self.bytes_read = 0
+        self.closed = False
+        self._method = resp.request.method if resp.request is not None else "GET"
+        self._url = redact_url(resp.url or "")
+
+    @property
+    def headers(self) -> Any:
+        """The response headers."""
+        return self._resp.headers
+
+    @property
+    def status(self) -> int:
+        """The response status."""
+        return self._resp.status_code
+
+    def _chunks(self) -> Iterator[bytes]:
+        raw = self._resp.raw
+        try:
+            while True:
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    raise DeadlineReached("the deadline passed while reading the body",
+                                          method=self._method, url=self._url)
+                chunk = raw.read(self.chunk_size, decode_content=True)
+                if not chunk:
+                    break
+                self.bytes_read += len(chunk)
+                if self._md5 is not None:
+                    self._md5.update(chunk)
+                yield chunk
+        except ClientError:
+            self.close()
+            raise
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            self.close()
+            raise Timeout(f"read timeout after {self.bytes_read} bytes of the body",
+                          method=self._method, url=self._url) from exc
+        except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException,
+                OSError) as exc:
+            self.close()
+            raise ConnectionFailed(
+                f"body cut short after {self.bytes_read} bytes: {type(exc).__name__}",
+                method=self._method, url=self._url) from exc
+        self._finish()
+
+    def _finish(self) -> None:
+        try:
+            if self.expected_size is not None and self.bytes_read != self.expected_size:
+                raise ConnectionFailed(
+                    f"body has {self.bytes_read} bytes, {self.expected_size} were announced",
+                    method=self._method, url=self._url)
+            if self._md5 is not None:
+                actual = self._md5.hexdigest()
+                if actual != self.expected_md5:
+                    raise ChecksumMismatch(
+                        f"downloaded data has MD5 {actual}, expected {self.expected_md5}",
+                        expected=self.expected_md5, actual=actual,
+                        method=self._method, url=self._url)
+        finally:
+            self.close()
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._buffer:
+            buf, self._buffer = self._buffer, b""
+            yield buf
+        if self._iter is None:
+            self._iter = self._chunks()
+        yield from self._iter
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all that is left if ``size < 0``)."""
+        if self._iter is None:
+            self._iter = self._chunks()
+        if size is None or size < 0:
+            parts = [self._buffer]
+            self._buffer = b""
+            parts.extend(self._iter)
+            return b"".join(parts)
+        while len(self._buffer) < size:
+            try:
+                self._buffer += next(self._iter)
+            except StopIteration:
+                break
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+    def readable(self) -> bool:
+        """File-object protocol: always True."""
+        return True
+
+    def close(self) -> None:
+        """Release the connection; safe to call more than once."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._resp.close()
+        finally:
+            if self._on_close is not None:
+                self._on_close()
+
+    def __enter__(self) -> "BodyStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser
+            pass

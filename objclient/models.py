@@ -1,0 +1,247 @@
+"""What objclient's API returns: small, frozen, printable attrs classes.
+
+Scripts written for OpenIO's ``ObjectStorageApi`` index results like dicts
+(``meta["size"]``, ``listing["objects"]``).  Every model here keeps that
+working: ``model[key]``, ``model.get(key)``, ``key in model``, ``keys()`` and
+``dict(model)`` use the attribute names, plus the OpenIO spellings listed in
+each class's ``_aliases`` (``"mime-type"``, ``"length"`` ...).  The keys a
+class guarantees are its attribute names; anything a backend adds lives in
+``extra`` and is reachable the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+
+import attrs
+
+__all__ = [
+    "AccountInfo", "ContainerInfo", "ContainerEntry", "ObjectInfo",
+    "ObjectListing", "ContainerListing", "ChunkInfo", "TimingRecord",
+]
+
+
+def _props(value: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    return dict(value or {})
+
+
+class _DictAccess:
+    """Read-only mapping access over an attrs class's fields."""
+
+    _aliases: Mapping[str, str] = {}
+
+    def _field_names(self) -> List[str]:
+        return [f.name for f in attrs.fields(type(self)) if f.name != "extra"]
+
+    def __getitem__(self, key: str) -> Any:
+        name = self._aliases.get(key, key)
+        if name in self._field_names():
+            return getattr(self, name)
+        extra = getattr(self, "extra", None) or {}
+        if key in extra:
+            return extra[key]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Like ``dict.get``."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def keys(self) -> List[str]:
+        """The guaranteed keys, then those the backend added."""
+        extra = getattr(self, "extra", None) or {}
+        return self._field_names() + [k for k in extra if k not in self._field_names()]
+
+    def items(self) -> List[Tuple[str, Any]]:
+        """``(key, value)`` pairs as ``dict.items`` gives them."""
+        return [(k, self[k]) for k in self.keys()]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain, JSON-friendly dict of this model."""
+        out: Dict[str, Any] = {}
+        for key in self.keys():
+            value = self[key]
+            if isinstance(value, _DictAccess):
+                value = value.to_dict()
+            elif isinstance(value, (list, tuple)):
+                value = [v.to_dict() if isinstance(v, _DictAccess) else v for v in value]
+            out[key] = value
+        return out
+
+
+@attrs.frozen
+class AccountInfo(_DictAccess):
+    """An account: what ``account_show`` returns.
+
+    Guaranteed keys: ``id``, ``containers``, ``objects``, ``bytes``,
+    ``ctime``, ``mtime``, ``metadata`` (the account's properties; also
+    reachable as ``properties``).
+    """
+
+    id: str
+    containers: int = 0
+    objects: int = 0
+    bytes: int = 0
+    ctime: Optional[float] = None
+    mtime: Optional[float] = None
+    metadata: Dict[str, str] = attrs.field(factory=dict, converter=_props)
+    extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    _aliases = {"properties": "metadata", "name": "id"}
+
+
+@attrs.frozen
+class ContainerInfo(_DictAccess):
+    """A container: what ``container_show`` returns.
+
+    Guaranteed keys: ``name``, ``account``, ``objects``, ``bytes``,
+    ``ctime``, ``mtime``, ``properties`` (user properties), ``system``
+    (backend properties such as the storage policy or versioning).
+    """
+
+    name: str
+    account: str
+    objects: int = 0
+    bytes: int = 0
+    ctime: Optional[float] = None
+    mtime: Optional[float] = None
+    properties: Dict[str, str] = attrs.field(factory=dict, converter=_props)
+    system: Dict[str, str] = attrs.field(factory=dict, converter=_props)
+    extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.frozen
+class ContainerEntry(_DictAccess):
+    """One row of ``container_list``.
+
+    Also indexable by position like OpenIO's ``[name, objects, bytes,
+    is_prefix, mtime]`` lists: ``entry[0]`` is the name.
+    """
+
+    name: str
+    objects: int = 0
+    bytes: int = 0
+    is_prefix: bool = False
+    mtime: Optional[float] = None
+    extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, int):
+            return (self.name, self.objects, self.bytes, int(self.is_prefix), self.mtime)[key]
+        return _DictAccess.__getitem__(self, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.name, self.objects, self.bytes, int(self.is_prefix), self.mtime))
+
+    def __len__(self) -> int:
+        return 5
+
+
+@attrs.frozen
+class ObjectInfo(_DictAccess):
+    """An object's metadata: what ``object_show`` and listings return.
+
+    Guaranteed keys: ``name``, ``size`` (also ``length``), ``hash`` (hex MD5
+    of the content when the backend knows it, else the server's ETag; never
+    a multipart ETag passed off as an MD5: see ``hash_method``),
+    ``hash_method``, ``mime_type`` (also ``mime-type``), ``ctime``, ``mtime``,
+    ``version``, ``deleted``, ``properties``, ``policy``, ``chunk_method``,
+    ``id``, ``container``, ``account``.
+    """
+
+    name: str
+    size: int = 0
+    hash: Optional[str] = None
+    hash_method: Optional[str] = "md5"
+    mime_type: str = "application/octet-stream"
+    ctime: Optional[float] = None
+    mtime: Optional[float] = None
+    version: Optional[Any] = None
+    deleted: bool = False
+    properties: Dict[str, str] = attrs.field(factory=dict, converter=_props)
+    policy: Optional[str] = None
+    chunk_method: Optional[str] = None
+    id: Optional[str] = None
+    container: Optional[str] = None
+    account: Optional[str] = None
+    is_latest: bool = True
+    extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    _aliases = {"length": "size", "mime-type": "mime_type",
+                "chunk-method": "chunk_method", "hash-method": "hash_method",
+                "content": "id", "etag": "hash"}
+
+
+@attrs.frozen
+class ChunkInfo(_DictAccess):
+    """Where one piece of an object's data lives (``object_locate``).
+
+    Guaranteed keys: ``url``, ``pos`` (a string, OpenIO style: ``"0"``,
+    ``"1"``, ``"0.1"``), ``size``, ``hash``.
+    """
+
+    url: str
+    pos: str = "0"
+    size: int = 0
+    hash: Optional[str] = None
+    extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.frozen
+class ObjectListing(_DictAccess):
+    """One page of ``object_list``.
+
+    Guaranteed keys: ``objects`` (list of :class:`ObjectInfo`), ``prefixes``
+    (common prefixes when a delimiter was given), ``truncated`` and
+    ``next_marker`` (pass it as ``marker`` to get the next page).
+    """
+
+    objects: List[ObjectInfo] = attrs.field(factory=list)
+    prefixes: List[str] = attrs.field(factory=list)
+    truncated: bool = False
+    next_marker: Optional[str] = None
+    properties: Dict[str, str] = attrs.field(factory=dict, converter=_props)
+    extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.frozen
+class ContainerListing(_DictAccess):
+    """One page of an account's containers (``container_list`` pages).
+
+    Guaranteed keys: ``listing`` (list of :class:`ContainerEntry`),
+    ``truncated``, ``next_marker``.
+    """
+
+    listing: List[ContainerEntry] = attrs.field(factory=list)
+    truncated: bool = False
+    next_marker: Optional[str] = None
+    extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.frozen
+class TimingRecord(_DictAccess):
+    """One HTTP exchange as :meth:`HTTPClient.get_timings` reports it.
+
+    ``url`` has every secret removed; ``start`` is wall-clock epoch seconds;
+    ``elapsed`` runs to the end of the body when the body was read by
+    objclient, to the response headers when the caller streamed it.
+    ``status`` is None when no response came (connection error).
+    """
+
+    method: str
+    url: str
+    status: Optional[int]
+    start: float
+    elapsed: float
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    attempt: int = 1

@@ -1,0 +1,100 @@
+"""Listings: prefix, delimiter, marker, end_marker, limit, pagination."""
+
+import pytest
+
+from objclient.contract import Capability
+
+NAMES = ["a", "a/1", "a/2", "a/b/c", "b", "b/x", "c.txt", "d/", "d/e", "z", "é"]
+
+
+@pytest.fixture(scope="module")
+def listed(target):
+    name = target.new_container_name("list")
+    api = target.api
+    api.container_create(target.account, name)
+    for obj in NAMES:
+        api.object_create(target.account, name, data=obj.encode(), obj_name=obj)
+    yield name
+    target.cleanup_container(name)
+
+
+def _names(listing):
+    return [o["name"] for o in listing["objects"]]
+
+
+def test_full_listing_is_in_utf8_byte_order(target, listed):
+    listing = target.api.object_list(target.account, listed)
+    assert _names(listing) == NAMES
+    assert listing["truncated"] is False
+    obj = listing["objects"][0]
+    assert obj["size"] == 1 and obj["hash"]
+
+
+def test_prefix(target, listed):
+    assert _names(target.api.object_list(target.account, listed, prefix="a/")) == \
+        ["a/1", "a/2", "a/b/c"]
+
+
+def test_delimiter_folds_common_prefixes(target, listed):
+    target.require(Capability.DELIMITER)
+    listing = target.api.object_list(target.account, listed, delimiter="/")
+    assert _names(listing) == ["a", "b", "c.txt", "z", "é"]
+    assert listing["prefixes"] == ["a/", "b/", "d/"]
+
+
+def test_prefix_and_delimiter(target, listed):
+    target.require(Capability.DELIMITER)
+    listing = target.api.object_list(target.account, listed, prefix="a/", delimiter="/")
+    assert _names(listing) == ["a/1", "a/2"]
+    assert listing["prefixes"] == ["a/b/"]
+
+
+def test_marker_and_end_marker(target, listed):
+    assert _names(target.api.object_list(target.account, listed, marker="b")) == \
+        ["b/x", "c.txt", "d/", "d/e", "z", "é"]
+    target.require(Capability.END_MARKER)
+    assert _names(target.api.object_list(target.account, listed, marker="a/2",
+                                         end_marker="c.txt")) == ["a/b/c", "b", "b/x"]
+
+
+def test_limit_truncates_and_next_marker_continues(target, listed):
+    page = target.api.object_list(target.account, listed, limit=3)
+    assert _names(page) == ["a", "a/1", "a/2"]
+    assert page["truncated"] is True
+    assert page["next_marker"] == "a/2"
+    page2 = target.api.object_list(target.account, listed, limit=3,
+                                   marker=page["next_marker"])
+    assert _names(page2) == ["a/b/c", "b", "b/x"]
+
+
+def test_iterator_with_delimiter_pages_through_prefixes(target, listed):
+    target.require(Capability.DELIMITER)
+    items = list(target.api.object_list_iter(target.account, listed, delimiter="/",
+                                             page_size=2))
+    flat = [i if isinstance(i, str) else i["name"] for i in items]
+    assert flat == ["a", "a/", "b", "b/", "c.txt", "d/", "z", "é"]
+
+
+def test_pagination_over_1001_objects(target):
+    api = target.api
+    name = target.new_container_name("many")
+    api.container_create(target.account, name)
+    try:
+        expected = sorted(f"obj-{i:05d}" for i in range(1001))
+        if Capability.MULTIPART in api.capabilities or True:
+            _bulk_create(api, target.account, name, expected)
+        seen = [o["name"] for o in api.object_list_iter(target.account, name, page_size=250)]
+        assert seen == expected
+        first = api.object_list(target.account, name)
+        assert len(first["objects"]) == 1000 and first["truncated"] is True
+        rest = api.object_list(target.account, name, marker=first["next_marker"])
+        assert _names(rest) == expected[1000:] and rest["truncated"] is False
+    finally:
+        target.cleanup_container(name)
+
+
+def _bulk_create(api, account, container, names):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: api.object_create(account, container, data=b"",
+                                                  obj_name=n), names))

@@ -1,0 +1,36 @@
+"""Tricky names round-trip; impossible ones are refused before any request."""
+
+import pytest
+
+from objclient.exceptions import InvalidName
+
+TRICKY = [
+    "with space", "per%cent", "plus+sign", "question?mark", "hash#tag", "/a//b",
+    "a/../../etc/passwd", "..", ".", "ünïcödé/名前", "semi;colon=eq&amp", "tab\tname",
+    "quote'\"", "star*", "tilde~", "emoji 🎉",
+]
+
+
+@pytest.mark.parametrize("name", TRICKY, ids=range(len(TRICKY)))
+def test_tricky_object_names_round_trip(target, container, name):
+    api = target.api
+    api.object_create(target.account, container, data=name.encode(), obj_name=name)
+    _meta, stream = api.object_fetch(target.account, container, name)
+    assert b"".join(stream) == name.encode()
+    listed = [o["name"] for o in api.object_list(target.account, container,
+                                                 prefix=name)["objects"]]
+    assert name in listed
+    api.object_delete(target.account, container, name)
+    assert api.object_head(target.account, container, name) is False
+
+
+def test_long_object_name(target, container):
+    name = "n/" + "x" * 998  # 1,000 bytes
+    target.api.object_create(target.account, container, data=b"long", obj_name=name)
+    assert target.api.object_show(target.account, container, name)["name"] == name
+
+
+@pytest.mark.parametrize("bad", ["", "nul\0byte", "x" * 5000])
+def test_impossible_object_names_are_refused(target, container, bad):
+    with pytest.raises(InvalidName):
+        target.api.object_create(target.account, container, data=b"x", obj_name=bad)
