@@ -641,6 +641,20 @@ class ObjectStorageApi:
         acct, cont, name = self._names(account, container, obj)
         self.container.content_truncate(acct, cont, name, size, version, opts)
 
+    @_operation(Capability.TEMP_URL)
+    def object_temp_url(self, account: Optional[str], container: str, obj: str,
+                        method: str = "GET", expires: int = 3600,
+                        *, opts: CallOptions) -> str:
+        """A URL that lets anyone holding it ``method`` the object for
+        ``expires`` seconds, with no other credentials."""
+        acct, cont, name = self._names(account, container, obj)
+        method = method.upper()
+        if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+            raise InvalidArgument(f"no temporary URL for method {method}")
+        if not isinstance(expires, int) or expires <= 0:
+            raise InvalidArgument("expires is a positive number of seconds")
+        return self.blob_client.temp_url(acct, cont, name, method=method, expires=expires)
+
     @_operation()
     def object_touch(self, account: Optional[str], container: str, obj: str,
                      version: Optional[Any] = None, *, opts: CallOptions) -> None:

@@ -316,6 +316,12 @@ class BlobClient(_SubClient):
         """
         raise self._unsupported("object_fetch")
 
+    def temp_url(self, account: str, container: str, obj: str, method: str = "GET",
+                 expires: int = 3600) -> str:
+        """A URL that grants ``method`` on the object without credentials,
+        valid for ``expires`` seconds (Swift temp URL, S3 presigned URL)."""
+        raise self._unsupported("temp_url")
+
 
 class DirectoryClient(_SubClient):
     """Says where things are: services, endpoints, data locations."""
