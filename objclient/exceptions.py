@@ -114,7 +114,7 @@ class ClientError(Exception):
             parts.append(f"(server: {self.server_message})")
         if self.code:
             parts.append(f"[{self.code}]")
-        if self.status is not None:
+        if self.status is not None and self.method:
             parts.append(f"(HTTP {self.status})")
         if self.method and self.url:
             parts.append(f"{self.method} {self.url}")

@@ -199,7 +199,8 @@ def create_backend(url: str, *, auth: Any = None, fsync: Optional[bool] = None,
     reject_unknown_options("local", options)
     backend = LocalBackend(name="local", http=http,
                            capabilities=LOCAL_CAPABILITIES, names=LOCAL_NAME_RULES,
-                           default_account=default_account or query.get("account", [None])[0],
+                           default_account=default_account
+                           or query.get("account", ["default"])[0],
                            description=f"local store in {path}")
     backend.store = LocalStore(path, fsync=fsync)
     backend.account = LocalAccountClient(backend)

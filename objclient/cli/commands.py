@@ -1,0 +1,404 @@
+"""The command line's parser and actions.
+
+``objclient [--url URL | --profile NAME] [-f FORMAT] GROUP ACTION ...``.
+Exit codes: 0 success, 1 error, 2 usage, 3 not found, 4 authentication or
+permission, 5 conflict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import logging
+import mimetypes
+import os
+import sys
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from .. import __version__
+from ..exceptions import (ClientError, Conflict, Forbidden, InvalidArgument, NotFound,
+                          Unauthorized)
+from .output import FORMATS, render
+
+__all__ = ["build_parser", "main", "EXIT_CODES"]
+
+EXIT_CODES = {"ok": 0, "error": 1, "usage": 2, "not_found": 3, "auth": 4, "conflict": 5}
+
+OBJECT_COLUMNS = ["name", "size", "hash", "mime_type", "mtime"]
+CONTAINER_COLUMNS = ["name", "objects", "bytes", "mtime"]
+
+
+def _props(pairs: Sequence[str]) -> Dict[str, str]:
+    out = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidArgument(f"expected KEY=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+# -- actions -----------------------------------------------------------------------------
+def account_show(api: Any, a: argparse.Namespace) -> Any:
+    return api.account_show(a.account)
+
+
+def account_list(api: Any, a: argparse.Namespace) -> Any:
+    return [{"name": n} for n in api.account_list(prefix=a.prefix, limit=a.limit)]
+
+
+def account_create(api: Any, a: argparse.Namespace) -> Any:
+    return {"account": a.name, "created": api.account_create(a.name)}
+
+
+def account_delete(api: Any, a: argparse.Namespace) -> Any:
+    api.account_delete(a.name)
+    return None
+
+
+def account_set(api: Any, a: argparse.Namespace) -> Any:
+    api.account_set_properties(a.account, _props(a.property))
+    return None
+
+
+def account_unset(api: Any, a: argparse.Namespace) -> Any:
+    api.account_del_properties(a.account, a.key)
+    return None
+
+
+def container_list(api: Any, a: argparse.Namespace) -> Any:
+    entries = api.container_list_iter(a.account, prefix=a.prefix)
+    if a.limit:
+        entries = (e for n, e in zip(range(a.limit), entries))
+    return [e.to_dict() for e in entries]
+
+
+def container_create(api: Any, a: argparse.Namespace) -> Any:
+    return [{"name": name, "created": api.container_create(a.account, name,
+                                                            properties=_props(a.property))}
+            for name in a.names]
+
+
+def container_delete(api: Any, a: argparse.Namespace) -> Any:
+    for name in a.names:
+        if a.force:
+            api.container_flush(a.account, name)
+        api.container_delete(a.account, name)
+    return None
+
+
+def container_show(api: Any, a: argparse.Namespace) -> Any:
+    return api.container_show(a.account, a.name)
+
+
+def container_set(api: Any, a: argparse.Namespace) -> Any:
+    api.container_set_properties(a.account, a.name, _props(a.property))
+    return None
+
+
+def container_unset(api: Any, a: argparse.Namespace) -> Any:
+    api.container_del_properties(a.account, a.name, a.key)
+    return None
+
+
+def container_flush(api: Any, a: argparse.Namespace) -> Any:
+    api.container_flush(a.account, a.name)
+    return None
+
+
+def _walk(paths: Sequence[str], recursive: bool) -> Iterator[Tuple[str, str]]:
+    """``(local path, object name)`` for every file to upload."""
+    for path in paths:
+        if os.path.isdir(path):
+            if not recursive:
+                raise InvalidArgument(f"{path} is a directory (use --recursive)")
+            base = os.path.dirname(os.path.abspath(path).rstrip(os.sep))
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    full = os.path.join(root, name)
+                    rel = os.path.relpath(os.path.abspath(full), base)
+                    yield full, rel.replace(os.sep, "/")
+        else:
+            yield path, os.path.basename(path)
+
+
+def object_upload(api: Any, a: argparse.Namespace) -> Any:
+    results = []
+    for path, name in _walk(a.paths, a.recursive):
+        if a.name and len(a.paths) == 1 and not os.path.isdir(a.paths[0]):
+            name = a.name
+        elif a.prefix:
+            name = a.prefix + name
+        mime_type = a.mime_type or mimetypes.guess_type(name)[0]
+        _chunks, size, md5 = api.object_create(
+            a.account, a.container, file_or_path=path, obj_name=name,
+            mime_type=mime_type, properties=_props(a.property))
+        results.append({"name": name, "size": size, "hash": md5})
+    return results
+
+
+def object_download(api: Any, a: argparse.Namespace) -> Any:
+    names = list(a.names)
+    if a.recursive or any(any(c in n for c in "*?[") for n in names):
+        wanted = names or ["*"]
+        names = [o.name for o in api.object_list_iter(a.account, a.container,
+                                                      prefix=a.prefix)
+                 if any(fnmatch.fnmatchcase(o.name, w) for w in wanted)]
+    results = []
+    for name in names:
+        if a.output == "-":
+            _meta, stream = api.object_fetch(a.account, a.container, name)
+            try:
+                for chunk in stream:
+                    sys.stdout.buffer.write(chunk)
+            finally:
+                stream.close()
+            continue
+        dest = a.output if (a.output and len(names) == 1 and not a.recursive) else \
+            os.path.join(a.output or ".", *name.split("/"))
+        _safe_destination(dest, a.output or ".")
+        size = _save(api, a.account, a.container, name, dest)
+        results.append({"name": name, "path": dest, "size": size})
+    return results if a.output != "-" else None
+
+
+def _safe_destination(dest: str, base: str) -> None:
+    real_base = os.path.realpath(base)
+    real = os.path.realpath(dest)
+    if os.path.isabs(dest) and base == dest:
+        return
+    if real != real_base and not real.startswith(real_base + os.sep):
+        raise InvalidArgument(f"object name would write outside {base!r}: {dest!r}")
+
+
+def _save(api: Any, account: Optional[str], container: str, name: str, dest: str) -> int:
+    """Download to ``dest`` through a temporary file; rename on success."""
+    folder = os.path.dirname(dest) or "."
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(dest)}.objclient-{os.getpid()}")
+    size = 0
+    try:
+        _meta, stream = api.object_fetch(account, container, name)
+        with open(tmp, "wb") as fh:
+            try:
+                for chunk in stream:
+                    fh.write(chunk)
+                    size += len(chunk)
+            finally:
+                stream.close()
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return size
+
+
+def object_list(api: Any, a: argparse.Namespace) -> Any:
+    if a.limit:
+        page = api.object_list(a.account, a.container, prefix=a.prefix,
+                               delimiter=a.delimiter, marker=a.marker, limit=a.limit)
+        rows = [o.to_dict() for o in page.objects]
+        rows += [{"name": p} for p in page.prefixes]
+        return rows
+    rows = []
+    for item in api.object_list_iter(a.account, a.container, prefix=a.prefix,
+                                     delimiter=a.delimiter, marker=a.marker):
+        rows.append({"name": item} if isinstance(item, str) else item.to_dict())
+    return rows
+
+
+def object_show(api: Any, a: argparse.Namespace) -> Any:
+    return api.object_show(a.account, a.container, a.name)
+
+
+def object_delete(api: Any, a: argparse.Namespace) -> Any:
+    return [{"name": n, "deleted": ok}
+            for n, ok in api.object_delete_many(a.account, a.container, a.names)]
+
+
+def object_set(api: Any, a: argparse.Namespace) -> Any:
+    api.object_set_properties(a.account, a.container, a.name, _props(a.property),
+                              clear=a.clear)
+    return None
+
+
+def object_unset(api: Any, a: argparse.Namespace) -> Any:
+    api.object_del_properties(a.account, a.container, a.name, a.key)
+    return None
+
+
+def object_locate(api: Any, a: argparse.Namespace) -> Any:
+    _meta, chunks = api.object_locate(a.account, a.container, a.name)
+    return [c.to_dict() for c in chunks]
+
+
+def object_link(api: Any, a: argparse.Namespace) -> Any:
+    return api.object_link(a.account, a.container, a.name, a.account,
+                           a.dest_container or a.container, a.dest_name)
+
+
+def info(api: Any, a: argparse.Namespace) -> Any:
+    return {"backend": api.backend, "url": api.url,
+            "capabilities": sorted(c.value for c in api.capabilities),
+            "endpoints": api.directory.endpoints()}
+
+
+# -- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The ``objclient`` argument parser."""
+    p = argparse.ArgumentParser(
+        prog="objclient", description="One command line for many object stores.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 auth, 5 conflict.")
+    p.add_argument("--version", action="version", version=f"objclient {__version__}")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--url", help="storage URL (default: $OBJCLIENT_URL, profile, local store)")
+    src.add_argument("--profile", help="profile from ~/.config/objclient/config.ini")
+    p.add_argument("--account", help="account (default: the backend's own)")
+    p.add_argument("-f", "--format", choices=FORMATS, default=None,
+                   help="output format (default: table on a terminal, json otherwise)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("--debug", action="store_true",
+                   help="log each request curl-style on stderr, secrets redacted")
+    p.add_argument("--timings", action="store_true", help="print per-request timings at the end")
+    groups = p.add_subparsers(dest="group", metavar="GROUP")
+    groups.required = True
+
+    def action(sub: Any, name: str, func: Callable[..., Any], help_text: str,
+               columns: Optional[List[str]] = None) -> argparse.ArgumentParser:
+        ap = sub.add_parser(name, help=help_text, description=help_text)
+        ap.set_defaults(func=func, columns=columns)
+        return ap
+
+    acc = groups.add_parser("account", help="accounts").add_subparsers(dest="action",
+                                                                       metavar="ACTION")
+    acc.required = True
+    action(acc, "show", account_show, "show the account's counters and properties")
+    ap = action(acc, "list", account_list, "list accounts")
+    ap.add_argument("--prefix")
+    ap.add_argument("--limit", type=int)
+    action(acc, "create", account_create, "create an account").add_argument("name")
+    action(acc, "delete", account_delete, "delete an empty account").add_argument("name")
+    action(acc, "set", account_set, "set account properties").add_argument(
+        "property", nargs="+", metavar="KEY=VALUE")
+    action(acc, "unset", account_unset, "delete account properties").add_argument(
+        "key", nargs="+")
+
+    con = groups.add_parser("container", help="containers").add_subparsers(
+        dest="action", metavar="ACTION")
+    con.required = True
+    ap = action(con, "list", container_list, "list containers", CONTAINER_COLUMNS)
+    ap.add_argument("--prefix")
+    ap.add_argument("--limit", type=int)
+    ap = action(con, "create", container_create, "create containers")
+    ap.add_argument("names", nargs="+", metavar="NAME")
+    ap.add_argument("--property", action="append", metavar="KEY=VALUE", default=[])
+    ap = action(con, "delete", container_delete, "delete containers")
+    ap.add_argument("names", nargs="+", metavar="NAME")
+    ap.add_argument("--force", action="store_true", help="delete the objects first")
+    action(con, "show", container_show, "show a container").add_argument("name")
+    ap = action(con, "set", container_set, "set container properties")
+    ap.add_argument("name")
+    ap.add_argument("property", nargs="+", metavar="KEY=VALUE")
+    ap = action(con, "unset", container_unset, "delete container properties")
+    ap.add_argument("name")
+    ap.add_argument("key", nargs="+")
+    action(con, "flush", container_flush, "delete every object").add_argument("name")
+
+    obj = groups.add_parser("object", help="objects").add_subparsers(dest="action",
+                                                                     metavar="ACTION")
+    obj.required = True
+    ap = action(obj, "upload", object_upload, "upload files", ["name", "size", "hash"])
+    ap.add_argument("container")
+    ap.add_argument("paths", nargs="+", metavar="PATH")
+    ap.add_argument("--name", help="object name (one file only)")
+    ap.add_argument("--prefix", help="prepend to every object name", default="")
+    ap.add_argument("-r", "--recursive", action="store_true")
+    ap.add_argument("--mime-type")
+    ap.add_argument("--property", action="append", metavar="KEY=VALUE", default=[])
+    ap = action(obj, "download", object_download, "download objects",
+                ["name", "path", "size"])
+    ap.add_argument("container")
+    ap.add_argument("names", nargs="*", metavar="NAME", help="names or glob patterns")
+    ap.add_argument("-o", "--output", help="file or folder ('-' for stdout)")
+    ap.add_argument("-r", "--recursive", action="store_true", help="every object (of --prefix)")
+    ap.add_argument("--prefix")
+    ap = action(obj, "list", object_list, "list objects", OBJECT_COLUMNS)
+    ap.add_argument("container")
+    ap.add_argument("--prefix")
+    ap.add_argument("--delimiter")
+    ap.add_argument("--marker")
+    ap.add_argument("--limit", type=int)
+    ap = action(obj, "show", object_show, "show an object's metadata")
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap = action(obj, "delete", object_delete, "delete objects", ["name", "deleted"])
+    ap.add_argument("container")
+    ap.add_argument("names", nargs="+", metavar="NAME")
+    ap = action(obj, "set", object_set, "set object properties")
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap.add_argument("property", nargs="+", metavar="KEY=VALUE")
+    ap.add_argument("--clear", action="store_true", help="drop other properties")
+    ap = action(obj, "unset", object_unset, "delete object properties")
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap.add_argument("key", nargs="+")
+    ap = action(obj, "locate", object_locate, "where the object's data is",
+                ["url", "pos", "size", "hash"])
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap = action(obj, "link", object_link, "give an object a second name, server-side")
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap.add_argument("dest_name")
+    ap.add_argument("--dest-container")
+
+    ap = groups.add_parser("info", help="backend, endpoint and capabilities")
+    ap.set_defaults(func=info, columns=None)
+    return p
+
+
+def _exit_code(err: ClientError) -> int:
+    if isinstance(err, NotFound):
+        return EXIT_CODES["not_found"]
+    if isinstance(err, (Unauthorized, Forbidden)):
+        return EXIT_CODES["auth"]
+    if isinstance(err, Conflict):
+        return EXIT_CODES["conflict"]
+    if isinstance(err, InvalidArgument):
+        return EXIT_CODES["usage"]
+    return EXIT_CODES["error"]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line. :returns: the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    fmt = args.format or ("table" if sys.stdout.isatty() else "json")
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                            format="%(name)s %(levelname)s %(message)s")
+    from ..api import ObjectStorageApi
+    api = None
+    try:
+        api = ObjectStorageApi(args.url, profile=args.profile, debug=args.debug,
+                               timings=args.timings)
+        result = args.func(api, args)
+        if result is not None and not args.quiet:
+            render(result, fmt, args.columns if fmt in ("table", "csv", "value") else None)
+        return EXIT_CODES["ok"]
+    except ClientError as err:
+        print(f"objclient: error: {err}", file=sys.stderr)
+        return _exit_code(err)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if api is not None:
+            if args.timings:
+                timings = api.http.get_timings()
+                render([t.to_dict() for t in timings], "table",
+                       ["method", "url", "status", "elapsed", "bytes_sent", "bytes_received"],
+                       out=sys.stderr)
+            api.close()
