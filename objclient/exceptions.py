@@ -361,6 +361,9 @@ def from_response(status: int, headers: Any, body: bytes, *, method: str,
     :param message: a message to use instead of the generic one.
     :returns: an instance of the class for ``status``.
     """
+    if not hasattr(headers, "lower_items"):
+        # A plain dict: look names up case-insensitively, as HTTP wants.
+        headers = {str(k).lower(): v for k, v in dict(headers or {}).items()}
     server_msg, code, body_reqid = server_message_of(body, headers.get("content-type", ""))
     cls = class_for_status(status)
     reason = message or _REASONS.get(status) or f"HTTP error {status}"

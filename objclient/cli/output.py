@@ -37,11 +37,12 @@ def _cell(value: Any) -> str:
 
 
 def render(data: Any, fmt: str, columns: Optional[Sequence[str]] = None,
-           out: TextIO = sys.stdout) -> None:
+           out: Optional[TextIO] = None) -> None:
     """Print ``data`` (a record or a list of records) in format ``fmt``.
 
     :param columns: the keys to show (default: all keys of the first record).
     """
+    out = out or sys.stdout
     data = _plain(data)
     if fmt == "json":
         json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=False, default=str)

@@ -109,7 +109,7 @@ def test_container_flush_removes_all_objects(target, container):
     assert api.object_list(target.account, container)["objects"] == []
 
 
-@pytest.mark.parametrize("bad", ["", "a\0b", "x" * 2000])
+@pytest.mark.parametrize("bad", ["", "a\0b", "x" * 2000], ids=["empty", "nul", "long"])
 def test_invalid_container_name_is_refused_before_any_request(target, bad):
     with pytest.raises(InvalidName):
         target.api.container_create(target.account, bad)

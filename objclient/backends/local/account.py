@@ -86,6 +86,10 @@ class LocalAccountClient(AccountClient):
                    delimiter: Optional[str] = None, marker: Optional[str] = None,
                    end_marker: Optional[str] = None, limit: Optional[int] = None,
                    opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        if not self.store.account_exists(account):
+            # As Swift with account autocreate: an account never written to
+            # lists as empty.
+            return ContainerListing()
         conn = self.store.db(account)
 
         def scan(start: Optional[str], inclusive: bool) -> Iterator[Tuple[str, Any]]:

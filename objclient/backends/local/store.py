@@ -32,7 +32,7 @@ import threading
 import time
 import uuid
 from typing import Any, Dict, Iterator, Optional, Tuple
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from ...exceptions import ClientError, NoSuchAccount
 
@@ -55,7 +55,7 @@ CREATE INDEX IF NOT EXISTS objects_current ON objects (container, name)
 CREATE INDEX IF NOT EXISTS objects_latest ON objects (container, latest, name);
 """
 
-_SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 _MAX_DIR_NAME = 200
 _TMP_NAME = re.compile(r"^(\d+)-[0-9a-f]{32}$")
 _TMP_MAX_AGE = 24 * 3600
@@ -63,8 +63,8 @@ _TMP_MAX_AGE = 24 * 3600
 
 def encode_dir_name(name: str) -> str:
     """A file-system-safe, reversible directory name for an account name."""
-    encoded = quote(name.encode("utf-8"), safe="_-")
-    if encoded.startswith("%2E") or len(encoded) > _MAX_DIR_NAME or not encoded:
+    encoded = "".join(chr(b) if chr(b) in _SAFE else f"%{b:02X}" for b in name.encode("utf-8"))
+    if len(encoded) > _MAX_DIR_NAME or not encoded:
         # Long names are hashed; the real name is kept in the index.
         return "=" + hashlib.sha256(name.encode("utf-8")).hexdigest()
     return encoded
@@ -72,7 +72,7 @@ def encode_dir_name(name: str) -> str:
 
 def decode_dir_name(dirname: str) -> Optional[str]:
     """The account name of a directory, or None when it is hashed."""
-    if dirname.startswith("=") or any(c not in _SAFE + "%" for c in dirname):
+    if dirname.startswith("=") or any(c not in _SAFE and c != "%" for c in dirname):
         return None
     return unquote(dirname, encoding="utf-8", errors="strict")
 

@@ -1,0 +1,63 @@
+"""The objclient command line on the local backend."""
+
+import json
+
+import pytest
+
+from objclient.cli import main
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OBJCLIENT_URL", f"file://{tmp_path}/store?fsync=0")
+
+    def _run(*argv):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+    return _run
+
+
+def test_upload_list_download_round_trip(run, tmp_path):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("alpha")
+    (src / "sub" / "b.json").write_text("{}")
+    assert run("container", "create", "box")[0] == 0
+    code, out, _ = run("-f", "json", "object", "upload", "box", str(src), "--recursive")
+    assert code == 0
+    assert sorted(r["name"] for r in json.loads(out)) == ["src/a.txt", "src/sub/b.json"]
+    code, out, _ = run("-f", "json", "object", "show", "box", "src/sub/b.json")
+    assert json.loads(out)["mime_type"] == "application/json"
+    code, out, _ = run("-f", "value", "object", "list", "box")
+    assert out.split("\n")[0].startswith("src/a.txt 5 ")
+    dest = tmp_path / "dest"
+    assert run("object", "download", "box", "--recursive", "-o", str(dest))[0] == 0
+    assert (dest / "src" / "sub" / "b.json").read_text() == "{}"
+
+
+def test_exit_codes(run):
+    assert run("object", "show", "nobox", "x")[0] == 3
+    run("container", "create", "full")
+    run("object", "upload", "full", __file__)
+    code, _out, err = run("container", "delete", "full")
+    assert code == 5 and "not empty" in err
+    assert run("--url", "gopher://x", "info")[0] == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["no-such-group"])
+    assert exc.value.code == 2
+
+
+def test_download_refuses_names_escaping_the_folder(run, tmp_path):
+    import objclient
+    api = objclient.ObjectStorageApi()
+    api.object_create(None, "evil", data=b"x", obj_name="../../outside.txt")
+    code, _out, err = run("object", "download", "evil", "--recursive", "-o",
+                          str(tmp_path / "d"))
+    assert code == 2 and "outside" in err
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_debug_and_timings_go_to_stderr(run):
+    code, out, err = run("--timings", "-f", "json", "container", "list")
+    assert code == 0 and json.loads(out) == []

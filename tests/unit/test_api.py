@@ -1,0 +1,57 @@
+"""The facade: capability checks, call options, OpenIO compatibility."""
+
+import pytest
+
+import objclient
+from objclient.contract import Capability
+from objclient.exceptions import InvalidArgument, NotSupported
+
+
+@pytest.fixture
+def api(tmp_path):
+    return objclient.ObjectStorageApi(f"file://{tmp_path}?fsync=0")
+
+
+def test_unsupported_call_raises_before_any_request(api, monkeypatch):
+    monkeypatch.setattr(api._backend, "capabilities",
+                        api.capabilities - {Capability.APPEND})
+    with pytest.raises(NotSupported) as err:
+        api.object_create("a", "c", data=b"x", obj_name="o", append=True)
+    assert err.value.capability == "append" and "local" in str(err.value)
+    assert api.object_head("a", "c", "o") is False
+
+
+def test_openio_only_keywords_are_accepted_and_ignored(api):
+    api.container_create("a", "c", force_master=True, cid=None)
+    api.object_create("a", "c", data=b"x", obj_name="o", reqid="abc", tls=False)
+
+
+def test_perfdata_is_filled_per_operation(api):
+    perf = {}
+    api.object_create("a", "c", data=b"x", obj_name="o", perfdata=perf)
+    assert perf["api"]["object_create_ext"] > 0
+
+
+def test_errors_carry_backend_and_operation(api):
+    with pytest.raises(objclient.exceptions.NotFound) as err:
+        api.object_show("a", "missing-container", "o")
+    assert err.value.backend == "local" and err.value.operation == "object_show"
+
+
+def test_bad_ranges_are_refused(api):
+    api.object_create("a", "c", data=b"0123", obj_name="o")
+    for bad in [(3, 1), (-1, 2), (None, None), "0-1"]:
+        with pytest.raises(InvalidArgument):
+            api.object_fetch("a", "c", "o", ranges=[bad])
+
+
+def test_object_create_returns_openio_shapes(api):
+    chunks, size, md5 = api.object_create("a", "c", data=b"abc", obj_name="o")
+    assert size == 3 and isinstance(chunks, list) and chunks[0]["pos"] == "0"
+    chunks, size, md5, meta = api.object_create_ext("a", "c", data=b"abcd", obj_name="o")
+    assert meta["length"] == 4 and meta["mime-type"] == "application/octet-stream"
+
+
+def test_url_secrets_are_redacted_in_repr(tmp_path):
+    api = objclient.ObjectStorageApi(f"file://{tmp_path}?fsync=0&token=hunter2")
+    assert "hunter2" not in repr(api) and "hunter2" not in api.url

@@ -1,0 +1,84 @@
+"""objclient.config and the registry: where the URL comes from."""
+
+import pytest
+
+import objclient
+from objclient import config
+from objclient.exceptions import InvalidArgument
+from objclient.registry import backend_scheme, factory_for, known_schemes, register
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for var in ("OBJCLIENT_URL", "OBJCLIENT_PROFILE", "OBJCLIENT_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+def test_default_is_the_embedded_store(clean_env):
+    url, opts = config.resolve(None)
+    assert url == f"file://{clean_env}/data/objclient/store" and opts == {}
+    api = objclient.ObjectStorageApi()
+    assert api.backend == "local"
+
+
+def test_environment_url_wins(clean_env, monkeypatch):
+    monkeypatch.setenv("OBJCLIENT_URL", f"file://{clean_env}/x")
+    assert config.resolve(None)[0] == f"file://{clean_env}/x"
+
+
+def _write_profiles(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_profile_with_secret_from_environment(clean_env, monkeypatch):
+    _write_profiles(clean_env / "cfg" / "objclient" / "config.ini",
+                    "[profile prod]\nurl = swift+https://h/auth/v1.0\nuser = a:b\n"
+                    "key_env = PROD_KEY\n")
+    monkeypatch.setenv("PROD_KEY", "s3cret")
+    monkeypatch.setenv("OBJCLIENT_PROFILE", "prod")
+    url, opts = config.resolve(None)
+    assert url == "swift+https://h/auth/v1.0"
+    assert opts == {"user": "a:b", "key": "s3cret"}
+    assert config.list_profiles() == ["prod"]
+
+
+def test_profile_naming_a_missing_variable_fails_clearly(clean_env, monkeypatch):
+    _write_profiles(clean_env / "cfg" / "objclient" / "config.ini",
+                    "[profile p]\nurl = file:///x\nkey_env = NOPE_NOT_SET\n")
+    with pytest.raises(InvalidArgument, match="NOPE_NOT_SET"):
+        config.load_profile("p")
+
+
+def test_unknown_profile_option_is_refused(clean_env):
+    _write_profiles(clean_env / "cfg" / "objclient" / "config.ini",
+                    "[default]\nurl = file:///x\ncolour = blue\n")
+    with pytest.raises(InvalidArgument, match="colour"):
+        config.resolve(None)
+
+
+def test_scheme_parsing_and_unknown_scheme():
+    assert backend_scheme("swift+keystone+https://h/v3") == "swift"
+    with pytest.raises(InvalidArgument, match="no backend"):
+        factory_for("gopher://x")
+    with pytest.raises(InvalidArgument):
+        backend_scheme("no-scheme-here")
+
+
+def test_third_party_backend_registration(tmp_path):
+    from objclient.backends.local import create_backend
+
+    def factory(url, **kw):
+        return create_backend("file://" + str(tmp_path), **kw)
+    register("mystore", factory)
+    assert "mystore" in known_schemes()
+    api = objclient.ObjectStorageApi("mystore://anything")
+    assert api.backend == "local"
+
+
+def test_unknown_option_is_an_error(tmp_path):
+    with pytest.raises(InvalidArgument, match="colour"):
+        objclient.ObjectStorageApi(f"file://{tmp_path}", colour="blue")
