@@ -433,6 +433,7 @@ class ObjectStorageApi:
                           properties: Optional[Mapping[str, str]] = None,
                           autocreate: bool = True,
                           container_properties: Optional[Mapping[str, str]] = None,
+                          progress: Optional[Callable[[int, Optional[int]], None]] = None,
                           *, opts: CallOptions,
                           **ignored: Any) -> Tuple[List[ChunkInfo], int, Optional[str],
                                                    ObjectInfo]:
@@ -447,6 +448,8 @@ class ObjectStorageApi:
         :param obj_name: the object name (default: the file's base name).
         :param append: add to the end of an existing object.
         :param autocreate: create the container if it does not exist.
+        :param progress: ``progress(bytes_sent, bytes_total)`` as data is read;
+            the count goes back when a retry sends data again.
         :returns: ``(chunks, size, hash, meta)``.
         """
         if obj_name is None:
@@ -462,6 +465,7 @@ class ObjectStorageApi:
         if mime_type is not None and any(c in mime_type for c in "\r\n\0"):
             raise InvalidArgument("mime_type has a CR, LF or NUL character")
         with open_source(data=data, file_or_path=file_or_path) as source:
+            source.progress = progress
             meta, chunks = self.blob_client.upload(
                 acct, cont, name, source, mime_type=mime_type, properties=props,
                 etag=etag.lower() if etag else None, append=append, policy=policy,
@@ -488,6 +492,30 @@ class ObjectStorageApi:
                 self._need(Capability.MULTI_RANGES)
         return self.blob_client.download(acct, cont, name, version=version,
                                          ranges=ranges or None, opts=opts)
+
+    def object_download(self, account: Optional[str], container: str, obj: str,
+                        file_or_path: Any, *, verify: bool = True, workers: int = 1,
+                        part_size: Optional[int] = None,
+                        progress: Optional[Callable[[int, Optional[int]], None]] = None,
+                        **kwargs: Any) -> ObjectInfo:
+        """Save an object to a path (through a temporary name, renamed on
+        success) or a binary file object, in constant memory.
+
+        :param verify: check the MD5 of what was received; a mismatch raises
+            ChecksumMismatch and leaves no partial file at the path.
+        :param workers: parallel ranged requests for large objects.
+        :param progress: ``progress(bytes_done, bytes_total)``.
+        :returns: the object's metadata.
+        """
+        from .transfer import DEFAULT_PART_SIZE, download
+        acct, cont, name = self._names(account, container, obj)
+        try:
+            return download(self, acct, cont, name, file_or_path, verify=verify,
+                            workers=workers, part_size=part_size or DEFAULT_PART_SIZE,
+                            progress=progress, **kwargs)
+        except ClientError as err:
+            err.with_context(self.backend, "object_download")
+            raise
 
     @_operation()
     def object_head(self, account: Optional[str], container: str, obj: str,

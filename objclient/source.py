@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .exceptions import InvalidArgument
 
@@ -37,6 +37,9 @@ class Source:
         self._close_reader = close_reader
         self._md5 = hashlib.md5()
         self.bytes_read = 0
+        #: ``progress(bytes_read, size)`` after each read; a rewind (for a
+        #: retry) reports the count going back.
+        self.progress: Optional[Callable[[int, Optional[int]], None]] = None
         self._start: Optional[int] = None
         if reader is not None:
             try:
@@ -57,6 +60,8 @@ class Source:
         self._reader.seek(self._start)
         self._md5 = hashlib.md5()
         self.bytes_read = 0
+        if self.progress is not None:
+            self.progress(0, self.size)
 
     # requests/urllib3 use seek/tell to rewind and size bodies.
     def seekable(self) -> bool:
@@ -98,6 +103,8 @@ class Source:
         if data:
             self._md5.update(data)
             self.bytes_read += len(data)
+            if self.progress is not None:
+                self.progress(self.bytes_read, self.size)
         return data
 
     def _read_chunks(self, size: int) -> bytes:
@@ -156,6 +163,8 @@ def open_source(data: Any = None, file_or_path: Any = None) -> Source:
     """
     if (data is None) == (file_or_path is None):
         raise InvalidArgument("give exactly one of data and file_or_path")
+    if isinstance(data, Source):
+        return data
     if file_or_path is not None:
         if isinstance(file_or_path, (str, bytes, os.PathLike)):
             try:

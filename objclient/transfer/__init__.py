@@ -1,0 +1,8 @@
+"""Transfers that scale: the part engine, verified downloads, copy and sync."""
+
+from .engine import DEFAULT_PART_SIZE, Part, TransferEngine, plan_parts, read_parts
+from .files import download
+from .sync import Location, SyncReport, copy, sync
+
+__all__ = ["TransferEngine", "Part", "plan_parts", "read_parts", "DEFAULT_PART_SIZE",
+           "download", "Location", "SyncReport", "copy", "sync"]

@@ -1,0 +1,313 @@
+"""The clients the benchmark compares, each behind the same small interface.
+
+Every client stores and reads objects on the same local server: raw urllib3
+(the floor: the fewest Python steps one HTTP request can take), objclient,
+and the peers (python-swiftclient, boto3, obstore).  A client is built by a
+factory that returns None when its package is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Dict, List, Optional
+
+import urllib3
+
+SWIFT_AUTH = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
+SWIFT_USER = os.environ.get("SWIFT_USER", "test:tester")
+SWIFT_KEY = os.environ.get("SWIFT_KEY", "testing")
+S3_ENDPOINT = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
+S3_KEY = os.environ.get("SEAWEEDFS_S3_ACCESS_KEY", "AKIDOBJCLIENTADMIN")
+S3_SECRET = os.environ.get("SEAWEEDFS_S3_SECRET_KEY", "objclient-admin-secret")
+S3_REGION = os.environ.get("SEAWEEDFS_S3_REGION", "us-east-1")
+
+
+class Client:
+    """What a benchmarked client can do on one container/bucket."""
+
+    name = "client"
+
+    def setup(self, container: str) -> None:
+        """Create the container if needed."""
+
+    def put(self, key: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def get(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def head(self, key: str) -> None:
+        raise NotImplementedError
+
+    def delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    def list_all(self) -> int:
+        """List the whole container, paginated; :returns: how many objects."""
+        raise NotImplementedError
+
+    def put_file(self, key: str, path: str) -> None:
+        """Upload a (large) file, streaming."""
+        raise NotImplementedError
+
+    def get_file(self, key: str, path: str) -> None:
+        """Download to a file, streaming."""
+        raise NotImplementedError
+
+
+def _swift_token() -> Dict[str, str]:
+    http = urllib3.PoolManager()
+    resp = http.request("GET", SWIFT_AUTH, headers={"X-Auth-User": SWIFT_USER,
+                                                    "X-Auth-Key": SWIFT_KEY})
+    return {"token": resp.headers["X-Auth-Token"], "url": resp.headers["X-Storage-Url"]}
+
+
+# -- Swift -----------------------------------------------------------------------------
+class RawSwift(Client):
+    name = "urllib3 (floor)"
+
+    def __init__(self) -> None:
+        auth = _swift_token()
+        self.url = auth["url"]
+        self.headers = {"X-Auth-Token": auth["token"]}
+        self.pool = urllib3.PoolManager(maxsize=16)
+
+    def setup(self, container: str) -> None:
+        self.base = f"{self.url}/{container}"
+        self.pool.request("PUT", self.base, headers=self.headers)
+
+    def put(self, key: str, data: bytes) -> None:
+        r = self.pool.request("PUT", f"{self.base}/{key}", body=data, headers=self.headers)
+        assert r.status == 201, r.status
+
+    def get(self, key: str) -> bytes:
+        r = self.pool.request("GET", f"{self.base}/{key}", headers=self.headers)
+        assert r.status == 200
+        return r.data  # type: ignore[no-any-return]
+
+    def head(self, key: str) -> None:
+        assert self.pool.request("HEAD", f"{self.base}/{key}",
+                                 headers=self.headers).status == 200
+
+    def delete(self, key: str) -> None:
+        assert self.pool.request("DELETE", f"{self.base}/{key}",
+                                 headers=self.headers).status == 204
+
+    def list_all(self) -> int:
+        import json
+        count, marker = 0, ""
+        while True:
+            r = self.pool.request("GET", self.base, headers=self.headers,
+                                  fields={"format": "json", "marker": marker,
+                                          "limit": "10000"})
+            page = json.loads(r.data)
+            if not page:
+                return count
+            count += len(page)
+            marker = page[-1]["name"]
+
+    def put_file(self, key: str, path: str) -> None:
+        with open(path, "rb") as fh:
+            r = self.pool.urlopen("PUT", f"{self.base}/{key}", body=fh,
+                                  headers=dict(self.headers,
+                                               **{"Content-Length": str(os.path.getsize(path))}))
+        assert r.status == 201
+
+    def get_file(self, key: str, path: str) -> None:
+        r = self.pool.request("GET", f"{self.base}/{key}", headers=self.headers,
+                              preload_content=False)
+        with open(path, "wb") as fh:
+            for chunk in r.stream(1 << 20):
+                fh.write(chunk)
+        r.release_conn()
+
+
+class ObjclientClient(Client):
+    """objclient on any backend, through the facade."""
+
+    def __init__(self, url: str, account: Optional[str], name: str, **options: Any) -> None:
+        import objclient
+        self.name = name
+        self.api = objclient.ObjectStorageApi(url, **options)
+        self.account = account
+
+    def setup(self, container: str) -> None:
+        self.container = container
+        self.api.container_create(self.account, container)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.api.object_create(self.account, self.container, data=data, obj_name=key)
+
+    def get(self, key: str) -> bytes:
+        _meta, stream = self.api.object_fetch(self.account, self.container, key)
+        return b"".join(stream)
+
+    def head(self, key: str) -> None:
+        self.api.object_show(self.account, self.container, key)
+
+    def delete(self, key: str) -> None:
+        self.api.object_delete(self.account, self.container, key)
+
+    def list_all(self) -> int:
+        return sum(1 for _ in self.api.object_list_iter(self.account, self.container,
+                                                        page_size=10000))
+
+    def put_file(self, key: str, path: str) -> None:
+        self.api.object_create(self.account, self.container, file_or_path=path, obj_name=key)
+
+    def get_file(self, key: str, path: str) -> None:
+        _meta, stream = self.api.object_fetch(self.account, self.container, key)
+        with open(path, "wb") as fh:
+            for chunk in stream:
+                fh.write(chunk)
+
+
+class SwiftclientClient(Client):
+    name = "python-swiftclient"
+
+    def __init__(self) -> None:
+        import swiftclient
+        auth = _swift_token()
+        self.conn = swiftclient.Connection(preauthurl=auth["url"], preauthtoken=auth["token"])
+
+    def setup(self, container: str) -> None:
+        self.container = container
+        self.conn.put_container(container)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.conn.put_object(self.container, key, data)
+
+    def get(self, key: str) -> bytes:
+        return self.conn.get_object(self.container, key)[1]  # type: ignore[no-any-return]
+
+    def head(self, key: str) -> None:
+        self.conn.head_object(self.container, key)
+
+    def delete(self, key: str) -> None:
+        self.conn.delete_object(self.container, key)
+
+    def list_all(self) -> int:
+        return len(self.conn.get_container(self.container, full_listing=True,
+                                           limit=10000)[1])
+
+    def put_file(self, key: str, path: str) -> None:
+        with open(path, "rb") as fh:
+            self.conn.put_object(self.container, key, fh,
+                                 content_length=os.path.getsize(path), chunk_size=1 << 20)
+
+    def get_file(self, key: str, path: str) -> None:
+        _h, body = self.conn.get_object(self.container, key, resp_chunk_size=1 << 20)
+        with open(path, "wb") as fh:
+            for chunk in body:
+                fh.write(chunk)
+
+
+# -- S3 ---------------------------------------------------------------------------------
+class Boto3Client(Client):
+    name = "boto3"
+
+    def __init__(self) -> None:
+        import boto3
+        from botocore.config import Config
+        self.s3 = boto3.client("s3", endpoint_url=S3_ENDPOINT, aws_access_key_id=S3_KEY,
+                               aws_secret_access_key=S3_SECRET, region_name=S3_REGION,
+                               config=Config(s3={"addressing_style": "path"},
+                                             max_pool_connections=16))
+
+    def setup(self, container: str) -> None:
+        self.bucket = container
+        try:
+            self.s3.create_bucket(Bucket=container)
+        except self.s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+
+    def put(self, key: str, data: bytes) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    def get(self, key: str) -> bytes:
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()  # type: ignore
+
+    def head(self, key: str) -> None:
+        self.s3.head_object(Bucket=self.bucket, Key=key)
+
+    def delete(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
+
+    def list_all(self) -> int:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        return sum(len(p.get("Contents", [])) for p in pages)
+
+    def put_file(self, key: str, path: str) -> None:
+        self.s3.upload_file(path, self.bucket, key)
+
+    def get_file(self, key: str, path: str) -> None:
+        self.s3.download_file(self.bucket, key, path)
+
+
+class ObstoreClient(Client):
+    name = "obstore"
+
+    def __init__(self) -> None:
+        import obstore
+        from obstore.store import S3Store
+        self.obstore = obstore
+        self.S3Store = S3Store
+
+    def setup(self, container: str) -> None:
+        self.store = self.S3Store(container, endpoint=S3_ENDPOINT, access_key_id=S3_KEY,
+                                  secret_access_key=S3_SECRET, region=S3_REGION,
+                                  client_options={"allow_http": True},
+                                  virtual_hosted_style_request=False)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.obstore.put(self.store, key, data)
+
+    def get(self, key: str) -> bytes:
+        return bytes(self.obstore.get(self.store, key).bytes())
+
+    def head(self, key: str) -> None:
+        self.obstore.head(self.store, key)
+
+    def delete(self, key: str) -> None:
+        self.obstore.delete(self.store, key)
+
+    def list_all(self) -> int:
+        return sum(len(batch) for batch in self.obstore.list(self.store, chunk_size=1000))
+
+    def put_file(self, key: str, path: str) -> None:
+        with open(path, "rb") as fh:
+            self.obstore.put(self.store, key, fh)
+
+    def get_file(self, key: str, path: str) -> None:
+        result = self.obstore.get(self.store, key)
+        with open(path, "wb") as fh:
+            for chunk in result.stream(min_chunk_size=1 << 20):
+                fh.write(chunk)
+
+
+def _maybe(factory: Callable[[], Client]) -> Optional[Client]:
+    try:
+        return factory()
+    except ImportError:
+        return None
+
+
+def swift_clients() -> List[Client]:
+    """The clients compared on Swift's native API."""
+    found = [_maybe(RawSwift),
+             _maybe(lambda: ObjclientClient(SWIFT_AUTH.replace("http://", "swift+http://"),
+                                            None, "objclient", user=SWIFT_USER,
+                                            key=SWIFT_KEY)),
+             _maybe(SwiftclientClient)]
+    return [c for c in found if c is not None]
+
+
+def s3_clients() -> List[Client]:
+    """The clients compared on SeaweedFS's S3 API."""
+    from tools.bench_s3floor import RawS3
+    found = [_maybe(RawS3),
+             _maybe(lambda: ObjclientClient(S3_ENDPOINT.replace("http://", "s3+http://"),
+                                            None, "objclient", access_key=S3_KEY,
+                                            secret_key=S3_SECRET, region=S3_REGION)),
+             _maybe(Boto3Client), _maybe(ObstoreClient)]
+    return [c for c in found if c is not None]
