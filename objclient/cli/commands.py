@@ -239,6 +239,42 @@ def object_link(api: Any, a: argparse.Namespace) -> Any:
                            a.dest_container or a.container, a.dest_name)
 
 
+def _location(spec: str, account: Optional[str], common: Dict[str, Any]) -> Any:
+    """A :class:`~objclient.transfer.Location` from ``URL#CONTAINER[/PREFIX]``
+    or a plain folder path."""
+    from ..api import ObjectStorageApi
+    from ..transfer import FolderStore, Location
+    if "://" not in spec:
+        return Location(FolderStore(spec), None, "", "")
+    url, sep, where = spec.partition("#")
+    if not sep or not where:
+        raise InvalidArgument(f"{spec!r}: write URL#CONTAINER[/PREFIX]")
+    container, _, prefix = where.partition("/")
+    return Location(ObjectStorageApi(url, **common), account, container, prefix)
+
+
+def copy_cmd(api: Any, a: argparse.Namespace) -> Any:
+    from ..transfer import copy
+    common = {"debug": a.debug, "timings": a.timings}
+    src = _location(a.src, a.src_account, common)
+    dst = _location(a.dst, a.dst_account, common)
+    meta = copy(src, src.prefix, dst, dst.prefix)
+    return {"name": meta["name"], "size": meta["size"], "hash": meta["hash"]}
+
+
+def sync_cmd(api: Any, a: argparse.Namespace) -> Any:
+    from ..transfer import sync
+    common = {"debug": a.debug, "timings": a.timings}
+    src = _location(a.src, a.src_account, common)
+    dst = _location(a.dst, a.dst_account, common)
+    report = sync(src, dst, delete=a.delete, checksum=a.checksum, dry_run=a.dry_run,
+                  workers=a.workers)
+    if report.failed:
+        for name, why in report.failed:
+            print(f"objclient: failed: {name}: {why}", file=sys.stderr)
+    return report.to_dict()
+
+
 def info(api: Any, a: argparse.Namespace) -> Any:
     return {"backend": api.backend, "url": api.url,
             "capabilities": sorted(c.value for c in api.capabilities),
@@ -355,6 +391,22 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("dest_name")
     ap.add_argument("--dest-container")
 
+    for name, func, text in (("copy", copy_cmd, "copy one object between any two stores"),
+                             ("sync", sync_cmd, "make DST hold what SRC holds")):
+        ap = groups.add_parser(name, help=text, description=text + ". SRC and DST are "
+                               "URL#CONTAINER[/PREFIX] (e.g. s3+http://host#bucket/photos/) "
+                               "or a plain folder.")
+        ap.set_defaults(func=func, columns=None)
+        ap.add_argument("src")
+        ap.add_argument("dst")
+        ap.add_argument("--src-account")
+        ap.add_argument("--dst-account")
+        if name == "sync":
+            ap.add_argument("--delete", action="store_true", help="delete extras in DST")
+            ap.add_argument("--checksum", action="store_true", help="compare MD5s, not dates")
+            ap.add_argument("--dry-run", action="store_true")
+            ap.add_argument("--workers", type=int, default=4)
+
     ap = groups.add_parser("info", help="backend, endpoint and capabilities")
     ap.set_defaults(func=info, columns=None)
     return p
@@ -383,8 +435,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from ..api import ObjectStorageApi
     api = None
     try:
-        api = ObjectStorageApi(args.url, profile=args.profile, debug=args.debug,
-                               timings=args.timings)
+        if args.func not in (copy_cmd, sync_cmd):  # those open their own stores
+            api = ObjectStorageApi(args.url, profile=args.profile, debug=args.debug,
+                                   timings=args.timings)
         result = args.func(api, args)
         if result is not None and not args.quiet:
             render(result, fmt, args.columns if fmt in ("table", "csv", "value") else None)

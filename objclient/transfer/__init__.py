@@ -2,7 +2,8 @@
 
 from .engine import DEFAULT_PART_SIZE, Part, TransferEngine, plan_parts, read_parts
 from .files import download
+from .folder import FolderStore
 from .sync import Location, SyncReport, copy, sync
 
 __all__ = ["TransferEngine", "Part", "plan_parts", "read_parts", "DEFAULT_PART_SIZE",
-           "download", "Location", "SyncReport", "copy", "sync"]
+           "download", "FolderStore", "Location", "SyncReport", "copy", "sync"]

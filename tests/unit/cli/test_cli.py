@@ -61,3 +61,19 @@ def test_download_refuses_names_escaping_the_folder(run, tmp_path):
 def test_debug_and_timings_go_to_stderr(run):
     code, out, err = run("--timings", "-f", "json", "container", "list")
     assert code == 0 and json.loads(out) == []
+
+
+def test_sync_folder_to_store_and_back(run, tmp_path):
+    src = tmp_path / "photos"
+    (src / "2026").mkdir(parents=True)
+    for i in range(5):
+        (src / "2026" / f"img{i}.jpg").write_bytes(bytes([i]) * 100)
+    store = f"file://{tmp_path}/s2?fsync=0#album/pre/"
+    code, out, _ = run("-f", "json", "sync", str(src), store)
+    assert code == 0 and json.loads(out)["copied"] == 5
+    code, out, _ = run("-f", "json", "sync", str(src), store)
+    assert json.loads(out)["skipped"] == 5
+    back = tmp_path / "back"
+    code, out, _ = run("-f", "json", "sync", store, str(back))
+    assert json.loads(out)["copied"] == 5
+    assert (back / "2026" / "img3.jpg").read_bytes() == bytes([3]) * 100
