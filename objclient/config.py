@@ -128,3 +128,54 @@ def resolve(url: Optional[str], profile: Optional[str] = None) -> Tuple[str, Dic
     if "default" in list_profiles():
         return load_profile("default")
     return default_store_url(), {}
+
+
+_SECRET_OPTIONS = ("key", "secret_key", "password", "token", "session_token",
+                   "application_credential_secret")
+
+
+def save_profile(name: str, url: str, options: Dict[str, str],
+                 path: Optional[str] = None) -> str:
+    """Write profile ``name`` (replacing it) to the profile file, mode 0600.
+
+    :returns: the file's path.
+    """
+    import tempfile
+    from urllib.parse import urlsplit
+    if not url or not urlsplit(url).scheme:
+        raise InvalidArgument(f"{url!r} is not a storage URL")
+    for key in options:
+        base = key[:-4] if key.endswith("_env") else key
+        if base not in PROFILE_OPTIONS:
+            raise InvalidArgument(f"unknown profile option {key!r}")
+    path = path or config_path()
+    parser = _read_config(path)
+    section = _section_name(name)
+    if parser.has_section(section):
+        parser.remove_section(section)
+    parser.add_section(section)
+    parser.set(section, "url", url)
+    for key, value in options.items():
+        parser.set(section, key, value)
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".config.", dir=folder)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            parser.write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def describe_profile(name: str, path: Optional[str] = None) -> Dict[str, str]:
+    """Profile ``name`` as written, with secret values hidden."""
+    parser = _read_config(path)
+    section = _section_name(name)
+    if not parser.has_section(section):
+        raise InvalidArgument(f"no profile {name!r} in {path or config_path()}")
+    return {k: ("****" if k in _SECRET_OPTIONS else v) for k, v in parser.items(section)}

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import glob as globmod
 import logging
 import mimetypes
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..exceptions import (ClientError, Conflict, Forbidden, InvalidArgument, NotFound,
                           Unauthorized)
 from .output import FORMATS, render
+from .progress import ProgressBar
 
 __all__ = ["build_parser", "main", "EXIT_CODES"]
 
@@ -123,19 +126,47 @@ def _walk(paths: Sequence[str], recursive: bool) -> Iterator[Tuple[str, str]]:
             yield path, os.path.basename(path)
 
 
+def _expand(paths: Sequence[str]) -> List[str]:
+    out: List[str] = []
+    for path in paths:
+        matches = sorted(globmod.glob(path)) if any(c in path for c in "*?[") else [path]
+        if not matches:
+            raise InvalidArgument(f"no file matches {path!r}")
+        out.extend(matches)
+    return out
+
+
+def _parallel(func: Callable[[Any], Any], items: List[Any], workers: int) -> List[Any]:
+    if workers <= 1 or len(items) <= 1:
+        return [func(i) for i in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(func, items))
+
+
 def object_upload(api: Any, a: argparse.Namespace) -> Any:
-    results = []
-    for path, name in _walk(a.paths, a.recursive):
-        if a.name and len(a.paths) == 1 and not os.path.isdir(a.paths[0]):
+    paths = _expand(a.paths)
+    props = _props(a.property)
+    jobs = []
+    for path, name in _walk(paths, a.recursive):
+        if a.name and len(paths) == 1 and not os.path.isdir(paths[0]):
             name = a.name
         elif a.prefix:
             name = a.prefix + name
-        mime_type = a.mime_type or mimetypes.guess_type(name)[0]
-        _chunks, size, md5 = api.object_create(
-            a.account, a.container, file_or_path=path, obj_name=name,
-            mime_type=mime_type, properties=_props(a.property))
-        results.append({"name": name, "size": size, "hash": md5})
-    return results
+        jobs.append((path, name))
+
+    def one(job: Tuple[str, str]) -> Dict[str, Any]:
+        path, name = job
+        bar = ProgressBar(name, enabled=a.progress and a.workers <= 1)
+        try:
+            _chunks, size, md5 = api.object_create(
+                a.account, a.container, file_or_path=path, obj_name=name,
+                mime_type=a.mime_type or mimetypes.guess_type(name)[0], properties=props,
+                progress=bar)
+        finally:
+            bar.close()
+        return {"name": name, "size": size, "hash": md5}
+
+    return _parallel(one, jobs, a.workers)
 
 
 def object_download(api: Any, a: argparse.Namespace) -> Any:
@@ -145,7 +176,7 @@ def object_download(api: Any, a: argparse.Namespace) -> Any:
         names = [o.name for o in api.object_list_iter(a.account, a.container,
                                                       prefix=a.prefix)
                  if any(fnmatch.fnmatchcase(o.name, w) for w in wanted)]
-    results = []
+    jobs = []
     for name in names:
         if a.output == "-":
             _meta, stream = api.object_fetch(a.account, a.container, name)
@@ -158,9 +189,20 @@ def object_download(api: Any, a: argparse.Namespace) -> Any:
         dest = a.output if (a.output and len(names) == 1 and not a.recursive) else \
             os.path.join(a.output or ".", *name.split("/"))
         _safe_destination(dest, a.output or ".")
-        size = _save(api, a.account, a.container, name, dest)
-        results.append({"name": name, "path": dest, "size": size})
-    return results if a.output != "-" else None
+        jobs.append((name, dest))
+    if a.output == "-":
+        return None
+
+    def one(job: Tuple[str, str]) -> Dict[str, Any]:
+        name, dest = job
+        bar = ProgressBar(name, enabled=a.progress and a.workers <= 1)
+        try:
+            info = api.object_download(a.account, a.container, name, dest, progress=bar)
+        finally:
+            bar.close()
+        return {"name": name, "path": dest, "size": info["size"]}
+
+    return _parallel(one, jobs, a.workers)
 
 
 def _safe_destination(dest: str, base: str) -> None:
@@ -170,29 +212,6 @@ def _safe_destination(dest: str, base: str) -> None:
         return
     if real != real_base and not real.startswith(real_base + os.sep):
         raise InvalidArgument(f"object name would write outside {base!r}: {dest!r}")
-
-
-def _save(api: Any, account: Optional[str], container: str, name: str, dest: str) -> int:
-    """Download to ``dest`` through a temporary file; rename on success."""
-    folder = os.path.dirname(dest) or "."
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(dest)}.objclient-{os.getpid()}")
-    size = 0
-    try:
-        _meta, stream = api.object_fetch(account, container, name)
-        with open(tmp, "wb") as fh:
-            try:
-                for chunk in stream:
-                    fh.write(chunk)
-                    size += len(chunk)
-            finally:
-                stream.close()
-        os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return size
 
 
 def object_list(api: Any, a: argparse.Namespace) -> Any:
@@ -275,6 +294,22 @@ def sync_cmd(api: Any, a: argparse.Namespace) -> Any:
     return report.to_dict()
 
 
+def profile_list(api: Any, a: argparse.Namespace) -> Any:
+    from .. import config
+    return [{"name": n} for n in config.list_profiles()]
+
+
+def profile_show(api: Any, a: argparse.Namespace) -> Any:
+    from .. import config
+    return config.describe_profile(a.name)
+
+
+def profile_add(api: Any, a: argparse.Namespace) -> Any:
+    from .. import config
+    path = config.save_profile(a.name, a.profile_url, _props(a.option))
+    return {"profile": a.name, "file": path}
+
+
 def info(api: Any, a: argparse.Namespace) -> Any:
     return {"backend": api.backend, "url": api.url,
             "capabilities": sorted(c.value for c in api.capabilities),
@@ -353,6 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("-r", "--recursive", action="store_true")
     ap.add_argument("--mime-type")
     ap.add_argument("--property", action="append", metavar="KEY=VALUE", default=[])
+    ap.add_argument("--workers", type=int, default=1, help="files moved at once")
+    ap.add_argument("--no-progress", dest="progress", action="store_false")
     ap = action(obj, "download", object_download, "download objects",
                 ["name", "path", "size"])
     ap.add_argument("container")
@@ -360,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("-o", "--output", help="file or folder ('-' for stdout)")
     ap.add_argument("-r", "--recursive", action="store_true", help="every object (of --prefix)")
     ap.add_argument("--prefix")
+    ap.add_argument("--workers", type=int, default=1, help="objects moved at once")
+    ap.add_argument("--no-progress", dest="progress", action="store_false")
     ap = action(obj, "list", object_list, "list objects", OBJECT_COLUMNS)
     ap.add_argument("container")
     ap.add_argument("--prefix")
@@ -407,6 +446,17 @@ def build_parser() -> argparse.ArgumentParser:
             ap.add_argument("--dry-run", action="store_true")
             ap.add_argument("--workers", type=int, default=4)
 
+    prof = groups.add_parser("profile", help="saved connection profiles").add_subparsers(
+        dest="action", metavar="ACTION")
+    prof.required = True
+    action(prof, "list", profile_list, "list profiles")
+    action(prof, "show", profile_show, "show a profile (secrets hidden)").add_argument("name")
+    ap = action(prof, "add", profile_add, "add or replace a profile (file mode 0600); "
+                "prefer NAME_env=VARIABLE for secrets")
+    ap.add_argument("name")
+    ap.add_argument("profile_url", metavar="URL")
+    ap.add_argument("option", nargs="*", metavar="KEY=VALUE")
+
     ap = groups.add_parser("info", help="backend, endpoint and capabilities")
     ap.set_defaults(func=info, columns=None)
     return p
@@ -435,7 +485,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from ..api import ObjectStorageApi
     api = None
     try:
-        if args.func not in (copy_cmd, sync_cmd):  # those open their own stores
+        if args.func not in (copy_cmd, sync_cmd, profile_list, profile_show, profile_add):
             api = ObjectStorageApi(args.url, profile=args.profile, debug=args.debug,
                                    timings=args.timings)
         result = args.func(api, args)

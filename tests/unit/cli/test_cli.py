@@ -77,3 +77,19 @@ def test_sync_folder_to_store_and_back(run, tmp_path):
     code, out, _ = run("-f", "json", "sync", store, str(back))
     assert json.loads(out)["copied"] == 5
     assert (back / "2026" / "img3.jpg").read_bytes() == bytes([3]) * 100
+
+
+def test_profile_add_list_show(run, tmp_path, monkeypatch):
+    import os
+    import stat
+    cfg = tmp_path / "cfg.ini"
+    monkeypatch.setenv("OBJCLIENT_CONFIG", str(cfg))
+    code, _out, _err = run("profile", "add", "prod", "swift+https://h/auth/v1.0",
+                           "user=a:b", "key=sekrit")
+    assert code == 0
+    assert stat.S_IMODE(os.stat(cfg).st_mode) == 0o600
+    code, out, _ = run("-f", "json", "profile", "list")
+    assert json.loads(out) == [{"name": "prod"}]
+    code, out, _ = run("-f", "json", "profile", "show", "prod")
+    assert json.loads(out)["key"] == "****" and "sekrit" not in out
+    assert run("profile", "add", "bad", "swift+https://h", "colour=blue")[0] == 2
