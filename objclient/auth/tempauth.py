@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Dict, Optional
 
 from ..exceptions import InvalidArgument, Unauthorized
-from ..http.redact import redact_value
+from ..http.redact import redact_url, redact_value
 from .base import AuthPlugin
 from .token_cache import TokenCache
 
@@ -49,6 +49,9 @@ class TempAuth(AuthPlugin):
         self._token: Optional[str] = None
         self._storage_url: Optional[str] = None
         self._expires: Optional[float] = None
+        # Renew this long before expiry; shorter for short-lived tokens, so
+        # that a fresh token is never already "expired".
+        self._margin = 10.0
         self._lock = threading.Lock()
 
     @property
@@ -59,7 +62,7 @@ class TempAuth(AuthPlugin):
     def valid(self) -> bool:
         if not self._token:
             return False
-        return self._expires is None or self._expires > time.time() + 10
+        return self._expires is None or self._expires > time.time() + self._margin
 
     @property
     def token(self) -> Optional[str]:
@@ -76,6 +79,7 @@ class TempAuth(AuthPlugin):
                     self._token = entry["token"]
                     self._storage_url = entry.get("endpoint")
                     self._expires = entry.get("expires")
+                    self._margin = 10.0
                     return
             resp = http.request(
                 "GET", self.auth_url, authenticated=False, service="auth",
@@ -84,11 +88,17 @@ class TempAuth(AuthPlugin):
             url = resp.headers.get("X-Storage-Url")
             if not token or not url:
                 raise Unauthorized("the auth server answered without a token or storage URL",
-                                   status=resp.status_code, method="GET", url=self.auth_url)
+                                   status=resp.status_code, method="GET",
+                                   url=redact_url(self.auth_url))
             life = resp.headers.get("X-Auth-Token-Expires")
             self._token = token
             self._storage_url = url
-            self._expires = time.time() + float(life) if life else None
+            try:
+                seconds = float(life) if life else None
+            except ValueError:
+                seconds = None  # an unreadable lifetime: use the token until a 401
+            self._expires = time.time() + seconds if seconds is not None else None
+            self._margin = min(10.0, seconds / 2) if seconds is not None else 10.0
             if self.token_cache is not None:
                 self.token_cache.save(self._cache_key, {
                     "token": token, "endpoint": url, "expires": self._expires})
@@ -110,5 +120,5 @@ class TempAuth(AuthPlugin):
         return True
 
     def __repr__(self) -> str:
-        return (f"TempAuth(auth_url={self.auth_url!r}, user={self.user!r}, "
+        return (f"TempAuth(auth_url={redact_url(self.auth_url)!r}, user={self.user!r}, "
                 f"key={redact_value(self._key)!r})")

@@ -30,12 +30,23 @@ from .. import __version__
 from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached,
                           InvalidArgument, Timeout, from_response)
 from ..models import TimingRecord
-from .redact import curl_command, loggable_body, redact_headers, redact_url
+from .redact import (RedactingFilter, curl_command, loggable_body, redact_headers,
+                     redact_url)
 from .retry import RetryPolicy
 
 __all__ = ["HTTPClient", "DEFAULT_TIMEOUT", "check_header"]
 
 LOG = logging.getLogger("objclient.http")
+
+
+def _guard_urllib3_log() -> None:
+    # urllib3 logs every request line with its query string (signatures).
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, RedactingFilter) for f in pool_log.filters):
+        pool_log.addFilter(RedactingFilter())
+
+
+_guard_urllib3_log()
 
 #: (connect, read) seconds: finite by default.
 DEFAULT_TIMEOUT: Tuple[float, float] = (5.0, 60.0)
@@ -389,7 +400,7 @@ class HTTPClient:
                 elapsed = time.monotonic() - start
                 self._record(method, full_url, None, start_wall, elapsed, body.length, 0,
                              attempt, perfdata, service)
-                error = err.error
+                error = self._deadline_error(err.error, attempt_timeout, (connect_t, read_t))
                 error.attempts = attempt
                 if not err.before_send:
                     body.mark_sent()
@@ -415,11 +426,13 @@ class HTTPClient:
             if (status == 401 and authenticated and self.auth is not None and not reauthed
                     and not body.may_have_started):
                 reauthed = True
-                resp.close()
-                self._record(method, full_url, status, start_wall, elapsed_headers,
-                             body.length, 0, attempt, perfdata, service)
                 if self._invalidate(generation):
+                    resp.close()
+                    self._record(method, full_url, status, start_wall, elapsed_headers,
+                                 body.length, 0, attempt, perfdata, service)
                     continue
+                # The plugin cannot renew (a static token): report this 401
+                # below, with the server's message, recorded once.
 
             if (status in policy.statuses and retry_number < policy.total
                     and policy.may_resend(method, idempotent) and not body.may_have_started):
@@ -448,7 +461,8 @@ class HTTPClient:
                 return resp
             try:
                 received = self._read_body(resp, deadline, method, full_url)
-            except ClientError as error:
+            except ClientError as body_error:
+                error = self._deadline_error(body_error, attempt_timeout, (connect_t, read_t))
                 error.attempts = attempt
                 self._record(method, full_url, status, start_wall, time.monotonic() - start,
                              body.length, 0, attempt, perfdata, service)
@@ -462,7 +476,7 @@ class HTTPClient:
                     if on_retry is not None:
                         on_retry(retry_number)
                     continue
-                raise
+                raise error from None
             self._record(method, full_url, status, start_wall, time.monotonic() - start,
                          body.length, received, attempt, perfdata, service)
             if self.debug:
@@ -532,6 +546,16 @@ class HTTPClient:
         return (min(connect, left), min(read, left))
 
     @staticmethod
+    def _deadline_error(error: ClientError, used: Tuple[float, float],
+                        asked: Tuple[float, float]) -> ClientError:
+        """A timeout that fired because the deadline shortened it is a DeadlineReached."""
+        if (isinstance(error, Timeout) and not isinstance(error, DeadlineReached)
+                and (used[0] < asked[0] or used[1] < asked[1])):
+            return DeadlineReached(f"the deadline passed ({error.message})",
+                                   method=error.method, url=error.url)
+        return error
+
+    @staticmethod
     def _past_deadline(wait: float, deadline: Optional[float]) -> bool:
         return deadline is not None and time.monotonic() + wait >= deadline
 
@@ -570,6 +594,9 @@ class HTTPClient:
         if self._env_proxies:
             send_kwargs.update(session.merge_environment_settings(
                 prepared.url, {}, True, self.verify, self.cert))
+        else:
+            # No proxy in the environment: skip requests' per-call look-up of it.
+            send_kwargs["proxies"] = dict(session.proxies)
         try:
             return session.send(prepared, **send_kwargs)
         except requests.exceptions.ConnectTimeout as exc:

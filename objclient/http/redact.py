@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shlex
 from typing import Any, Iterable, Mapping, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = ["redact_value", "redact_url", "redact_headers", "redact_json",
-           "curl_command", "SECRET_HEADERS", "SECRET_QUERY_KEYS"]
+           "curl_command", "SECRET_HEADERS", "SECRET_QUERY_KEYS", "RedactingFilter"]
 
 #: Header names (lower case) whose values are never shown.
 SECRET_HEADERS = frozenset({
@@ -35,7 +36,8 @@ SECRET_QUERY_KEYS = frozenset({
     "x-amz-credential", "awsaccesskeyid",
 })
 
-_SECRET_JSON_KEY = re.compile(r"(passw|secret|token|key|credential|auth)", re.I)
+_SECRET_JSON_KEY = re.compile(
+    r"(passw|secret|token|key|credential|auth|signature|(^|[_-])sig$)", re.I)
 
 
 def redact_value(value: Any) -> str:
@@ -82,12 +84,38 @@ def redact_headers(headers: Mapping[str, Any],
 def redact_json(doc: Any) -> Any:
     """A copy of a decoded JSON document with secret-looking values redacted."""
     if isinstance(doc, dict):
-        return {k: (redact_value(v) if isinstance(k, str) and _SECRET_JSON_KEY.search(k)
-                    and isinstance(v, (str, bytes, int)) else redact_json(v))
+        return {k: (_redact_scalars(v) if isinstance(k, str) and _SECRET_JSON_KEY.search(k)
+                    else redact_json(v))
                 for k, v in doc.items()}
     if isinstance(doc, list):
         return [redact_json(v) for v in doc]
     return doc
+
+
+def _redact_scalars(value: Any) -> Any:
+    """Under a secret-looking key: every string or number, also inside lists."""
+    if isinstance(value, (str, bytes, int)) and not isinstance(value, bool):
+        return redact_value(value)
+    if isinstance(value, list):
+        return [_redact_scalars(v) for v in value]
+    return redact_json(value)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts URLs in the arguments of a record.
+
+    objclient puts it on urllib3's connection-pool logger, which logs each
+    request line with its query string (where signatures live).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite secret-bearing URL arguments; never drops a record."""
+        args = record.args
+        if isinstance(args, tuple) and args:
+            record.args = tuple(
+                redact_url(a) if isinstance(a, str) and ("?" in a or "@" in a) else a
+                for a in args)
+        return True
 
 
 def loggable_body(body: Any, content_type: Optional[str], limit: int = 2048) -> Optional[str]:
@@ -115,10 +143,15 @@ def curl_command(method: str, url: str, headers: Mapping[str, Any],
 
     The result can be pasted into a POSIX shell.
     """
-    parts = ["curl", "-i", "-X", method, shlex.quote(redact_url(url))]
+    parts = ["curl", "-i", "-X", shlex.quote(method), _single_quote(redact_url(url))]
     for name, value in sorted(redact_headers(headers, extra_secrets).items(),
                               key=lambda kv: kv[0].lower()):
-        parts.append("-H " + shlex.quote(f"{name}: {value}"))
+        parts.append("-H " + _single_quote(f"{name}: {value}"))
     if body is not None:
-        parts.append("-d " + shlex.quote(body))
+        parts.append("-d " + _single_quote(body))
     return " ".join(parts)
+
+
+def _single_quote(text: str) -> str:
+    """``text`` in single quotes for a POSIX shell, always (unlike ``shlex.quote``)."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"

@@ -1,0 +1,92 @@
+"""Models: frozen attrs classes that also read like OpenIO's dicts."""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+import pytest
+
+from objclient.models import (AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo,
+                              ContainerListing, ObjectInfo, ObjectListing, TimingRecord)
+
+
+def _obj(**kwargs: object) -> ObjectInfo:
+    base = dict(name="o", size=3, hash="900150983cd24fb0d6963f7d28e17f72",
+                mime_type="text/plain", properties={"a": "1"}, extra={"x-custom": "v"})
+    base.update(kwargs)
+    return ObjectInfo(**base)  # type: ignore[arg-type]
+
+
+def test_object_info_reads_like_a_dict_with_openio_aliases() -> None:
+    info = _obj()
+    assert info["size"] == info["length"] == 3
+    assert info["mime-type"] == info["mime_type"] == "text/plain"
+    assert info["etag"] == info["hash"] and info["hash-method"] == "md5"
+    assert info["properties"] == {"a": "1"} and info["x-custom"] == "v"
+    assert info.get("nope", 7) == 7 and "length" in info and "nope" not in info
+    with pytest.raises(KeyError):
+        info["nope"]
+
+
+def test_keys_are_the_fields_then_the_extras() -> None:
+    keys = _obj().keys()
+    assert keys[:3] == ["name", "size", "hash"] and keys[-1] == "x-custom"
+    assert "extra" not in keys
+    assert dict(_obj().items())["name"] == "o"
+
+
+def test_to_dict_is_plain_and_json_friendly() -> None:
+    listing = ObjectListing(objects=[_obj()], prefixes=["p/"], truncated=True,
+                            next_marker="o")
+    doc = listing.to_dict()
+    assert json.loads(json.dumps(doc)) == doc
+    assert doc["objects"][0]["size"] == 3 and doc["objects"][0]["x-custom"] == "v"
+    assert doc["truncated"] is True and doc["next_marker"] == "o"
+
+
+def test_models_are_frozen() -> None:
+    info = _obj()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        info.size = 4  # type: ignore[misc]
+    assert attrs.evolve(info, size=4)["size"] == 4 and info.size == 3
+
+
+def test_properties_are_copied_not_shared() -> None:
+    props = {"a": "1"}
+    info = _obj(properties=props)
+    props["b"] = "2"
+    assert info.properties == {"a": "1"}
+    assert ObjectInfo(name="o", properties=None).properties == {}
+
+
+def test_container_entry_indexes_like_openio_lists() -> None:
+    entry = ContainerEntry(name="c", objects=2, bytes=10, is_prefix=True, mtime=5.0)
+    assert entry[0] == "c" and entry[1] == 2 and entry[2] == 10 and entry[3] == 1
+    assert entry[4] == 5.0 and entry[-1] == 5.0 and len(entry) == 5
+    assert list(entry) == ["c", 2, 10, 1, 5.0]
+    name, count, size, is_prefix, mtime = entry
+    assert (name, count) == ("c", 2)
+    assert entry["name"] == "c" and entry["bytes"] == 10
+
+
+def test_account_info_aliases_properties_and_name() -> None:
+    info = AccountInfo(id="AUTH_a", containers=1, metadata={"k": "v"})
+    assert info["properties"] == {"k": "v"} and info["name"] == "AUTH_a"
+    assert info.to_dict()["metadata"] == {"k": "v"}
+
+
+def test_other_models_have_their_guaranteed_keys() -> None:
+    cont = ContainerInfo(name="c", account="a", objects=1, bytes=2, system={"policy": "x"})
+    assert cont["system"] == {"policy": "x"} and cont["objects"] == 1
+    chunk = ChunkInfo(url="http://h/c", pos="0.1", size=4, hash="h")
+    assert chunk["pos"] == "0.1" and chunk.to_dict()["url"] == "http://h/c"
+    page = ContainerListing(listing=[ContainerEntry(name="c")], truncated=False)
+    assert page.to_dict()["listing"][0]["name"] == "c"
+    rec = TimingRecord(method="GET", url="u", status=200, start=1.0, elapsed=0.5)
+    assert rec["bytes_sent"] == 0 and rec["attempt"] == 1
+
+
+def test_models_compare_by_value_and_print_without_extra() -> None:
+    assert _obj() == _obj()
+    assert "extra" not in repr(_obj()) and "name='o'" in repr(_obj())
