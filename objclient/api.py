@@ -37,10 +37,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _OPTION_KEYS = ("headers", "connection_timeout", "read_timeout", "deadline", "perfdata", "reqid")
 #: OpenIO keywords accepted for compatibility and ignored.
+#: Anything else is a TypeError, so that a backend-specific keyword (a
+#: replication factor ...) never passes silently: those belong to the
+#: backend's own low-level client.
 _IGNORED_KEYS = frozenset({
     "force_master", "cid", "tls", "region", "end_user_request", "admin_mode",
     "bucket", "sharding_accounts", "stats", "key_file", "check_ec_metadata",
     "chunk_checksum_algo", "trust_level", "force", "local", "use_tcp_cork",
+    "extra_properties", "meta_pos", "content_id", "restore_drained",
+    "bypass_governance", "dryrun", "slo_manifest", "chunks", "mpu_marker_only",
+    "version_marker", "properties_directive_hint", "target_content_id", "link_content_id",
 })
 _LIST_LIMIT = 1000
 
@@ -257,6 +263,15 @@ class ObjectStorageApi:
         """Recompute an account's counters."""
         self.account.refresh(self._account(account), opts)
 
+    @_operation()
+    def resolve_cid(self, cid: str, *, opts: CallOptions) -> Tuple[str, str]:
+        """``(account, container)`` of an OpenIO container id."""
+        resolve = getattr(self.directory, "resolve_cid", None)
+        if resolve is None:
+            raise NotSupported(f"the {self.backend} backend has no container ids",
+                               capability="resolve_cid", backend=self.backend)
+        return resolve(cid, opts)  # type: ignore[no-any-return]
+
     # -- containers --------------------------------------------------------------------
     @_operation()
     def container_create(self, account: Optional[str], container: str,
@@ -362,8 +377,15 @@ class ObjectStorageApi:
     @_operation()
     def container_flush(self, account: Optional[str], container: str, fast: bool = False,
                         all_versions: bool = False, *, opts: CallOptions) -> None:
-        """Delete every object of a container (the container stays)."""
+        """Delete every object of a container (the container stays).
+
+        :param fast: use the backend's own flush where it has one (OpenIO).
+        """
         acct, cont = self._names(account, container)
+        server_flush = getattr(self.container, "flush", None)
+        if fast and callable(server_flush):
+            server_flush(acct, cont, opts)
+            return
         while True:
             page = self.container.content_list(
                 acct, cont, prefix=None, delimiter=None, marker=None, end_marker=None,
@@ -434,8 +456,7 @@ class ObjectStorageApi:
                           autocreate: bool = True,
                           container_properties: Optional[Mapping[str, str]] = None,
                           progress: Optional[Callable[[int, Optional[int]], None]] = None,
-                          *, opts: CallOptions,
-                          **ignored: Any) -> Tuple[List[ChunkInfo], int, Optional[str],
+                          *, opts: CallOptions) -> Tuple[List[ChunkInfo], int, Optional[str],
                                                    ObjectInfo]:
         """Store an object from bytes, str, an iterable of bytes, a file
         object or a path.  Nothing is visible until the whole object is
@@ -475,7 +496,7 @@ class ObjectStorageApi:
     @_operation()
     def object_fetch(self, account: Optional[str], container: str, obj: str,
                      version: Optional[Any] = None, ranges: Optional[Sequence[Range]] = None,
-                     *, opts: CallOptions, **ignored: Any) -> Tuple[ObjectInfo, Iterator[bytes]]:
+                     *, opts: CallOptions) -> Tuple[ObjectInfo, Iterator[bytes]]:
         """Read an object.
 
         :param ranges: ``[(start, end), ...]`` inclusive byte ranges; ``end``
@@ -531,8 +552,7 @@ class ObjectStorageApi:
 
     @_operation()
     def object_get_properties(self, account: Optional[str], container: str, obj: str,
-                              version: Optional[Any] = None, *, opts: CallOptions,
-                              **ignored: Any) -> ObjectInfo:
+                              version: Optional[Any] = None, *, opts: CallOptions) -> ObjectInfo:
         """An object's metadata, with its user properties in ``properties``."""
         acct, cont, name = self._names(account, container, obj)
         return self.container.content_show(acct, cont, name, version, opts)
@@ -566,8 +586,8 @@ class ObjectStorageApi:
 
     @_operation()
     def object_delete(self, account: Optional[str], container: str, obj: str,
-                      version: Optional[Any] = None, *, opts: CallOptions,
-                      **ignored: Any) -> Tuple[bool, Optional[Any]]:
+                      version: Optional[Any] = None, *,
+                      opts: CallOptions) -> Tuple[bool, Optional[Any]]:
         """Delete an object (or one version of it).
 
         :returns: ``(delete_marker, version_id)`` as OpenIO does.
@@ -589,7 +609,7 @@ class ObjectStorageApi:
                     end_marker: Optional[str] = None, prefix: Optional[str] = None,
                     delimiter: Optional[str] = None, properties: bool = False,
                     versions: bool = False, deleted: bool = False,
-                    *, opts: CallOptions, **ignored: Any) -> ObjectListing:
+                    *, opts: CallOptions) -> ObjectListing:
         """One page of a container's objects.
 
         :returns: a listing with ``objects``, ``prefixes``, ``truncated``
@@ -642,7 +662,7 @@ class ObjectStorageApi:
                     link_obj: str, target_version: Optional[Any] = None,
                     properties_directive: str = "COPY",
                     properties: Optional[Mapping[str, str]] = None,
-                    *, opts: CallOptions, **ignored: Any) -> ObjectInfo:
+                    *, opts: CallOptions) -> ObjectInfo:
         """Give the content of one object a second name (server-side; a hard
         link or a copy depending on the backend).
 

@@ -320,9 +320,9 @@ def server_message_of(body: bytes, content_type: str
         if isinstance(doc, dict):
             msg: Any = doc.get("message") or doc.get("detail") or doc.get("error")
             code = doc.get("code") or doc.get("status")
-            if isinstance(msg, dict):
+            if isinstance(msg, dict):  # {"error": {...}}, FastAPI's {"detail": {...}}
                 code = msg.get("code", code)
-                msg = msg.get("message") or msg.get("title")
+                msg = msg.get("message") or msg.get("title") or msg.get("msg")
             if msg is not None:
                 return str(msg)[:_MAX_MESSAGE], (str(code) if code is not None else None), None
     if "xml" in ctype or text.lstrip().startswith("<"):

@@ -66,6 +66,12 @@ def check_header(name: str, value: str) -> None:
         raise InvalidArgument(f"invalid header name {name!r}")
     if any(c in value for c in "\r\n\0"):
         raise InvalidArgument(f"header {name!r} has a CR, LF or NUL character in its value")
+    if not value.isascii():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidArgument(f"header {name!r} has characters HTTP cannot carry "
+                                  "(outside Latin-1); encode the value first") from None
 
 
 class _Body:
@@ -260,11 +266,12 @@ class HTTPClient:
             with self._lock:
                 self._times.append(rec)
         if perfdata is not None:
-            phase = perfdata.setdefault(service or "http", {})
-            phase["overall"] = phase.get("overall", 0.0) + elapsed
-            phase["requests"] = phase.get("requests", 0) + 1
-            if attempt > 1:
-                phase["retries"] = phase.get("retries", 0) + 1
+            with self._lock:  # parts moved by several threads share one perfdata
+                phase = perfdata.setdefault(service or "http", {})
+                phase["overall"] = phase.get("overall", 0.0) + elapsed
+                phase["requests"] = phase.get("requests", 0) + 1
+                if attempt > 1:
+                    phase["retries"] = phase.get("retries", 0) + 1
 
     # -- auth ------------------------------------------------------------------
     def _auth_headers(self) -> Tuple[Dict[str, str], int]:

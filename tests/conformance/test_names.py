@@ -11,9 +11,24 @@ TRICKY = [
 ]
 
 
+def _refused_up_front(api, name):
+    """True when the backend's rules refuse the name before any request
+    (a server that cannot store it exactly, e.g. SeaweedFS's S3 gateway with
+    '..' segments): refusing clearly is allowed, changing it silently is not."""
+    try:
+        api.names.check_object(name)
+    except InvalidName:
+        return True
+    return False
+
+
 @pytest.mark.parametrize("name", TRICKY, ids=range(len(TRICKY)))
-def test_tricky_object_names_round_trip(target, container, name):
+def test_tricky_object_names_round_trip_or_are_refused_up_front(target, container, name):
     api = target.api
+    if _refused_up_front(api, name):
+        with pytest.raises(InvalidName):
+            api.object_create(target.account, container, data=b"x", obj_name=name)
+        return
     api.object_create(target.account, container, data=name.encode(), obj_name=name)
     _meta, stream = api.object_fetch(target.account, container, name)
     assert b"".join(stream) == name.encode()
@@ -24,8 +39,10 @@ def test_tricky_object_names_round_trip(target, container, name):
     assert api.object_head(target.account, container, name) is False
 
 
-def test_long_object_name(target, container):
+def test_long_object_name_round_trips_or_is_refused_up_front(target, container):
     name = "n/" + "x" * 998  # 1,000 bytes
+    if _refused_up_front(target.api, name):
+        return
     target.api.object_create(target.account, container, data=b"long", obj_name=name)
     assert target.api.object_show(target.account, container, name)["name"] == name
 
