@@ -1,0 +1,242 @@
+"""Keystone v3 authentication (OpenStack Identity).
+
+``POST <auth_url>/auth/tokens`` with a password or an application
+credential, scoped to a project (by id, or by name plus its domain).  The
+token comes back in ``X-Subject-Token``; the body holds its expiry
+(``expires_at``) and the service catalog, from which
+:meth:`KeystoneAuth.get_endpoint` picks an endpoint by service type,
+interface and region.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+
+from ..exceptions import InvalidArgument, NotFound, Unauthorized
+from ..http.redact import redact_value
+from .base import AuthPlugin
+from .token_cache import TokenCache
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..http.client import HTTPClient
+
+__all__ = ["KeystoneAuth", "parse_expires_at", "find_endpoint"]
+
+_INTERFACES = {"public": "public", "publicurl": "public", "internal": "internal",
+               "internalurl": "internal", "admin": "admin", "adminurl": "admin"}
+
+
+def parse_expires_at(value: Optional[str]) -> Optional[float]:
+    """Epoch seconds of Keystone's ``expires_at`` (ISO 8601, UTC)."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp()
+
+
+def find_endpoint(catalog: List[Mapping[str, Any]], service_type: str,
+                  interface: str = "public", region: Optional[str] = None) -> Optional[str]:
+    """The URL of a catalog endpoint.
+
+    :param catalog: the ``token.catalog`` list of a v3 token.
+    :param service_type: e.g. ``object-store``.
+    :param interface: ``public``, ``internal`` or ``admin`` (``publicURL``
+        spellings accepted).
+    :param region: a region id; None takes the first matching endpoint.
+    """
+    wanted = _INTERFACES.get((interface or "public").lower(), interface)
+    for service in catalog:
+        if service.get("type") != service_type:
+            continue
+        for endpoint in service.get("endpoints") or []:
+            if endpoint.get("interface") != wanted:
+                continue
+            where = endpoint.get("region_id") or endpoint.get("region")
+            if region and where != region:
+                continue
+            url = endpoint.get("url")
+            if url:
+                return str(url)
+    return None
+
+
+class KeystoneAuth(AuthPlugin):
+    """Keystone v3: a project-scoped token and the service catalog.
+
+    :param auth_url: the identity endpoint, e.g. ``https://keystone/v3``.
+    :param user: user name (with ``user_domain_name``/``_id``) or user id
+        (``user_id``) for the password method.
+    :param password: the user's password.
+    :param application_credential_id: use this application credential
+        (with its secret) instead of a password.
+    :param project_name: project to scope to (with ``project_domain_*``).
+    :param project_id: project to scope to, by id.
+    :param token_cache: keep tokens on disk between runs.
+    """
+
+    secret_headers = ("X-Auth-Token", "X-Subject-Token")
+
+    def __init__(self, auth_url: str, *, user: Optional[str] = None,
+                 user_id: Optional[str] = None, password: Optional[str] = None,
+                 user_domain_name: Optional[str] = None,
+                 user_domain_id: Optional[str] = None,
+                 project_name: Optional[str] = None, project_id: Optional[str] = None,
+                 project_domain_name: Optional[str] = None,
+                 project_domain_id: Optional[str] = None,
+                 application_credential_id: Optional[str] = None,
+                 application_credential_secret: Optional[str] = None,
+                 token_cache: Optional[TokenCache] = None) -> None:
+        self.auth_url = auth_url.rstrip("/")
+        if not self.auth_url.endswith("/v3"):
+            self.auth_url += "/v3"
+        self.user = user
+        self.user_id = user_id
+        self._password = password
+        self.user_domain_name = user_domain_name
+        self.user_domain_id = user_domain_id
+        self.project_name = project_name
+        self.project_id = project_id
+        self.project_domain_name = project_domain_name
+        self.project_domain_id = project_domain_id
+        self.application_credential_id = application_credential_id
+        self._app_secret = application_credential_secret
+        self.token_cache = token_cache
+        self._token: Optional[str] = None
+        self._expires: Optional[float] = None
+        self._catalog: List[Mapping[str, Any]] = []
+        self.project: Dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.request_body()  # check the arguments now
+
+    # -- the request -------------------------------------------------------------
+    def request_body(self) -> Dict[str, Any]:
+        """The JSON body of ``POST /v3/auth/tokens``.
+
+        :raises InvalidArgument: the credentials are incomplete.
+        """
+        identity: Dict[str, Any]
+        if self.application_credential_id:
+            if not self._app_secret:
+                raise InvalidArgument("an application credential needs its secret")
+            identity = {"methods": ["application_credential"],
+                        "application_credential": {"id": self.application_credential_id,
+                                                   "secret": self._app_secret}}
+            return {"auth": {"identity": identity}}  # scoped by the credential itself
+        if not self._password or not (self.user or self.user_id):
+            raise InvalidArgument("Keystone needs user and password, or "
+                                  "application_credential_id and its secret")
+        user: Dict[str, Any] = {"password": self._password}
+        if self.user_id:
+            user["id"] = self.user_id
+        else:
+            user["name"] = self.user
+            user["domain"] = self._domain(self.user_domain_id, self.user_domain_name)
+        identity = {"methods": ["password"], "password": {"user": user}}
+        body: Dict[str, Any] = {"auth": {"identity": identity}}
+        if self.project_id:
+            body["auth"]["scope"] = {"project": {"id": self.project_id}}
+        elif self.project_name:
+            body["auth"]["scope"] = {"project": {
+                "name": self.project_name,
+                "domain": self._domain(self.project_domain_id, self.project_domain_name)}}
+        return body
+
+    @staticmethod
+    def _domain(domain_id: Optional[str], domain_name: Optional[str]) -> Dict[str, str]:
+        if domain_id:
+            return {"id": domain_id}
+        return {"name": domain_name or "Default"}
+
+    # -- plugin contract ---------------------------------------------------------
+    @property
+    def _cache_key(self) -> str:
+        who = self.application_credential_id or self.user_id or self.user or ""
+        scope = self.project_id or f"{self.project_domain_name}/{self.project_name}"
+        return TokenCache.key(self.auth_url, f"{who}@{scope}")
+
+    @property
+    def valid(self) -> bool:
+        if not self._token:
+            return False
+        return self._expires is None or self._expires > time.time() + 30
+
+    @property
+    def token(self) -> Optional[str]:
+        """The current token (None before authentication)."""
+        return self._token
+
+    @property
+    def expires(self) -> Optional[float]:
+        """When the token expires (epoch seconds), if known."""
+        return self._expires
+
+    def authenticate(self, http: "HTTPClient") -> None:
+        with self._lock:
+            if self.valid:
+                return
+            if self.token_cache is not None:
+                entry = self.token_cache.load(self._cache_key)
+                if entry and isinstance(entry.get("catalog"), list):
+                    self._token = entry["token"]
+                    self._expires = entry.get("expires")
+                    self._catalog = entry["catalog"]
+                    self.project = entry.get("project") or {}
+                    return
+            resp, doc = http.request_json(
+                "POST", self.auth_url + "/auth/tokens", json=self.request_body(),
+                authenticated=False, service="auth", idempotent=True)
+            token = resp.headers.get("X-Subject-Token")
+            body = (doc or {}).get("token") if isinstance(doc, dict) else None
+            if not token or not isinstance(body, dict):
+                raise Unauthorized("Keystone answered without a token",
+                                   status=resp.status_code, method="POST",
+                                   url=self.auth_url + "/auth/tokens")
+            self._token = token
+            self._expires = parse_expires_at(body.get("expires_at"))
+            self._catalog = list(body.get("catalog") or [])
+            self.project = dict(body.get("project") or {})
+            if self.token_cache is not None:
+                self.token_cache.save(self._cache_key, {
+                    "token": token, "expires": self._expires, "catalog": self._catalog,
+                    "project": self.project, "endpoint": None})
+
+    def get_headers(self) -> Dict[str, str]:
+        return {"X-Auth-Token": self._token} if self._token else {}
+
+    def get_endpoint(self, service_type: Optional[str] = None,
+                     interface: Optional[str] = None,
+                     region: Optional[str] = None) -> Optional[str]:
+        """The catalog URL of ``service_type`` (default ``object-store``).
+
+        :raises NotFound: the catalog has no such endpoint.
+        """
+        stype = service_type or "object-store"
+        url = find_endpoint(self._catalog, stype, interface or "public", region)
+        if url is None and self._token:
+            where = f" in region {region}" if region else ""
+            raise NotFound(f"the Keystone catalog has no {interface or 'public'} "
+                           f"{stype} endpoint{where}")
+        return url
+
+    def invalidate(self) -> bool:
+        with self._lock:
+            self._token = None
+            self._expires = None
+            if self.token_cache is not None:
+                self.token_cache.delete(self._cache_key)
+        return True
+
+    def __repr__(self) -> str:
+        secret = self._password or self._app_secret or ""
+        who = self.application_credential_id or self.user_id or self.user
+        return (f"KeystoneAuth(auth_url={self.auth_url!r}, user={who!r}, "
+                f"secret={redact_value(secret)!r})")

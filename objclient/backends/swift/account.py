@@ -1,0 +1,90 @@
+"""Swift accounts: HEAD/POST for counters and properties, GET for containers."""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional, Sequence
+
+from ...contract import DEFAULT_OPTS, AccountClient, CallOptions
+from ...exceptions import NoSuchAccount, NotFound
+from ...models import AccountInfo, ContainerEntry, ContainerListing
+from .common import SwiftRequests, int_header
+from .wire import (meta_headers, parse_listing_date, parse_timestamp, quote_name, read_meta,
+                   remove_meta_headers)
+
+__all__ = ["SwiftAccountClient", "SECRET_ACCOUNT_KEYS", "listing_params"]
+
+#: Account metadata that is a secret: never returned as a property.
+SECRET_ACCOUNT_KEYS = ("temp-url-key", "temp-url-key-2")
+
+
+def listing_params(prefix: Optional[str], delimiter: Optional[str], marker: Optional[str],
+                   end_marker: Optional[str], limit: Optional[int]) -> dict:
+    """Query parameters of a JSON listing; asks one entry more than
+    ``limit`` so that truncation is known exactly."""
+    params: dict = {"format": "json"}
+    for key, value in (("prefix", prefix), ("delimiter", delimiter), ("marker", marker),
+                       ("end_marker", end_marker)):
+        if value:
+            params[key] = value
+    if limit is not None:
+        params["limit"] = str(min(limit + 1, 10000))
+    return params
+
+
+class SwiftAccountClient(SwiftRequests, AccountClient):
+    """Account operations on ``/v1/<account>``."""
+
+    def _path(self, account: str) -> str:
+        return "/" + quote_name(account)
+
+    def show(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> AccountInfo:
+        try:
+            resp = self._send("HEAD", self._path(account), opts, "account")
+        except NotFound as err:
+            from . import refine
+            raise refine(err, NoSuchAccount, f"account {account!r} does not exist") from None
+        h = resp.headers
+        ts = parse_timestamp(h.get("X-Timestamp"))
+        return AccountInfo(
+            id=account, containers=int_header(h, "X-Account-Container-Count"),
+            objects=int_header(h, "X-Account-Object-Count"),
+            bytes=int_header(h, "X-Account-Bytes-Used"), ctime=ts,
+            mtime=parse_timestamp(h.get("X-Put-Timestamp")) or ts,
+            metadata=read_meta("account", h, SECRET_ACCOUNT_KEYS),
+            extra={"quota_bytes": h.get("X-Account-Meta-Quota-Bytes")}
+            if h.get("X-Account-Meta-Quota-Bytes") else {})
+
+    def update(self, account: str, *, set_properties: Mapping[str, str],
+               del_properties: Sequence[str], opts: CallOptions = DEFAULT_OPTS) -> None:
+        headers = remove_meta_headers("Account", del_properties)
+        headers.update(meta_headers("Account", set_properties))
+        if headers:
+            self._send("POST", self._path(account), opts, "account", headers=headers,
+                       idempotent=True)
+
+    def containers(self, account: str, *, prefix: Optional[str] = None,
+                   delimiter: Optional[str] = None, marker: Optional[str] = None,
+                   end_marker: Optional[str] = None, limit: Optional[int] = None,
+                   opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        params = listing_params(prefix, delimiter, marker, end_marker, limit)
+        try:
+            _resp, doc = self._json("GET", self._path(account), opts, "account",
+                                    params=params)
+        except NotFound as err:
+            from . import refine
+            raise refine(err, NoSuchAccount, f"account {account!r} does not exist") from None
+        rows: List[Any] = doc if isinstance(doc, list) else []
+        truncated = limit is not None and len(rows) > limit
+        if truncated:
+            rows = rows[:limit]
+        entries = []
+        for row in rows:
+            if "subdir" in row:
+                entries.append(ContainerEntry(name=row["subdir"], is_prefix=True))
+            else:
+                entries.append(ContainerEntry(
+                    name=row["name"], objects=int(row.get("count") or 0),
+                    bytes=int(row.get("bytes") or 0),
+                    mtime=parse_listing_date(row.get("last_modified"))))
+        return ContainerListing(listing=entries, truncated=truncated,
+                                next_marker=entries[-1].name if truncated and entries else None)

@@ -1,0 +1,302 @@
+"""Swift object data: PUT (checked by MD5), GET with ranges, temp URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import unquote, urlsplit
+
+from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
+from ...exceptions import (BadRequest, ChecksumMismatch, ClientError, InvalidArgument,
+                           NoSuchContainer, NoSuchObject, NotFound)
+from ...http.stream import BodyStream
+from ...models import ChunkInfo, ObjectInfo
+from ...ranges import range_header
+from ...source import Source
+from .common import SwiftRequests, merged_headers
+from .container import object_info
+from .versions import version_of, version_query
+from .wire import (iter_byteranges, meta_headers, object_path,
+                   parse_content_type_boundary, parse_http_date, quote_name,
+                   temp_url_signature, unquote_etag)
+
+__all__ = ["SwiftBlobClient", "PartsStream"]
+
+_BLOCK = 1024 * 1024
+
+
+class PartsStream:
+    """The bodies of a multipart/byteranges response, as one byte stream
+    (iterable, with ``read()`` and ``close()``)."""
+
+    def __init__(self, body: BodyStream, boundary: str) -> None:
+        self._body = body
+        self._parts = iter_byteranges(body, boundary)
+        self._buffer = b""
+
+    def _next(self) -> Iterator[bytes]:
+        try:
+            yield from self._parts
+        except ValueError as exc:
+            self.close()
+            raise ClientError(f"malformed multipart/byteranges response: {exc}") from None
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._buffer:
+            buf, self._buffer = self._buffer, b""
+            yield buf
+        yield from self._next()
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all that is left if negative)."""
+        gen = self._next()
+        if size is None or size < 0:
+            data = self._buffer + b"".join(gen)
+            self._buffer = b""
+            return data
+        while len(self._buffer) < size:
+            try:
+                self._buffer += next(gen)
+            except StopIteration:
+                break
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._body.close()
+
+    def __enter__(self) -> "PartsStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _blocks(source: Source) -> Iterator[bytes]:
+    while True:
+        block = source.read(_BLOCK)
+        if not block:
+            return
+        yield block
+
+
+def _prehash(source: Source) -> str:
+    """MD5 of a rewindable source, which is then rewound."""
+    md5 = hashlib.md5()
+    while True:
+        block = source.read(_BLOCK)
+        if not block:
+            break
+        md5.update(block)
+    source.rewind()
+    return md5.hexdigest()
+
+
+class SwiftBlobClient(SwiftRequests, BlobClient):
+    """Object data on the proxy."""
+
+    # -- upload --------------------------------------------------------------------
+    def upload(self, account: str, container: str, obj: str, source: Source, *,
+               mime_type: Optional[str], properties: Mapping[str, str],
+               etag: Optional[str], append: bool, policy: Optional[str],
+               autocreate: bool, container_properties: Optional[Mapping[str, str]],
+               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        if append:
+            raise self._unsupported("append")
+        backend = self.swift
+        headers = meta_headers("Object", properties)
+        headers["Content-Type"] = mime_type or "application/octet-stream"
+        if autocreate and not source.rewindable:
+            self._ensure_container(account, container, policy, container_properties, opts)
+        if source.size is not None and source.size > backend.segment_threshold:
+            from .slo import upload_slo
+            if autocreate:
+                self._ensure_container(account, container, policy, container_properties, opts)
+            info = upload_slo(self, account, container, obj, source, headers=headers,
+                              etag=etag, policy=policy, opts=opts)
+            url = backend.url(object_path(account, container, obj))
+            return info, [ChunkInfo(url=url, pos="0", size=info.size, hash=info.hash)]
+        try:
+            resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
+        except NotFound as err:
+            if not autocreate or not source.rewindable:
+                from . import refine
+                raise refine(err, NoSuchContainer,
+                             f"container {container!r} does not exist") from None
+            self._ensure_container(account, container, policy, container_properties, opts)
+            source.rewind()
+            resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
+        now = time.time()
+        info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
+                          mime_type=headers["Content-Type"],
+                          ctime=parse_http_date(resp.headers.get("Last-Modified")) or now,
+                          mtime=parse_http_date(resp.headers.get("Last-Modified")) or now,
+                          properties=dict(properties), container=container, account=account,
+                          version=version_of(resp.headers.get("X-Object-Version-Id")))
+        url = backend.url(object_path(account, container, obj))
+        return info, [ChunkInfo(url=url, pos="0", size=size, hash=md5)]
+
+    def _ensure_container(self, account: str, container: str, policy: Optional[str],
+                          properties: Optional[Mapping[str, str]], opts: CallOptions) -> None:
+        try:
+            self.swift.container.show(account, container, opts)
+        except NoSuchContainer:
+            self.swift.container.create(account, container, properties=properties or {},
+                                          system={"policy": policy} if policy else {},
+                                          opts=opts)
+
+    def _put(self, account: str, container: str, obj: str, source: Source,
+             headers: Mapping[str, str], etag: Optional[str],
+             opts: CallOptions) -> Tuple[Any, str, int]:
+        """One PUT; returns ``(response, md5, size)`` of what was stored.
+
+        A known size is sent with its MD5 as ``ETag`` (Swift refuses the data
+        if it differs); a stream of unknown size goes chunked and the ETag
+        Swift answers is checked against the MD5 computed while sending (on
+        a mismatch the object is deleted).
+        """
+        path = object_path(account, container, obj)
+        hdrs = dict(headers)
+        known = source.size is not None
+        expected = etag
+        if known and source.rewindable:
+            expected_md5 = _prehash(source)
+            if etag and etag != expected_md5:
+                raise ChecksumMismatch(f"data has MD5 {expected_md5}, the caller expected "
+                                       f"{etag}", expected=etag, actual=expected_md5)
+            expected = expected_md5
+        if expected:
+            hdrs["ETag"] = expected
+        if known:
+            hdrs["Content-Length"] = str(source.size)
+            body: Any = source if source.size else b""
+        else:
+            body = _blocks(source)
+        try:
+            resp = self.http.request("PUT", self.swift.url(path),
+                                     headers=merged_headers(opts, hdrs), data=body,
+                                     **opts.http_kwargs("object"))
+        except BadRequest as err:
+            if err.status == 422:
+                raise ChecksumMismatch("Swift refused the data: its MD5 is not the expected "
+                                       "one", expected=expected, status=422,
+                                       method=err.method, url=err.url,
+                                       request_id=err.request_id) from None
+            raise
+        md5 = source.md5_hex()
+        size = source.bytes_read
+        stored = unquote_etag(resp.headers.get("Etag"))
+        wanted = etag or md5
+        if stored != md5 or md5 != wanted or (known and size != source.size):
+            self._discard(path, opts)
+            raise ChecksumMismatch(f"object {obj!r}: sent MD5 {md5}, Swift stored {stored}, "
+                                   f"expected {wanted}", expected=wanted, actual=stored)
+        return resp, md5, size
+
+    def _discard(self, path: str, opts: CallOptions) -> None:
+        try:
+            self.http.request("DELETE", self.swift.url(path),
+                              headers=merged_headers(opts), **opts.http_kwargs("object"))
+        except ClientError:
+            pass
+
+    # -- download ----------------------------------------------------------------------
+    def download(self, account: str, container: str, obj: str, *,
+                 version: Optional[Any], ranges: Optional[Sequence[Range]],
+                 opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, Iterator[bytes]]:
+        headers = {}
+        if ranges:
+            headers["Range"] = range_header(ranges)
+        path = object_path(account, container, obj)
+        try:
+            resp = self.http.request("GET", self.swift.url(path), params=version_query(version),
+                                     headers=merged_headers(opts, headers), stream=True,
+                                     **opts.http_kwargs("object"))
+        except NotFound as err:
+            from . import refine
+            what = "object" if version is None else f"version {version} of object"
+            raise refine(err, NoSuchObject, f"{what} {obj!r} does not exist in container "
+                         f"{container!r}") from None
+        info = object_info(obj, resp.headers, account, container)
+        length = resp.headers.get("Content-Length")
+        size = int(length) if length and length.isdigit() else None
+        whole = resp.status_code == 200
+        md5 = info.hash if whole and info.hash_method == "md5" else None
+        body = BodyStream(resp, expected_size=size, expected_md5=md5, deadline=opts.deadline)
+        if resp.status_code == 206:
+            boundary = parse_content_type_boundary(resp.headers.get("Content-Type", ""))
+            if boundary:
+                return info, PartsStream(body, boundary)  # type: ignore[return-value]
+        elif ranges and whole:
+            # The server ignored the Range header: cut the ranges here.
+            return info, _cut_ranges(body, ranges, info.size)  # type: ignore[return-value]
+        return info, body  # type: ignore[return-value]
+
+    # -- temp URLs ---------------------------------------------------------------------
+    def temp_url(self, account: str, container: str, obj: str, method: str = "GET",
+                 expires: int = 3600, opts: CallOptions = DEFAULT_OPTS) -> str:
+        """A temporary URL: anyone holding it may ``method`` the object for
+        ``expires`` seconds.  Signed with HMAC-SHA256 when the cluster's
+        ``/info`` allows it (else SHA1), with the account's temp URL key (one
+        is set when the account has none).
+
+        :raises InvalidArgument: bad method or expiry.
+        """
+        method = method.upper()
+        if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+            raise InvalidArgument(f"no temporary URL for method {method}")
+        if not isinstance(expires, int) or expires <= 0:
+            raise InvalidArgument("expires is a positive number of seconds")
+        key = self._temp_url_key(account, opts)
+        url = self.swift.url(object_path(account, container, obj))
+        path = unquote(urlsplit(url).path)
+        expires_at = int(time.time()) + expires
+        digest = self.swift.tempurl_digest()
+        sig = temp_url_signature(key, method, expires_at, path, digest)
+        return f"{url}?temp_url_sig={sig}&temp_url_expires={expires_at}"
+
+    def _temp_url_key(self, account: str, opts: CallOptions) -> str:
+        keys = self.swift.temp_url_keys
+        if account in keys:
+            return keys[account]
+        resp = self.http.request("HEAD", self.swift.url("/" + quote_name(account)),
+                                 headers=merged_headers(opts), **opts.http_kwargs("account"))
+        key = resp.headers.get("X-Account-Meta-Temp-URL-Key")
+        if not key:
+            key = secrets.token_hex(32)
+            self.http.request("POST", self.swift.url("/" + quote_name(account)),
+                              headers=merged_headers(opts,
+                                                     {"X-Account-Meta-Temp-URL-Key": key}),
+                              idempotent=True, **opts.http_kwargs("account"))
+        keys[account] = key
+        return key
+
+
+class _Cut:
+    """Ranges cut from a whole body (when a server ignores ``Range``)."""
+
+    def __init__(self, body: BodyStream, spans: List[Tuple[int, int]]) -> None:
+        self._body = body
+        self._spans = spans
+
+    def __iter__(self) -> Iterator[bytes]:
+        data = self._body.read()
+        for first, last in self._spans:
+            yield data[first:last + 1]
+
+    def read(self, size: int = -1) -> bytes:
+        """Everything left (this path is for rare responses; ``size`` is ignored)."""
+        return b"".join(self)
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._body.close()
+
+
+def _cut_ranges(body: BodyStream, ranges: Sequence[Range], size: int) -> _Cut:
+    from ...ranges import resolve_range
+    return _Cut(body, [resolve_range(r, size) for r in ranges])
+

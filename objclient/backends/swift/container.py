@@ -1,0 +1,414 @@
+"""Swift containers, and object metadata: listings, HEAD, POST, DELETE, COPY."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+
+import attrs
+
+from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
+from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
+                           NoSuchContainer, NoSuchObject, NotFound, NotSupported)
+from ...models import ContainerInfo, ObjectInfo, ObjectListing
+from .account import listing_params
+from .common import SwiftRequests, int_header
+from .versions import (is_delete_marker, purge_versions, version_of, version_query,
+                       versioning_header, versioning_state)
+from .wire import (bulk_delete_body, container_path, decode_header_value,
+                   encode_header_value, meta_headers, object_path, parse_bulk_response,
+                   parse_http_date, parse_listing_date, parse_timestamp, quote_name,
+                   read_meta, remove_meta_headers, unquote_etag)
+
+__all__ = ["SwiftContainerClient", "object_info", "SYSTEM_HEADERS"]
+
+LOG = logging.getLogger("objclient.swift")
+
+#: Container system properties and the headers that carry them.
+SYSTEM_HEADERS = {
+    "policy": "X-Storage-Policy",
+    "versions_location": "X-Versions-Location",
+    "history_location": "X-History-Location",
+    "quota_bytes": "X-Container-Meta-Quota-Bytes",
+    "quota_count": "X-Container-Meta-Quota-Count",
+    "read_acl": "X-Container-Read",
+    "write_acl": "X-Container-Write",
+    "sync_to": "X-Container-Sync-To",
+}
+_SYSTEM_ALIASES = {"storage_policy": "policy"}
+_QUOTA_KEYS = ("quota-bytes", "quota-count")
+
+
+def _system_headers(system: Mapping[str, str]) -> Dict[str, str]:
+    out = {}
+    for key, value in system.items():
+        key = _SYSTEM_ALIASES.get(key, key)
+        if key == "versioning":
+            out["X-Versions-Enabled"] = versioning_header(value)
+            continue
+        header = SYSTEM_HEADERS.get(key)
+        if header is None:
+            raise InvalidArgument(f"unknown Swift container system property {key!r}; known: "
+                                  + ", ".join(sorted(SYSTEM_HEADERS) + ["versioning"]))
+        out[header] = encode_header_value(str(value))
+    return out
+
+
+def object_info(name: str, headers: Mapping[str, str], account: str,
+                container: str) -> ObjectInfo:
+    """ObjectInfo from the headers of a HEAD or GET of an object."""
+    etag = unquote_etag(headers.get("Etag"))
+    large = headers.get("X-Static-Large-Object", "").lower() == "true"
+    dlo = bool(headers.get("X-Object-Manifest"))
+    extra: Dict[str, Any] = {}
+    if large:
+        extra["large_object"] = "slo"
+    elif dlo:
+        extra["large_object"] = "dlo"
+        extra["manifest"] = decode_header_value(headers["X-Object-Manifest"])
+    if headers.get("X-Delete-At"):
+        extra["delete_at"] = int(headers["X-Delete-At"])
+    ts = parse_timestamp(headers.get("X-Timestamp"))
+    size = headers.get("Content-Length")
+    crange = headers.get("Content-Range")
+    if crange and "/" in crange:
+        size = crange.rsplit("/", 1)[1]
+    return ObjectInfo(
+        name=name, size=int(size or 0), hash=etag,
+        hash_method="etag" if (large or dlo) else "md5",
+        mime_type=headers.get("Content-Type") or "application/octet-stream",
+        ctime=ts, mtime=parse_http_date(headers.get("Last-Modified")) or ts,
+        properties=read_meta("object", headers), container=container, account=account,
+        chunk_method=extra.get("large_object"),
+        version=version_of(headers.get("X-Object-Version-Id")), extra=extra)
+
+
+class SwiftContainerClient(SwiftRequests, ContainerClient):
+    """Container and object-metadata operations.
+
+    Listings remember which names are static large objects, so that a
+    delete of many objects (``container_flush`` lists, then deletes)
+    removes their segments too; the others go in one bulk request.
+    """
+
+    _REMEMBER_CONTAINERS = 16
+    _REMEMBER_NAMES = 10000
+
+    def __init__(self, backend: Any) -> None:
+        super().__init__(backend)
+        self._large: Dict[Tuple[str, str], Set[str]] = {}
+        self._large_lock = threading.Lock()
+
+    def _remember_large(self, account: str, container: str, names: Sequence[str]) -> None:
+        with self._large_lock:
+            seen = self._large.pop((account, container), set())
+            seen.update(names)
+            if len(seen) > self._REMEMBER_NAMES:
+                seen = set(names)
+            self._large[(account, container)] = seen
+            while len(self._large) > self._REMEMBER_CONTAINERS:
+                self._large.pop(next(iter(self._large)))
+
+    def _known_large(self, account: str, container: str) -> Set[str]:
+        with self._large_lock:
+            return set(self._large.get((account, container), ()))
+
+    # -- containers --------------------------------------------------------------
+    def create(self, account: str, container: str, *,
+               properties: Mapping[str, str], system: Mapping[str, str],
+               opts: CallOptions = DEFAULT_OPTS) -> bool:
+        headers = _system_headers(system)
+        headers.update(meta_headers("Container", properties))
+        resp = self._send("PUT", container_path(account, container), opts, "container",
+                          headers=headers)
+        return resp.status_code == 201
+
+    def delete(self, account: str, container: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        from . import refine
+        try:
+            self._send("DELETE", container_path(account, container), opts, "container")
+        except NotFound as err:
+            raise refine(err, NoSuchContainer,
+                         f"container {container!r} does not exist") from None
+        except Conflict as err:
+            raise refine(err, ContainerNotEmpty,
+                         f"container {container!r} is not empty") from None
+
+    def show(self, account: str, container: str,
+             opts: CallOptions = DEFAULT_OPTS) -> ContainerInfo:
+        from . import refine
+        try:
+            resp = self._send("HEAD", container_path(account, container), opts, "container")
+        except NotFound as err:
+            raise refine(err, NoSuchContainer,
+                         f"container {container!r} does not exist") from None
+        h = resp.headers
+        system = {}
+        for key, header in SYSTEM_HEADERS.items():
+            if h.get(header):
+                system[key] = decode_header_value(h[header])
+        state = versioning_state(h)
+        if state:
+            system["versioning"] = state
+        ts = parse_timestamp(h.get("X-Timestamp"))
+        return ContainerInfo(
+            name=container, account=account, objects=int_header(h, "X-Container-Object-Count"),
+            bytes=int_header(h, "X-Container-Bytes-Used"), ctime=ts,
+            mtime=parse_timestamp(h.get("X-Put-Timestamp")) or ts,
+            properties=read_meta("container", h, _QUOTA_KEYS), system=system)
+
+    def update(self, account: str, container: str, *, set_properties: Mapping[str, str],
+               del_properties: Sequence[str], system: Mapping[str, str], clear: bool,
+               opts: CallOptions = DEFAULT_OPTS) -> None:
+        drop = list(del_properties)
+        if clear:
+            current = self.show(account, container, opts).properties
+            drop.extend(k for k in current if k not in set_properties)
+        headers = remove_meta_headers("Container", drop)
+        headers.update(meta_headers("Container", set_properties))
+        headers.update(_system_headers(system))
+        if not headers:
+            return
+        from . import refine
+        try:
+            self._send("POST", container_path(account, container), opts, "container",
+                       headers=headers, idempotent=True)
+        except NotFound as err:
+            raise refine(err, NoSuchContainer,
+                         f"container {container!r} does not exist") from None
+
+    def purge(self, account: str, container: str, maxvers: Optional[int],
+              opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Keep the ``maxvers`` newest versions of each object (Swift has no
+        container setting: None keeps everything)."""
+        purge_versions(self, account, container, maxvers, opts)
+
+    # -- listings ------------------------------------------------------------------
+    def list_rows(self, account: str, container: str, params: Mapping[str, str],
+                  opts: CallOptions) -> List[Any]:
+        """The raw JSON rows of one container listing request."""
+        from . import refine
+        try:
+            _resp, doc = self._json("GET", container_path(account, container), opts,
+                                    "container", params=dict(params))
+        except NotFound as err:
+            raise refine(err, NoSuchContainer,
+                         f"container {container!r} does not exist") from None
+        return doc if isinstance(doc, list) else []
+
+    def content_list(self, account: str, container: str, *, prefix: Optional[str],
+                     delimiter: Optional[str], marker: Optional[str],
+                     end_marker: Optional[str], limit: int, versions: bool,
+                     deleted: bool, properties: bool,
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectListing:
+        """One page; with ``versions`` every version (newest first for each
+        name), delete markers only with ``deleted``.  A page cut inside the
+        versions of one name continues after that name (the facade's marker
+        is a name)."""
+        if limit <= 0:
+            return ObjectListing()
+        params = listing_params(prefix, delimiter, marker, end_marker, limit)
+        if versions:
+            params["versions"] = ""
+        rows = self.list_rows(account, container, params, opts)
+        truncated = len(rows) > limit
+        rows = rows[:limit]
+        objects: List[ObjectInfo] = []
+        prefixes: List[str] = []
+        last = None
+        for row in rows:
+            if "subdir" in row:
+                prefixes.append(row["subdir"])
+                last = row["subdir"]
+                continue
+            last = row["name"]
+            info = self._row_info(row, account, container)
+            if info.deleted and not deleted:
+                continue
+            objects.append(info)
+        large = [o.name for o in objects if o.chunk_method == "slo"]
+        if large:
+            self._remember_large(account, container, large)
+        if properties and objects:
+            objects = self._with_properties(account, container, objects, opts)
+        return ObjectListing(objects=objects, prefixes=prefixes, truncated=truncated,
+                             next_marker=last if truncated else None)
+
+    @staticmethod
+    def _row_info(row: Mapping[str, Any], account: str, container: str) -> ObjectInfo:
+        large = "slo_etag" in row
+        etag = unquote_etag(row.get("slo_etag") if large else row.get("hash"))
+        mtime = parse_listing_date(row.get("last_modified"))
+        marker = is_delete_marker(row.get("content_type"))
+        return ObjectInfo(name=row["name"], size=int(row.get("bytes") or 0),
+                          hash=None if marker else etag,
+                          hash_method="etag" if large else "md5",
+                          mime_type=row.get("content_type") or "application/octet-stream",
+                          mtime=mtime, ctime=mtime, container=container, account=account,
+                          chunk_method="slo" if large else None,
+                          version=version_of(row.get("version_id")), deleted=marker,
+                          is_latest=bool(row.get("is_latest", True)))
+
+    def _with_properties(self, account: str, container: str, objects: List[ObjectInfo],
+                         opts: CallOptions) -> List[ObjectInfo]:
+        """Listings carry no metadata: HEAD each object (a few at a time)."""
+        def head(info: ObjectInfo) -> ObjectInfo:
+            try:
+                full = self.content_show(account, container, info.name, info.version, opts)
+                return attrs.evolve(full, is_latest=info.is_latest)
+            except NoSuchObject:
+                return info  # deleted since the listing
+        with ThreadPoolExecutor(4) as pool:
+            return list(pool.map(lambda i: i if i.deleted else head(i), objects))
+
+    # -- objects -----------------------------------------------------------------------
+    def _head(self, account: str, container: str, obj: str, opts: CallOptions,
+              query: Optional[dict] = None, version: Optional[Any] = None) -> Any:
+        if version is not None:
+            query = dict(query or {}, **(version_query(version) or {}))
+        from . import refine
+        try:
+            return self._send("HEAD", object_path(account, container, obj), opts, "object",
+                              params=query)
+        except NotFound as err:
+            what = "object" if version is None else f"version {version} of object"
+            raise refine(err, NoSuchObject, f"{what} {obj!r} does not exist in container "
+                         f"{container!r}") from None
+
+    def content_show(self, account: str, container: str, obj: str,
+                     version: Optional[Any] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
+        resp = self._head(account, container, obj, opts, version=version)
+        return object_info(obj, resp.headers, account, container)
+
+    def content_update(self, account: str, container: str, obj: str, *,
+                       version: Optional[Any], set_properties: Mapping[str, str],
+                       del_properties: Sequence[str], clear: bool,
+                       opts: CallOptions = DEFAULT_OPTS) -> None:
+        # A POST replaces all of an object's metadata: merge with the current.
+        current = self._head(account, container, obj, opts).headers
+        if version is not None and version_of(current.get("X-Object-Version-Id")) != str(
+                version):
+            raise NotSupported("Swift cannot change the properties of an old version",
+                               capability="object_properties", backend="swift")
+        props = {} if clear else read_meta("object", current)
+        for key in del_properties:
+            props.pop(key.lower(), None)
+        props.update({k.lower(): v for k, v in set_properties.items()})
+        headers = meta_headers("Object", props)
+        for keep in ("X-Delete-At", "Content-Type"):
+            if current.get(keep):
+                headers[keep] = current[keep]
+        from . import refine
+        try:
+            self._send("POST", object_path(account, container, obj), opts, "object",
+                       headers=headers, idempotent=True)
+        except NotFound as err:
+            raise refine(err, NoSuchObject, f"object {obj!r} does not exist") from None
+
+    def content_delete(self, account: str, container: str, obj: str,
+                       version: Optional[Any] = None,
+                       opts: CallOptions = DEFAULT_OPTS) -> Tuple[bool, Optional[Any]]:
+        from . import refine
+        if version is not None:
+            try:
+                self._send("DELETE", object_path(account, container, obj), opts, "object",
+                           params=version_query(version))
+            except NotFound as err:
+                raise refine(err, NoSuchObject, f"version {version} of object {obj!r} does "
+                             "not exist") from None
+            return False, str(version)
+        # HEAD first: it tells a large object, and a DELETE of an absent
+        # object would still leave a delete marker in a versioned container.
+        head = self._head(account, container, obj, opts, {"multipart-manifest": "get"})
+        is_slo = head.headers.get("X-Static-Large-Object", "").lower() == "true"
+        try:
+            if is_slo:
+                resp = self._delete_slo(account, container, obj, opts)
+            else:
+                resp = self._send("DELETE", object_path(account, container, obj), opts,
+                                  "object")
+        except NotFound as err:
+            raise refine(err, NoSuchObject, f"object {obj!r} does not exist") from None
+        marker = version_of(resp.headers.get("X-Object-Version-Id"))
+        return marker is not None, marker
+
+    def _delete_slo(self, account: str, container: str, obj: str, opts: CallOptions) -> Any:
+        """Delete a static large object and its segments."""
+        resp, doc = self._json("DELETE", object_path(account, container, obj), opts,
+                                "object", params={"multipart-manifest": "delete"})
+        if isinstance(doc, dict):
+            deleted, not_found, errors, status = parse_bulk_response(doc)
+            if errors:
+                raise ClientError(f"deleting large object {obj!r} left {len(errors)} "
+                                  f"segment(s): {errors[0][0]}: {errors[0][1]}")
+            if deleted == 0 and not_found:
+                raise NoSuchObject(f"object {obj!r} does not exist")
+        return resp
+
+    def content_delete_many(self, account: str, container: str, objs: Sequence[str],
+                            opts: CallOptions = DEFAULT_OPTS) -> List[Tuple[str, bool]]:
+        limit = min(self.swift.bulk_delete_limit(), 1000)
+        large = self._known_large(account, container)
+        singles = [n for n in objs if n in large] if limit > 0 and len(objs) > 1 else list(objs)
+        rest = [n for n in objs if n not in set(singles)]
+        done = dict(super().content_delete_many(account, container, singles, opts))
+        for start in range(0, len(rest), limit or 1):
+            batch = rest[start:start + limit]
+            done.update(self._bulk_delete(account, container, batch, opts))
+        return [(name, done[name]) for name in objs]
+
+    def _bulk_delete(self, account: str, container: str, names: List[str],
+                     opts: CallOptions) -> List[Tuple[str, bool]]:
+        """One ``POST ?bulk-delete``.
+
+        The middleware counts absent objects without naming them: when some
+        (not all) were absent, every name of the batch is reported deleted,
+        which is true of its state afterwards.
+        """
+        try:
+            _resp, doc = self._json(
+                "POST", "/" + quote_name(account), opts, "object",
+                params={"bulk-delete": ""}, data=bulk_delete_body(container, names),
+                headers={"Content-Type": "text/plain"}, idempotent=True)
+        except NotSupported:
+            return super().content_delete_many(account, container, names, opts)
+        if not isinstance(doc, dict):
+            return super().content_delete_many(account, container, names, opts)
+        deleted, not_found, errors, status = parse_bulk_response(doc)
+        failed = {path for path, _status in errors}
+        if errors:
+            path, why = errors[0]
+            if not status.startswith(("2", "400")) or len(errors) == len(names):
+                raise ClientError(f"bulk delete failed for {len(errors)} object(s), e.g. "
+                                  f"{path}: {why}", server_message=status)
+        all_absent = deleted == 0 and not_found == len(names) - len(failed)
+        if not_found and not all_absent:
+            LOG.debug("bulk delete: %d of %d names were absent", not_found, len(names))
+        return [(name, not all_absent and f"/{container}/{name}" not in failed)
+                for name in names]
+
+    # -- links ---------------------------------------------------------------------------
+    def content_link(self, target_account: str, target_container: str, target_obj: str,
+                     link_account: str, link_container: str, link_obj: str, *,
+                     target_version: Optional[Any], properties_directive: str,
+                     properties: Optional[Mapping[str, str]],
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
+        source = f"/{quote_name(target_container)}/{quote_name(target_obj)}"
+        headers = {"X-Copy-From": source, "Content-Length": "0"}
+        if target_account != link_account:
+            headers["X-Copy-From-Account"] = quote_name(target_account)
+        if properties_directive == "REPLACE":
+            headers["X-Fresh-Metadata"] = "true"
+            headers.update(meta_headers("Object", properties or {}))
+        from . import refine
+        try:
+            self._send("PUT", object_path(link_account, link_container, link_obj), opts,
+                       "object", headers=headers, data=b"",
+                       params=version_query(target_version))
+        except NotFound as err:
+            raise refine(err, NoSuchObject, f"object {target_obj!r} (or container "
+                         f"{link_container!r}) does not exist") from None
+        return self.content_show(link_account, link_container, link_obj, None, opts)

@@ -1,0 +1,102 @@
+"""Static large objects: segmented parallel upload, transparent reads, cleanup."""
+
+import hashlib
+import os
+import tracemalloc
+
+import pytest
+
+from objclient.exceptions import ChecksumMismatch, NoSuchContainer
+
+from .conftest import make_api
+
+MiB = 1024 * 1024
+SIZE = 40 * MiB + 123
+
+
+@pytest.fixture(scope="module")
+def slo_api():
+    api = make_api(segment_threshold=16 * MiB, segment_size=8 * MiB, segment_workers=4)
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("slo") / "big.bin"
+    md5 = hashlib.md5()
+    with open(path, "wb") as fh:
+        for i in range(SIZE // MiB + 1):
+            block = os.urandom(min(MiB, SIZE - i * MiB))
+            md5.update(block)
+            fh.write(block)
+    return str(path), md5.hexdigest()
+
+
+def _segments(api, container):
+    try:
+        return [o["name"] for o in api.object_list(None, container + "_segments")["objects"]]
+    except NoSuchContainer:
+        return []
+
+
+def test_large_upload_becomes_slo_reads_back_and_replaces_old_segments(slo_api, container,
+                                                                       big_file):
+    path, md5 = big_file
+    tracemalloc.start()
+    try:
+        _c, size, digest = slo_api.object_create(None, container, file_or_path=path,
+                                                 obj_name="big")
+        _cur, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert size == SIZE and digest == md5
+    assert peak < 24 * MiB  # 4 workers x 4 queued blocks of 1 MiB, plus slack
+    assert len(_segments(slo_api, container)) == 6  # 5 x 8 MiB + the rest
+    first = set(_segments(slo_api, container))
+    slo_api.object_create(None, container, file_or_path=path, obj_name="big")
+    second = set(_segments(slo_api, container))
+    assert len(second) == 6 and not first & second  # the replaced segments are gone
+    meta = slo_api.object_show(None, container, "big")
+    assert meta["size"] == SIZE and meta["hash_method"] == "etag"
+    meta, stream = slo_api.object_fetch(None, container, "big")
+    check = hashlib.md5()
+    for chunk in stream:
+        check.update(chunk)
+    assert check.hexdigest() == md5
+    _m, part = slo_api.object_fetch(None, container, "big", ranges=[(8 * MiB - 2, 8 * MiB + 1)])
+    with open(path, "rb") as fh:
+        fh.seek(8 * MiB - 2)
+        assert part.read() == fh.read(4)
+    slo_api.object_delete(None, container, "big")
+    assert _segments(slo_api, container) == []
+    assert slo_api.object_head(None, container, "big") is False
+
+
+def test_failed_large_upload_leaves_no_segments(slo_api, container, big_file):
+    path, _md5 = big_file
+    with pytest.raises(ChecksumMismatch):
+        slo_api.object_create(None, container, file_or_path=path, obj_name="bad",
+                              etag="0" * 32)
+    assert _segments(slo_api, container) == []
+    assert slo_api.object_head(None, container, "bad") is False
+
+
+def test_small_upload_stays_a_plain_object(slo_api, container):
+    slo_api.object_create(None, container, data=b"small", obj_name="s")
+    assert slo_api.object_show(None, container, "s")["hash_method"] == "md5"
+    assert _segments(slo_api, container) == []
+
+
+def test_flush_removes_large_objects_with_their_segments(container):
+    api = make_api(segment_threshold=MiB, segment_size=MiB)
+    try:
+        api.object_create(None, container, data=os.urandom(3 * MiB), obj_name="large")
+        for name in ("a", "b"):
+            api.object_create(None, container, data=b"small", obj_name=name)
+        assert len(_segments(api, container)) == 3
+        api.container_flush(None, container)
+        assert api.object_list(None, container)["objects"] == []
+        assert _segments(api, container) == []
+    finally:
+        api.close()
