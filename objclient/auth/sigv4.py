@@ -1,0 +1,297 @@
+"""AWS Signature Version 4, as an auth plugin and as pure functions.
+
+:class:`SigV4Auth` signs every attempt of every request in
+:meth:`~SigV4Auth.sign`, after HTTPClient has set the final headers.  A
+body held in memory (bytes) is signed (``x-amz-content-sha256`` is its
+SHA-256); a streamed body is sent as ``UNSIGNED-PAYLOAD`` so it is never read
+twice.  :func:`presign_url` builds a presigned (query-signed) URL.
+
+The building blocks (:func:`uri_encode`, :func:`canonical_uri`,
+:func:`canonical_query`, :func:`canonical_request`, :func:`signing_key`,
+:func:`signature`) are pure and tested against AWS's published vectors.
+S3 does not normalise paths (``a/../b`` is a key of its own), so path
+normalisation is a flag, off for S3.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import posixpath
+import re
+from typing import Iterable, List, Optional, Sequence, Tuple
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import requests
+
+from ..exceptions import InvalidArgument
+from ..http.redact import redact_value
+from .base import AuthPlugin
+
+__all__ = ["SigV4Auth", "uri_encode", "canonical_uri", "canonical_query", "canonical_headers",
+           "canonical_request", "string_to_sign", "signing_key", "signature",
+           "sign_headers", "presign_url", "EMPTY_SHA256", "UNSIGNED_PAYLOAD", "amz_date"]
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_UNRESERVED = "-_.~"
+_SPACES = re.compile(r"\s+")
+#: Headers signed besides ``host`` and every ``x-amz-*`` one.
+_SIGNED_EXTRA = frozenset({"content-md5", "content-type", "range"})
+
+Pairs = Sequence[Tuple[str, str]]
+
+
+def uri_encode(value: str, encode_slash: bool = True) -> str:
+    """AWS's UriEncode: every byte but ``A-Za-z0-9-_.~`` as ``%XY`` (upper case).
+
+    :param encode_slash: False for paths, whose ``/`` stay as they are.
+    """
+    return quote(value, safe=_UNRESERVED + ("" if encode_slash else "/"))
+
+
+def _normalize(path: str) -> str:
+    if not path:
+        return "/"
+    out = posixpath.normpath(path)
+    if out.startswith("//"):
+        out = "/" + out.lstrip("/")
+    if path.endswith("/") and out != "/":
+        out += "/"
+    return out
+
+
+def canonical_uri(path: str, *, normalize: bool = False, double_encode: bool = False) -> str:
+    """The CanonicalURI of a decoded ``path``.
+
+    :param normalize: remove ``.``/``..`` segments and repeated slashes
+        (every AWS service but S3 does).
+    :param double_encode: encode the encoded path again (every AWS service
+        but S3 does).
+    """
+    if not path:
+        path = "/"
+    if normalize:
+        path = _normalize(path)
+    out = uri_encode(path, encode_slash=False)
+    if double_encode:
+        out = uri_encode(out, encode_slash=False)
+    return out
+
+
+def canonical_query(params: Iterable[Tuple[str, str]]) -> str:
+    """The CanonicalQueryString of decoded ``(name, value)`` pairs."""
+    encoded = sorted((uri_encode(k), uri_encode(v)) for k, v in params)
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+def parse_query(query: str) -> List[Tuple[str, str]]:
+    """Decoded ``(name, value)`` pairs of a raw query string (``+`` stays ``+``)."""
+    pairs = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((unquote(name), unquote(value)))
+    return pairs
+
+
+def canonical_headers(headers: Pairs, names: Sequence[str]) -> str:
+    """CanonicalHeaders: ``name:value\\n`` for each signed name, in order.
+
+    Values are trimmed and runs of spaces fold to one; a header given more
+    than once has its values joined by commas.
+    """
+    values: dict = {}
+    for name, value in headers:
+        low = name.lower()
+        if low in names:
+            values.setdefault(low, []).append(_SPACES.sub(" ", str(value).strip()))
+    return "".join(f"{n}:{','.join(values.get(n, []))}\n" for n in names)
+
+
+def canonical_request(method: str, uri: str, query: str, headers: Pairs,
+                      signed: Sequence[str], payload_hash: str) -> str:
+    """The CanonicalRequest (``uri`` and ``query`` already canonical)."""
+    return "\n".join([method.upper(), uri, query, canonical_headers(headers, signed),
+                      ";".join(signed), payload_hash])
+
+
+def string_to_sign(amzdate: str, scope: str, creq: str) -> str:
+    """The StringToSign of a canonical request."""
+    return "\n".join([ALGORITHM, amzdate, scope,
+                      hashlib.sha256(creq.encode("utf-8")).hexdigest()])
+
+
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The derived key: HMAC chain over date, region, service and ``aws4_request``."""
+    key = ("AWS4" + secret).encode("utf-8")
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
+def signature(key: bytes, sts: str) -> str:
+    """Hex HMAC-SHA256 of the string to sign."""
+    return hmac.new(key, sts.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def amz_date(when: Optional[datetime.datetime] = None) -> str:
+    """``YYYYMMDDTHHMMSSZ`` of ``when`` (now by default), in UTC."""
+    when = when or datetime.datetime.now(datetime.timezone.utc)
+    if when.tzinfo is not None:
+        when = when.astimezone(datetime.timezone.utc)
+    return when.strftime("%Y%m%dT%H%M%SZ")
+
+
+def sign_headers(*, method: str, path: str, query: Iterable[Tuple[str, str]],
+                 headers: Pairs, payload_hash: str, access_key: str, secret_key: str,
+                 region: str, service: str, amzdate: str,
+                 signed: Optional[Sequence[str]] = None, normalize: bool = False,
+                 double_encode: bool = False) -> str:
+    """The ``Authorization`` header value for a request.
+
+    :param path: the decoded path.
+    :param query: decoded query pairs.
+    :param headers: the headers to send (must hold ``host`` and ``x-amz-date``).
+    :param signed: lower-case names to sign (default: all of ``headers``).
+    """
+    names = sorted({n.lower() for n, _ in headers} if signed is None
+                   else {n.lower() for n in signed})
+    creq = canonical_request(method, canonical_uri(path, normalize=normalize,
+                                                   double_encode=double_encode),
+                             canonical_query(query), headers, names, payload_hash)
+    scope = f"{amzdate[:8]}/{region}/{service}/aws4_request"
+    sig = signature(signing_key(secret_key, amzdate[:8], region, service),
+                    string_to_sign(amzdate, scope, creq))
+    return (f"{ALGORITHM} Credential={access_key}/{scope}, "
+            f"SignedHeaders={';'.join(names)}, Signature={sig}")
+
+
+def presign_url(url: str, *, method: str, access_key: str, secret_key: str,
+                region: str, expires: int, session_token: Optional[str] = None,
+                service: str = "s3", amzdate: Optional[str] = None) -> str:
+    """A presigned URL: ``url`` with the signature in its query string.
+
+    :param url: an absolute URL whose path is already percent-encoded.
+    :param expires: seconds the URL stays valid (1 to 604800).
+    :returns: the URL, usable by any HTTP client without credentials.
+    """
+    if not 0 < int(expires) <= 604800:
+        raise InvalidArgument("a presigned URL lasts from 1 second to 7 days")
+    parts = urlsplit(url)
+    amzdate = amzdate or amz_date()
+    scope = f"{amzdate[:8]}/{region}/{service}/aws4_request"
+    params = parse_query(parts.query)
+    params += [("X-Amz-Algorithm", ALGORITHM), ("X-Amz-Credential", f"{access_key}/{scope}"),
+               ("X-Amz-Date", amzdate), ("X-Amz-Expires", str(int(expires))),
+               ("X-Amz-SignedHeaders", "host")]
+    if session_token:
+        params.append(("X-Amz-Security-Token", session_token))
+    host = _host_header(parts.scheme, parts.netloc)
+    path = unquote(parts.path) or "/"
+    creq = canonical_request(method, canonical_uri(path), canonical_query(params),
+                             [("host", host)], ["host"], UNSIGNED_PAYLOAD)
+    sig = signature(signing_key(secret_key, amzdate[:8], region, service),
+                    string_to_sign(amzdate, scope, creq))
+    query = canonical_query(params + [("X-Amz-Signature", sig)])
+    return urlunsplit((parts.scheme, parts.netloc, canonical_uri(path), query, ""))
+
+
+def _host_header(scheme: str, netloc: str) -> str:
+    netloc = netloc.rsplit("@", 1)[-1]
+    if (scheme == "http" and netloc.endswith(":80")) or (
+            scheme == "https" and netloc.endswith(":443")):
+        netloc = netloc.rsplit(":", 1)[0]
+    return netloc
+
+
+def _text(value: "str | bytes") -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _safe_path(path: str) -> str:
+    """The path to send: encoded once, with ``.``/``..`` segments escaped so
+    that no HTTP layer collapses them (S3 keys may hold such segments)."""
+    return "/".join("%2E" * len(seg) if seg in (".", "..") else uri_encode(seg)
+                    for seg in path.split("/"))
+
+
+class SigV4Auth(AuthPlugin):
+    """Signs each request with AWS Signature Version 4.
+
+    :param access_key: the access key id.
+    :param secret_key: the secret access key.
+    :param region: the signing region (``us-east-1`` ...).
+    :param session_token: a temporary credential's token, if any.
+    :param service: the service name in the scope (``s3``).
+    :param normalize_path: normalise the path before signing (never for S3).
+    :param sign_payload: sign bodies held in memory (streamed bodies are
+        always sent as ``UNSIGNED-PAYLOAD``).
+    """
+
+    secret_headers = ("X-Amz-Security-Token",)
+
+    def __init__(self, access_key: str, secret_key: str, region: str = "us-east-1", *,
+                 session_token: Optional[str] = None, service: str = "s3",
+                 normalize_path: bool = False, sign_payload: bool = True) -> None:
+        for what, value in (("access key", access_key), ("secret key", secret_key),
+                            ("region", region)):
+            if not value or not isinstance(value, str) or any(c in value for c in "\r\n\0"):
+                raise InvalidArgument(f"the SigV4 {what} must be a non-empty single line")
+        self.access_key = access_key
+        self._secret = secret_key
+        self.region = region
+        self._token = session_token
+        self.service = service
+        self.normalize_path = normalize_path
+        self.sign_payload = sign_payload
+
+    def sign(self, request: requests.PreparedRequest) -> None:
+        """Add ``x-amz-date``, ``x-amz-content-sha256`` and ``Authorization``."""
+        parts = urlsplit(request.url or "")
+        path = unquote(parts.path) or "/"
+        if self.service == "s3" and not self.normalize_path:
+            request.url = urlunsplit((parts.scheme, parts.netloc, _safe_path(path),
+                                      parts.query, ""))
+        body = request.body
+        if body is None or body == b"" or body == "":
+            payload = EMPTY_SHA256
+        elif isinstance(body, (bytes, str)) and self.sign_payload:
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            payload = hashlib.sha256(data).hexdigest()
+        else:
+            payload = UNSIGNED_PAYLOAD
+        headers = request.headers
+        for name in ("Authorization", "X-Amz-Date", "X-Amz-Content-SHA256",
+                     "X-Amz-Security-Token"):
+            headers.pop(name, None)
+        amzdate = amz_date()
+        headers["X-Amz-Date"] = amzdate
+        headers["X-Amz-Content-SHA256"] = payload
+        if self._token:
+            headers["X-Amz-Security-Token"] = self._token
+        host = headers.get("Host") or _host_header(parts.scheme, parts.netloc)
+        pairs = [("host", _text(host))] + [(k, _text(v)) for k, v in headers.items()
+                                           if k.lower() != "host"]
+        signed = ["host"] + [k.lower() for k, _ in pairs[1:]
+                             if k.lower().startswith("x-amz-") or k.lower() in _SIGNED_EXTRA]
+        headers["Authorization"] = sign_headers(
+            method=request.method or "GET", path=path, query=parse_query(parts.query),
+            headers=pairs, payload_hash=payload, access_key=self.access_key,
+            secret_key=self._secret, region=self.region, service=self.service,
+            amzdate=amzdate, signed=signed, normalize=self.normalize_path,
+            double_encode=self.service != "s3")
+
+    def presign(self, url: str, method: str = "GET", expires: int = 3600) -> str:
+        """A presigned URL for ``url`` with these credentials (see :func:`presign_url`)."""
+        return presign_url(url, method=method, access_key=self.access_key,
+                           secret_key=self._secret, region=self.region, expires=expires,
+                           session_token=self._token, service=self.service)
+
+    def __repr__(self) -> str:
+        return (f"SigV4Auth(access_key={self.access_key!r}, "
+                f"secret_key={redact_value(self._secret)!r}, region={self.region!r})")
+

@@ -1,0 +1,72 @@
+"""S3 backend: the account is the credentials' owner (ListBuckets)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import calendar
+import time
+from typing import Any, Iterator, List, Optional, Tuple
+
+from ...contract import DEFAULT_OPTS, AccountClient, CallOptions
+from ...listing import list_page, name_key
+from ...models import AccountInfo, ContainerEntry, ContainerListing
+from .xml import parse, text_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import S3Backend
+
+__all__ = ["S3AccountClient", "parse_time"]
+
+
+def parse_time(value: Optional[str]) -> Optional[float]:
+    """Epoch seconds of an S3 ISO 8601 time (``2013-05-24T00:00:00.000Z``)."""
+    if not value:
+        return None
+    text = value.strip().rstrip("Z").split(".")[0]
+    try:
+        return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return None
+
+
+class S3AccountClient(AccountClient):
+    """ListBuckets gives the owner and its buckets."""
+
+    backend: "S3Backend"
+
+    def _buckets(self, opts: CallOptions) -> Tuple[str, List[Tuple[str, Optional[float]]]]:
+        resp = self.backend.call("GET", opts=opts, service="account")
+        root = parse(resp.content)
+        owner = text_of(root, "Owner/ID") or text_of(root, "Owner/DisplayName") or ""
+        buckets = [(text_of(b, "Name") or "", parse_time(text_of(b, "CreationDate")))
+                   for b in root.iter("Bucket")]
+        buckets.sort(key=lambda b: name_key(b[0]))
+        return owner, buckets
+
+    def show(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> AccountInfo:
+        """The owner and its bucket count (S3 keeps no object or byte counters)."""
+        owner, buckets = self._buckets(opts)
+        return AccountInfo(id=owner or account, containers=len(buckets),
+                           extra={"owner": owner, "access_key": self.backend.default_account})
+
+    def containers(self, account: str, *, prefix: Optional[str] = None,
+                   delimiter: Optional[str] = None, marker: Optional[str] = None,
+                   end_marker: Optional[str] = None, limit: Optional[int] = None,
+                   opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        """One page of the owner's buckets, listed client-side from ListBuckets."""
+        _owner, buckets = self._buckets(opts)
+
+        def scan(start: Optional[str], inclusive: bool) -> Iterator[Tuple[str, Any]]:
+            for name, ctime in buckets:
+                if start is None or name_key(name) > name_key(start) or (
+                        inclusive and name == start):
+                    yield name, (name, ctime)
+
+        page = list_page(scan, prefix=prefix or "", delimiter=delimiter, marker=marker,
+                         end_marker=end_marker, limit=limit or 1000)
+        entries = [ContainerEntry(name=name, mtime=ctime) for name, ctime in page.items]
+        entries += [ContainerEntry(name=p, is_prefix=True) for p in page.prefixes]
+        entries.sort(key=lambda e: name_key(e.name))
+        return ContainerListing(listing=entries, truncated=page.truncated,
+                                next_marker=page.next_marker)

@@ -1,0 +1,221 @@
+"""S3 backend: object bytes (PutObject, GetObject, presigned URLs).
+
+Small objects are read into memory so the body is signed and carries a
+``Content-MD5``; larger ones of known size up to the multipart threshold
+are streamed once as ``UNSIGNED-PAYLOAD`` and their ETag checked against
+the MD5 computed while sending; above the threshold (or when the size is
+unknown and the data outgrows one part) the upload is multipart (see
+:mod:`objclient.backends.s3.multipart`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import base64
+import binascii
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
+from ...exceptions import ChecksumMismatch, ClientError, InvalidArgument, NoSuchContainer
+from ...http.stream import BodyStream
+from ...models import ChunkInfo, ObjectInfo
+from ...ranges import range_header
+from ...source import Source
+from .container import content_md5, etag_hash, info_from_headers
+from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
+from .names import meta_headers
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import S3Backend
+
+__all__ = ["S3BlobClient", "IN_MEMORY_LIMIT"]
+
+#: Objects up to this size are held in memory, signed and sent with Content-MD5.
+IN_MEMORY_LIMIT = 8 * 1024 * 1024
+
+
+def _md5_header(etag: Optional[str]) -> Optional[str]:
+    if not etag:
+        return None
+    try:
+        raw = binascii.unhexlify(etag)
+    except (binascii.Error, ValueError):
+        return None
+    return base64.b64encode(raw).decode("ascii") if len(raw) == 16 else None
+
+
+class S3BlobClient(BlobClient):
+    """PutObject / multipart uploads, GetObject with one range, presigning."""
+
+    backend: "S3Backend"
+
+    def upload(self, account: str, container: str, obj: str, source: Source, *,
+               mime_type: Optional[str], properties: Mapping[str, str],
+               etag: Optional[str], append: bool, policy: Optional[str],
+               autocreate: bool, container_properties: Optional[Mapping[str, str]],
+               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        """Store ``source`` as key ``obj``; verified by MD5 before it is reported."""
+        backend = self.backend
+        if mime_type is not None and not mime_type.isascii():
+            raise InvalidArgument("S3 sends the mime type in a header: it must be ASCII")
+        headers: Dict[str, str] = {"Content-Type": mime_type or "application/octet-stream"}
+        headers.update(meta_headers(properties))
+        if policy:
+            headers["x-amz-storage-class"] = policy
+        if autocreate and container_properties is not None:
+            backend.container.create(account, container, properties=container_properties,
+                                     system={}, opts=opts)
+        size = source.size
+        first: Optional[bytes] = None
+        if size is not None and size > backend.multipart_threshold:
+            return self._multipart(account, container, obj, source, headers, etag, b"",
+                                   autocreate, opts)
+        if size is None:
+            # Unknown size: one part's worth (plus a byte) tells single PUT from multipart.
+            first = _read_up_to(source, backend.part_size + 1)
+            if len(first) > backend.part_size:
+                return self._multipart(account, container, obj, source, headers, etag,
+                                       first, autocreate, opts)
+        elif size <= IN_MEMORY_LIMIT:
+            first = _read_up_to(source, size)
+        return self._put(account, container, obj, source, first, headers, etag,
+                         autocreate, opts)
+
+    def _put(self, account: str, container: str, obj: str, source: Source,
+             data: Optional[bytes], headers: Dict[str, str], etag: Optional[str],
+             autocreate: bool, opts: CallOptions) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        if data is not None:
+            import hashlib
+            md5 = hashlib.md5(data).hexdigest()
+            headers["Content-MD5"] = content_md5(data)
+            if etag is not None and etag != md5:
+                raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; "
+                                       "nothing was stored", expected=etag, actual=md5)
+            body: Any = data
+        else:
+            wanted = _md5_header(etag)
+            if wanted:
+                headers["Content-MD5"] = wanted
+            body = source
+        resp = self._send_put(container, obj, body, headers, autocreate, opts)
+        if data is None:
+            md5 = source.md5_hex()
+        size = len(data) if data is not None else source.bytes_read
+        got, method = etag_hash(resp.headers.get("ETag"))
+        if (etag is not None and etag != md5) or (method == "md5" and got != md5):
+            self._discard(container, obj, opts)
+            raise ChecksumMismatch(f"stored object has ETag {got}, the data sent has MD5 "
+                                   f"{md5}; the object was removed", expected=etag or md5,
+                                   actual=got)
+        info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
+                          mime_type=headers["Content-Type"], container=container,
+                          account=account, version=resp.headers.get("x-amz-version-id"),
+                          properties=_props(headers))
+        return info, [ChunkInfo(url=self.backend.url(container, obj), size=size, hash=md5)]
+
+    def _send_put(self, container: str, obj: str, body: Any, headers: Dict[str, str],
+                  autocreate: bool, opts: CallOptions) -> Any:
+        try:
+            return self.backend.call("PUT", container, obj, data=body, headers=headers,
+                                     opts=opts, service="blob")
+        except NoSuchContainer:
+            if not autocreate or (not isinstance(body, bytes) and not getattr(
+                    body, "rewindable", False)):
+                raise
+        self.backend.container.create("", container, properties={}, system={}, opts=opts)
+        if not isinstance(body, bytes):
+            body.rewind()
+        return self.backend.call("PUT", container, obj, data=body, headers=headers,
+                                 opts=opts, service="blob")
+
+    def _discard(self, container: str, obj: str, opts: CallOptions) -> None:
+        try:
+            self.backend.call("DELETE", container, obj, opts=opts, service="blob")
+        except ClientError:
+            pass
+
+    def _multipart(self, account: str, container: str, obj: str, source: Source,
+                   headers: Dict[str, str], etag: Optional[str], head: bytes,
+                   autocreate: bool, opts: CallOptions) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        uploader = MultipartUploader(self.backend, container, obj, headers, opts)
+        try:
+            uploader.start()
+        except NoSuchContainer:
+            if not autocreate:
+                raise
+            self.backend.container.create(account, container, properties={}, system={},
+                                          opts=opts)
+            uploader.start()
+        size, md5, final_etag = uploader.run(source, head)
+        if etag is not None and etag != md5:
+            self._discard(container, obj, opts)
+            raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; the "
+                                   "object was removed", expected=etag, actual=md5)
+        info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
+                          mime_type=headers["Content-Type"], container=container,
+                          account=account, properties=_props(headers),
+                          extra={"etag": final_etag, "parts": uploader.part_count})
+        return info, [ChunkInfo(url=self.backend.url(container, obj), size=size, hash=md5)]
+
+    def download(self, account: str, container: str, obj: str, *,
+                 version: Optional[Any], ranges: Optional[Sequence[Range]],
+                 opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, Any]:
+        """GetObject (one range at most); the whole body is checked against
+        its ETag when that is an MD5."""
+        headers = {}
+        if ranges:
+            if len(ranges) > 1:
+                raise InvalidArgument("S3 reads one range per request")
+            headers["Range"] = range_header(ranges)
+        query = [("versionId", str(version))] if version is not None else None
+        resp = self.backend.call("GET", container, obj, query=query, headers=headers,
+                                 opts=opts, stream=True, service="blob")
+        info = info_from_headers(resp.headers, account, container, obj)
+        length = resp.headers.get("Content-Length")
+        expected_md5 = info.hash if (info.hash_method == "md5" and not ranges
+                                     and resp.status_code == 200) else None
+        stream = BodyStream(resp, expected_size=int(length) if length and length.isdigit()
+                            else None, expected_md5=expected_md5, deadline=opts.deadline)
+        return info, stream
+
+    def temp_url(self, account: str, container: str, obj: str, method: str = "GET",
+                 expires: int = 3600) -> str:
+        """A presigned URL (SigV4 query signing) for ``method`` on the object."""
+        signer = self.backend.signer
+        if signer is None:  # pragma: no cover - create_backend always sets it
+            raise self._unsupported("temp_url")
+        return signer.presign(self.backend.url(container, obj), method=method, expires=expires)
+
+    # -- multipart housekeeping -----------------------------------------------------
+    def list_uploads(self, bucket: str, prefix: Optional[str] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:
+        """Multipart uploads in progress: ``[{"key", "upload_id", "initiated"}]``."""
+        return list_uploads(self.backend, bucket, prefix, opts)
+
+    def abort_stale_uploads(self, bucket: str, older_than: float = 86400.0,
+                            prefix: Optional[str] = None,
+                            opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:
+        """Abort uploads started more than ``older_than`` seconds ago.
+
+        :returns: the uploads aborted.
+        """
+        return abort_stale_uploads(self.backend, bucket, older_than, prefix, opts)
+
+
+def _read_up_to(source: Source, size: int) -> bytes:
+    """Up to ``size`` bytes; fewer only at the end (reads may come short)."""
+    pieces = []
+    have = 0
+    while have < size:
+        more = source.read(size - have)
+        if not more:
+            break
+        pieces.append(more)
+        have += len(more)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+def _props(headers: Mapping[str, str]) -> Dict[str, str]:
+    from .names import meta_from_headers
+    return meta_from_headers(headers)

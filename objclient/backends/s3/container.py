@@ -1,0 +1,371 @@
+"""S3 backend: buckets, and the metadata of the keys they hold."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import base64
+import hashlib
+import re
+from email.utils import parsedate_to_datetime
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import unquote_plus
+
+from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
+from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
+                           NoSuchContainer,
+                           NoSuchObject, NotFound)
+from ...listing import name_key
+from ...models import ContainerInfo, ObjectInfo, ObjectListing
+from .account import parse_time
+from .names import meta_from_headers, meta_headers
+from .xml import delete_body, embedded_error, location_body, parse, tagging_body, text_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import S3Backend
+
+__all__ = ["S3ContainerClient", "info_from_headers", "etag_hash", "content_md5"]
+
+_MD5 = re.compile(r"^[0-9a-f]{32}$")
+#: DeleteObjects takes at most this many keys per request.
+DELETE_BATCH = 1000
+
+
+def content_md5(data: bytes) -> str:
+    """The ``Content-MD5`` header value (base64 of the binary MD5)."""
+    return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
+
+
+def etag_hash(etag: Optional[str], headers: Optional[Mapping[str, str]] = None
+              ) -> Tuple[Optional[str], str]:
+    """``(hash, hash_method)`` from an ETag: an MD5 only when it is one."""
+    value = (etag or "").strip().strip('"').lower()
+    if not value:
+        return None, "etag"
+    encrypted = headers is not None and (headers.get("x-amz-server-side-encryption") or ""
+                                         ).lower() == "aws:kms"
+    if _MD5.match(value) and not encrypted:
+        return value, "md5"
+    return value, "etag"
+
+
+def _http_time(value: Optional[str]) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def info_from_headers(headers: Mapping[str, str], account: str, container: str,
+                      obj: str) -> ObjectInfo:
+    """An :class:`ObjectInfo` from HEAD/GET response headers."""
+    digest, method = etag_hash(headers.get("ETag"), headers)
+    size = headers.get("Content-Length")
+    if headers.get("Content-Range"):
+        size = headers["Content-Range"].rsplit("/", 1)[-1]
+    mtime = _http_time(headers.get("Last-Modified"))
+    return ObjectInfo(name=obj, size=int(size) if size and size.isdigit() else 0,
+                      hash=digest, hash_method=method,
+                      mime_type=headers.get("Content-Type") or "application/octet-stream",
+                      ctime=mtime, mtime=mtime, version=headers.get("x-amz-version-id"),
+                      properties=meta_from_headers(headers), container=container,
+                      account=account, policy=headers.get("x-amz-storage-class"),
+                      extra={"etag": headers.get("ETag")})
+
+
+def start_after(marker: str) -> str:
+    """The ``start-after`` to send for a listing ``marker``.
+
+    Some servers (SeaweedFS) skip every key under ``X/`` when asked to start
+    after ``X``, so the request starts a little earlier: before the marker's
+    last character, and before any trailing characters that sort below
+    ``/``.  Keys up to the marker are then dropped client-side.
+    """
+    cut = len(marker) - 1
+    while cut > 0 and marker[cut] < "/":
+        cut -= 1
+    return marker[:cut]
+
+
+class S3ContainerClient(ContainerClient):
+    """Buckets (tags as properties) and keys (``x-amz-meta-*`` properties)."""
+
+    backend: "S3Backend"
+
+    # -- buckets --------------------------------------------------------------
+    def _exists(self, bucket: str, opts: CallOptions) -> bool:
+        try:
+            self.backend.call("HEAD", bucket, opts=opts, service="container")
+        except NotFound:
+            return False
+        return True
+
+    def create(self, account: str, container: str, *, properties: Mapping[str, str],
+               system: Mapping[str, str], opts: CallOptions = DEFAULT_OPTS) -> bool:
+        """CreateBucket (with the region as LocationConstraint outside us-east-1).
+
+        :returns: False when the bucket already existed (and is ours).
+        """
+        if self._exists(container, opts):
+            return False
+        region = self.backend.region
+        body = location_body(region) if region != "us-east-1" else None
+        try:
+            self.backend.call("PUT", container, opts=opts, data=body, service="container")
+        except Conflict as err:
+            if err.code == "BucketAlreadyOwnedByYou":
+                return False
+            raise
+        if properties:
+            self._put_tags(container, dict(properties), opts)
+        return True
+
+    def delete(self, account: str, container: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """DeleteBucket (ContainerNotEmpty while it holds keys).
+
+        Some servers (SeaweedFS) delete a bucket with its keys, so the bucket
+        is listed first and a non-empty one is refused here.
+        """
+        resp = self.backend.call("GET", container, query=[("list-type", "2"),
+                                                          ("max-keys", "1")],
+                                 opts=opts, service="container")
+        if parse(resp.content).find("Contents") is not None:
+            raise ContainerNotEmpty(f"bucket {container!r} is not empty", code="BucketNotEmpty")
+        self.backend.call("DELETE", container, opts=opts, service="container")
+
+    def _tags(self, container: str, opts: CallOptions) -> Dict[str, str]:
+        try:
+            resp = self.backend.call("GET", container, query=[("tagging", "")], opts=opts,
+                                     service="container")
+        except NoSuchContainer:
+            raise
+        except NotFound:  # NoSuchTagSet
+            return {}
+        root = parse(resp.content)
+        return {text_of(t, "Key") or "": text_of(t, "Value") or "" for t in root.iter("Tag")}
+
+    def _put_tags(self, container: str, tags: Dict[str, str], opts: CallOptions) -> None:
+        if not tags:
+            self.backend.call("DELETE", container, query=[("tagging", "")], opts=opts,
+                              service="container")
+            return
+        body = tagging_body(tags)
+        self.backend.call("PUT", container, query=[("tagging", "")], opts=opts, data=body,
+                          headers={"Content-MD5": content_md5(body)}, service="container")
+
+    def show(self, account: str, container: str,
+             opts: CallOptions = DEFAULT_OPTS) -> ContainerInfo:
+        """HeadBucket, plus the bucket's tags when tagging is on (no counters on S3)."""
+        resp = self.backend.call("HEAD", container, opts=opts, service="container")
+        system = {}
+        if resp.headers.get("x-amz-bucket-region"):
+            system["region"] = resp.headers["x-amz-bucket-region"]
+        from ...contract import Capability
+        props = self._tags(container, opts) \
+            if Capability.CONTAINER_PROPERTIES in self.backend.capabilities else {}
+        return ContainerInfo(name=container, account=account, properties=props,
+                             system=system)
+
+    def update(self, account: str, container: str, *, set_properties: Mapping[str, str],
+               del_properties: Sequence[str], system: Mapping[str, str], clear: bool,
+               opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Rewrite the bucket's tag set (S3 replaces it whole)."""
+        current = {} if clear else self._tags(container, opts)
+        current.update(set_properties)
+        for key in del_properties:
+            current.pop(key, None)
+        self.backend.names.check_properties(current)
+        self._put_tags(container, current, opts)
+
+    # -- listing ---------------------------------------------------------------
+    def content_list(self, account: str, container: str, *, prefix: Optional[str],
+                     delimiter: Optional[str], marker: Optional[str],
+                     end_marker: Optional[str], limit: int, versions: bool,
+                     deleted: bool, properties: bool,
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectListing:
+        """ListObjectsV2 pages until ``limit`` entries; end_marker is applied here."""
+        if limit <= 0:
+            return ObjectListing()
+        objects: List[ObjectInfo] = []
+        prefixes: List[str] = []
+        token: Optional[str] = None
+        end_key = name_key(end_marker) if end_marker else None
+        truncated = False
+        last: Optional[str] = None
+        while True:
+            query: List[Tuple[str, str]] = [("list-type", "2"), ("encoding-type", "url"),
+                                            ("max-keys", str(min(1000, limit - len(objects)
+                                                                 - len(prefixes))))]
+            if prefix:
+                query.append(("prefix", prefix))
+            if delimiter:
+                query.append(("delimiter", delimiter))
+            if token:
+                query.append(("continuation-token", token))
+            elif marker and start_after(marker):
+                query.append(("start-after", start_after(marker)))
+            resp = self.backend.call("GET", container, query=query, opts=opts,
+                                     service="container")
+            root = parse(resp.content)
+            decode = unquote_plus if (text_of(root, "EncodingType") or "").lower() == "url" \
+                else (lambda s: s)
+            entries: List[Tuple[bytes, str, Any]] = []
+            mkey = name_key(marker) if marker else None
+            for item in root.findall("Contents"):
+                name = decode(text_of(item, "Key") or "")
+                if mkey is None or name_key(name) > mkey:
+                    entries.append((name_key(name), name, item))
+            for item in root.findall("CommonPrefixes"):
+                name = decode(text_of(item, "Prefix") or "")
+                if mkey is None or name_key(name) > mkey or (
+                        marker != name and marker.startswith(name)):  # type: ignore[union-attr]
+                    entries.append((name_key(name), name, None))
+            entries.sort(key=lambda e: e[0])
+            stopped = False
+            for key, name, item in entries:
+                if end_key is not None and key >= end_key:
+                    stopped = True
+                    break
+                if len(objects) + len(prefixes) >= limit:
+                    truncated = True
+                    break
+                if item is None:
+                    prefixes.append(name)
+                else:
+                    objects.append(self._listed(item, name, account, container))
+                last = name
+            more = (text_of(root, "IsTruncated") or "").lower() == "true"
+            token = text_of(root, "NextContinuationToken")
+            if stopped or truncated:
+                break
+            if not more or not token:
+                break
+            if len(objects) + len(prefixes) >= limit:
+                truncated = True
+                break
+        return ObjectListing(objects=objects, prefixes=prefixes, truncated=truncated,
+                             next_marker=last if truncated else None)
+
+    @staticmethod
+    def _listed(item: Any, name: str, account: str, container: str) -> ObjectInfo:
+        digest, method = etag_hash(text_of(item, "ETag"))
+        mtime = parse_time(text_of(item, "LastModified"))
+        return ObjectInfo(name=name, size=int(text_of(item, "Size") or 0), hash=digest,
+                          hash_method=method, ctime=mtime, mtime=mtime,
+                          policy=text_of(item, "StorageClass"), container=container,
+                          account=account)
+
+    # -- keys --------------------------------------------------------------------
+    def _version_query(self, version: Optional[Any]) -> Optional[List[Tuple[str, str]]]:
+        return [("versionId", str(version))] if version is not None else None
+
+    def content_show(self, account: str, container: str, obj: str,
+                     version: Optional[Any] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
+        """HeadObject."""
+        resp = self.backend.call("HEAD", container, obj, query=self._version_query(version),
+                                 opts=opts, service="container")
+        return info_from_headers(resp.headers, account, container, obj)
+
+    def _copy(self, src_bucket: str, src_key: str, bucket: str, key: str, *,
+              version: Optional[Any], replace: Optional[Mapping[str, str]],
+              mime_type: Optional[str], if_match: Optional[str], opts: CallOptions) -> None:
+        from .names import key_path
+        source = f"/{src_bucket}/{key_path(src_key)}"
+        if version is not None:
+            source += f"?versionId={version}"
+        headers = {"x-amz-copy-source": source}
+        if if_match:
+            headers["x-amz-copy-source-if-match"] = if_match
+        if replace is not None:
+            headers["x-amz-metadata-directive"] = "REPLACE"
+            headers.update(meta_headers(replace))
+            if mime_type:
+                headers["Content-Type"] = mime_type
+        else:
+            headers["x-amz-metadata-directive"] = "COPY"
+        try:
+            resp = self.backend.call("PUT", bucket, key, opts=opts, headers=headers,
+                                     service="container")
+        except NoSuchObject:
+            raise
+        except NotFound as err:
+            if err.code == "NoSuchBucket":
+                raise
+            raise NoSuchObject(f"object {src_key!r} does not exist in bucket "
+                               f"{src_bucket!r}", code=err.code,
+                               request_id=err.request_id) from None
+        error = embedded_error(resp.content)
+        if error is not None:
+            raise error
+
+    def content_update(self, account: str, container: str, obj: str, *,
+                       version: Optional[Any], set_properties: Mapping[str, str],
+                       del_properties: Sequence[str], clear: bool,
+                       opts: CallOptions = DEFAULT_OPTS) -> None:
+        """CopyObject onto itself with the metadata directive REPLACE."""
+        info = self.content_show(account, container, obj, version, opts)
+        current = {} if clear else dict(info.properties)
+        current.update(set_properties)
+        for key in del_properties:
+            current.pop(key, None)
+        self.backend.names.check_properties(current)
+        self._copy(container, obj, container, obj, version=version, replace=current,
+                   mime_type=info.mime_type, if_match=info.extra.get("etag"), opts=opts)
+
+    def content_delete(self, account: str, container: str, obj: str,
+                       version: Optional[Any] = None,
+                       opts: CallOptions = DEFAULT_OPTS) -> Tuple[bool, Optional[Any]]:
+        """DeleteObject; a HEAD first, as S3 answers 204 for missing keys too."""
+        self.content_show(account, container, obj, version, opts)
+        resp = self.backend.call("DELETE", container, obj, query=self._version_query(version),
+                                 opts=opts, service="container")
+        marker = resp.headers.get("x-amz-delete-marker", "").lower() == "true"
+        return marker, resp.headers.get("x-amz-version-id") or version
+
+    def content_delete_many(self, account: str, container: str, objs: Sequence[str],
+                            opts: CallOptions = DEFAULT_OPTS) -> List[Tuple[str, bool]]:
+        """DeleteObjects in batches of 1,000 keys.
+
+        S3 reports a missing key as deleted, so ``deleted`` is True for it too.
+        """
+        results: Dict[str, bool] = {}
+        names = list(objs)
+        for start in range(0, len(names), DELETE_BATCH):
+            batch = names[start:start + DELETE_BATCH]
+            body = delete_body(batch)
+            resp = self.backend.call("POST", container, query=[("delete", "")], opts=opts,
+                                     data=body, headers={"Content-MD5": content_md5(body),
+                                                         "Content-Type": "application/xml"},
+                                     idempotent=True, service="container")
+            root = parse(resp.content)
+            for item in root.findall("Deleted"):
+                results[text_of(item, "Key") or ""] = True
+            for item in root.findall("Error"):
+                name = text_of(item, "Key") or ""
+                if text_of(item, "Code") == "NoSuchKey":
+                    results[name] = False
+                else:
+                    raise ClientError(f"could not delete {name!r}: {text_of(item, 'Message')}",
+                                      code=text_of(item, "Code"))
+        return [(name, results.get(name, False)) for name in names]
+
+    def content_link(self, target_account: str, target_container: str, target_obj: str,
+                     link_account: str, link_container: str, link_obj: str, *,
+                     target_version: Optional[Any], properties_directive: str,
+                     properties: Optional[Mapping[str, str]],
+                     opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
+        """CopyObject (S3 has no links: the link is a server-side copy)."""
+        if target_account != link_account:
+            raise InvalidArgument("S3 copies within the credentials' own buckets only")
+        replace = dict(properties or {}) if properties_directive == "REPLACE" else None
+        mime = None
+        if replace is not None:
+            mime = self.content_show(target_account, target_container, target_obj,
+                                     target_version, opts).mime_type
+        self._copy(target_container, target_obj, link_container, link_obj,
+                   version=target_version, replace=replace, mime_type=mime, if_match=None,
+                   opts=opts)
+        return self.content_show(link_account, link_container, link_obj, None, opts)

@@ -1,0 +1,83 @@
+"""Real S3 servers for the S3 backend's functional tests.
+
+SeaweedFS's S3 gateway (``tools/seaweedfs-server``) and Swift's s3api
+(``tools/swift-server``); a missing server is an error, never a skip.
+"""
+
+import os
+import uuid
+
+import pytest
+
+import objclient
+from objclient.exceptions import ClientError
+
+SEAWEED = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
+SEAWEED_AK = os.environ.get("SEAWEEDFS_S3_ACCESS_KEY", "AKIDOBJCLIENTADMIN")
+SEAWEED_SK = os.environ.get("SEAWEEDFS_S3_SECRET_KEY", "objclient-admin-secret")
+READER_AK = os.environ.get("SEAWEEDFS_S3_READER_ACCESS_KEY", "AKIDOBJCLIENTREADER")
+READER_SK = os.environ.get("SEAWEEDFS_S3_READER_SECRET_KEY", "objclient-reader-secret")
+SWIFT = os.environ.get("SWIFT_S3_ENDPOINT", "http://127.0.0.1:8080")
+SWIFT_AK = os.environ.get("SWIFT_S3_ACCESS_KEY", "test:tester")
+SWIFT_SK = os.environ.get("SWIFT_S3_SECRET_KEY", "testing")
+
+
+def make(endpoint, access_key, secret_key, **options):
+    """An API on an S3 server (no check)."""
+    return objclient.ObjectStorageApi("s3+" + endpoint, access_key=access_key,
+                                      secret_key=secret_key, **options)
+
+
+def _checked(api, what):
+    try:
+        api.account_show()
+    except ClientError as exc:
+        api.close()
+        raise RuntimeError(f"{what} is not usable ({exc}); start it with tools/") from exc
+    return api
+
+
+@pytest.fixture(scope="session")
+def seaweed():
+    api = _checked(make(SEAWEED, SEAWEED_AK, SEAWEED_SK, multipart_threshold=5 << 20,
+                        part_size=5 << 20, concurrency=2, path_keys=True),
+                   f"SeaweedFS S3 at {SEAWEED}")
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session", params=["seaweedfs", "swift"])
+def any_s3(request):
+    if request.param == "seaweedfs":
+        api = make(SEAWEED, SEAWEED_AK, SEAWEED_SK, path_keys=True)
+    else:
+        api = make(SWIFT, SWIFT_AK, SWIFT_SK, tagging=False)
+    api = _checked(api, f"S3 server {request.param}")
+    api.server = request.param
+    yield api
+    api.close()
+
+
+def _cleanup(api, bucket):
+    try:
+        api.blob_client.abort_stale_uploads(bucket, older_than=0)
+        api.container_flush(None, bucket)
+        api.container_delete(None, bucket)
+    except ClientError:
+        pass
+
+
+@pytest.fixture
+def bucket(seaweed):
+    name = f"oc-s3fn-{uuid.uuid4().hex[:10]}"
+    seaweed.container_create(None, name)
+    yield name
+    _cleanup(seaweed, name)
+
+
+@pytest.fixture
+def any_bucket(any_s3):
+    name = f"oc-s3fn-{uuid.uuid4().hex[:10]}"
+    any_s3.container_create(None, name)
+    yield any_s3, name
+    _cleanup(any_s3, name)

@@ -1,0 +1,97 @@
+"""Multipart uploads against a mocked S3: failures always abort the upload."""
+
+import hashlib
+import re
+
+import pytest
+import responses
+
+import objclient
+from objclient.exceptions import ChecksumMismatch, ServerError
+
+MiB = 1 << 20
+BASE = "http://127.0.0.1:9/bkt/big"
+INIT = ("<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>big</Key>"
+        "<UploadId>up-1</UploadId></InitiateMultipartUploadResult>")
+
+
+def _api():
+    return objclient.ObjectStorageApi("s3+http://127.0.0.1:9", access_key="a", secret_key="s",
+                                      multipart_threshold=5 * MiB, part_size=5 * MiB,
+                                      concurrency=2, retries=None)
+
+
+def _part_etag(request):
+    return (200, {"ETag": '"' + hashlib.md5(request.body).hexdigest() + '"'}, b"")
+
+
+def _mock(complete_body, part=_part_etag):
+    responses.add(responses.POST, re.compile(re.escape(BASE) + r"\?uploads"), body=INIT)
+    responses.add_callback(responses.PUT, re.compile(re.escape(BASE) + r"\?partNumber=\d+"),
+                           callback=part)
+    responses.add(responses.POST, re.compile(re.escape(BASE) + r"\?uploadId=up-1"),
+                  body=complete_body)
+    responses.add(responses.DELETE, re.compile(re.escape(BASE) + r"\?uploadId=up-1"),
+                  status=204)
+
+
+def _calls(method, fragment):
+    return [c for c in responses.calls if c.request.method == method and fragment in c.request.url]
+
+
+@responses.activate
+def test_parts_are_sent_with_their_md5_and_completed_in_order():
+    _mock("<CompleteMultipartUploadResult><ETag>\"abc-3\"</ETag>"
+          "</CompleteMultipartUploadResult>")
+    data = bytes(range(256)) * (11 * MiB // 256)
+    _c, size, md5 = _api().object_create(None, "bkt", data=data, obj_name="big")
+    assert size == len(data) and md5 == hashlib.md5(data).hexdigest()
+    parts = _calls("PUT", "partNumber=")
+    assert len(parts) == 3
+    assert all("Content-MD5" in c.request.headers for c in parts)
+    assert all(c.request.headers["X-Amz-Content-SHA256"] != "UNSIGNED-PAYLOAD" for c in parts)
+    body = _calls("POST", "uploadId=up-1")[0].request.body.decode()
+    assert re.findall(r"<PartNumber>(\d+)</PartNumber>", body) == ["1", "2", "3"]
+    assert not _calls("DELETE", "uploadId=up-1")
+
+
+@responses.activate
+def test_error_inside_a_200_complete_aborts_the_upload():
+    _mock("<?xml version='1.0'?>\n<Error><Code>InternalError</Code><Message>x</Message>"
+          "</Error>")
+    with pytest.raises(ServerError) as err:
+        _api().object_create(None, "bkt", data=b"z" * (6 * MiB), obj_name="big")
+    assert err.value.code == "InternalError"
+    assert len(_calls("DELETE", "uploadId=up-1")) == 1
+
+
+@responses.activate
+def test_a_part_whose_etag_is_not_its_md5_aborts_the_upload():
+    _mock("<CompleteMultipartUploadResult/>",
+          part=lambda request: (200, {"ETag": '"' + "0" * 32 + '"'}, b""))
+    with pytest.raises(ChecksumMismatch):
+        _api().object_create(None, "bkt", data=b"z" * (6 * MiB), obj_name="big")
+    assert len(_calls("DELETE", "uploadId=up-1")) == 1
+    assert not _calls("POST", "uploadId=up-1")
+
+
+@responses.activate
+def test_bucket_outside_us_east_1_is_created_with_its_region():
+    responses.add(responses.HEAD, "http://127.0.0.1:9/bkt", status=404)
+    responses.add(responses.PUT, "http://127.0.0.1:9/bkt", status=200)
+    api = objclient.ObjectStorageApi("s3+http://127.0.0.1:9?region=eu-west-3", access_key="a",
+                                     secret_key="s")
+    assert api.container_create(None, "bkt") is True
+    body = responses.calls[1].request.body.decode()
+    assert "<LocationConstraint>eu-west-3</LocationConstraint>" in body
+    assert "/eu-west-3/s3/aws4_request" in responses.calls[1].request.headers["Authorization"]
+
+
+@responses.activate
+def test_bucket_already_owned_is_reported_as_existing():
+    responses.add(responses.HEAD, "http://127.0.0.1:9/bkt", status=404)
+    responses.add(responses.PUT, "http://127.0.0.1:9/bkt", status=409,
+                  body="<Error><Code>BucketAlreadyOwnedByYou</Code></Error>",
+                  content_type="application/xml")
+    api = objclient.ObjectStorageApi("s3+http://127.0.0.1:9", access_key="a", secret_key="s")
+    assert api.container_create(None, "bkt") is False
