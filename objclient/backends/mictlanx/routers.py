@@ -1,0 +1,286 @@
+"""Router selection with health, and the one request path to the routers.
+
+A MictlanX deployment has several stateless routers.  :class:`RouterPool`
+hands them out round robin; a router whose connection fails is skipped for a
+cool-down (``router_cooldown`` seconds) and tried again afterwards, and the
+failed call moves on to the next router at once.  When every router is
+cooling down they are still tried (oldest failure first) rather than giving
+up without a request.
+
+:class:`RouterTransport` sends every request of this backend through the
+shared :class:`~objclient.http.HTTPClient` and turns the router's FastAPI
+error bodies (``{"detail": str | {"msg", "code", ...}}``) into objclient
+exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+import attrs
+import requests
+
+from ...contract import CallOptions
+from ...exceptions import ClientError, ConnectionFailed, DeadlineReached, Timeout, from_response
+from ...http.redact import redact_url
+from ...http.retry import RetryPolicy
+
+__all__ = ["RouterState", "RouterPool", "RouterTransport", "API_PREFIX"]
+
+API_PREFIX = "/api/v4"
+
+
+@attrs.frozen
+class RouterState:
+    """What the client knows of one router's health.
+
+    :param url: the router's base URL.
+    :param healthy: False while it cools down after a failure.
+    :param failures: consecutive failed connections.
+    :param retry_in: seconds until it is tried again (0 when healthy).
+    :param last_error: the last connection error, if any.
+    """
+
+    url: str
+    healthy: bool
+    failures: int
+    retry_in: float
+    last_error: Optional[str] = None
+
+
+class _Router:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.failures = 0
+        self.down_until = 0.0
+        self.last_error: Optional[str] = None
+
+
+class RouterPool:
+    """Round robin over routers, skipping those that recently failed.
+
+    :param urls: router base URLs (``http://host:port``).
+    :param cooldown: seconds a failed router is skipped.
+    :param clock: the monotonic clock (a test may pass its own).
+    """
+
+    def __init__(self, urls: List[str], cooldown: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if not urls:
+            raise ValueError("a RouterPool needs at least one router")
+        self._routers = [_Router(u.rstrip("/")) for u in urls]
+        self.cooldown = float(cooldown)
+        self._clock = clock
+        self._next = 0
+        self._lock = threading.Lock()
+
+    @property
+    def urls(self) -> List[str]:
+        """The routers' base URLs, in configuration order."""
+        return [r.url for r in self._routers]
+
+    def candidates(self) -> List[str]:
+        """Routers to try for one call, best first.
+
+        Healthy routers in round-robin order, then the cooling ones, the
+        one whose cool-down ends first leading.
+        """
+        now = self._clock()
+        with self._lock:
+            count = len(self._routers)
+            start = self._next
+            self._next = (self._next + 1) % count
+            ordered = [self._routers[(start + i) % count] for i in range(count)]
+        healthy = [r for r in ordered if r.down_until <= now]
+        cooling = sorted((r for r in ordered if r.down_until > now),
+                         key=lambda r: r.down_until)
+        return [r.url for r in healthy + cooling]
+
+    def _find(self, url: str) -> _Router:
+        for router in self._routers:
+            if router.url == url:
+                return router
+        raise KeyError(url)
+
+    def mark_ok(self, url: str) -> None:
+        """Record a call that reached ``url``."""
+        router = self._find(url)
+        with self._lock:
+            router.failures = 0
+            router.down_until = 0.0
+
+    def mark_failed(self, url: str, error: str) -> None:
+        """Record a connection failure: ``url`` cools down."""
+        router = self._find(url)
+        with self._lock:
+            router.failures += 1
+            router.down_until = self._clock() + self.cooldown
+            router.last_error = error
+
+    def health(self) -> List[RouterState]:
+        """The health of every router, in configuration order."""
+        now = self._clock()
+        with self._lock:
+            return [RouterState(url=r.url, healthy=r.down_until <= now, failures=r.failures,
+                                retry_in=max(0.0, r.down_until - now),
+                                last_error=r.last_error) for r in self._routers]
+
+
+def _detail(body: bytes) -> Tuple[Optional[str], Optional[str]]:
+    """``(message, code)`` from a FastAPI error body."""
+    try:
+        doc = json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    detail = doc.get("detail")
+    if isinstance(detail, dict):
+        code = detail.get("code")
+        msg = detail.get("msg") or detail.get("message")
+        return (str(msg)[:500] if msg is not None else None,
+                str(code) if code is not None else None)
+    if detail is not None:
+        return str(detail)[:500], None
+    return None, None
+
+
+class RouterTransport:
+    """Sends requests to the routers through the backend's HTTPClient.
+
+    :param http: the shared HTTP client.
+    :param pool: the router pool.
+    """
+
+    def __init__(self, http: Any, pool: RouterPool) -> None:
+        self.http = http
+        self.pool = pool
+
+    def request(self, method: str, path: str, opts: CallOptions, *,
+                service: str = "router", router: Optional[str] = None,
+                headers: Optional[Mapping[str, str]] = None,
+                retries: Optional[RetryPolicy] = None, **kwargs: Any
+                ) -> Tuple[str, requests.Response]:
+        """Send ``method path`` to a router, failing over on connection errors.
+
+        :param path: the path after the router's base URL (``/api/v4/...``).
+        :param router: send to this router only (no failover).
+        :param retries: the retry policy of the last router tried (the
+            client's by default); earlier routers are not retried, the call
+            fails over instead.
+        :returns: ``(router_url, response)``; the body is read unless
+            ``stream=True`` was passed.
+        :raises ClientError: the router answered with an error status (with
+            the FastAPI ``detail`` as server message and ``detail.code`` as
+            code), or no router could be reached.
+        """
+        merged = dict(opts.headers)
+        merged.update(headers or {})
+        candidates = [router] if router else self.pool.candidates()
+        last: Optional[ClientError] = None
+        for number, base in enumerate(candidates):
+            policy = RetryPolicy.disabled() if number < len(candidates) - 1 else retries
+            try:
+                resp = self.http.request(method, base + path, headers=merged,
+                                         raise_on_error=False, retries=policy,
+                                         **opts.http_kwargs(service), **kwargs)
+            except DeadlineReached:
+                raise
+            except (ConnectionFailed, Timeout) as err:
+                self.pool.mark_failed(base, err.message)
+                last = err
+                continue
+            self.pool.mark_ok(base)
+            if resp.status_code >= 400:
+                raise self._error(resp, method, base + path)
+            return base, resp
+        assert last is not None
+        raise last
+
+    def json(self, method: str, path: str, opts: CallOptions, **kwargs: Any) -> Any:
+        """:meth:`request` and decode the JSON body (None when empty)."""
+        _router, resp = self.request(method, path, opts, **kwargs)
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            raise ClientError("the MictlanX router sent a body that is not valid JSON",
+                              status=resp.status_code, method=method,
+                              url=redact_url(resp.url or path)) from None
+
+    def broadcast(self, method: str, path: str, opts: CallOptions,
+                  **kwargs: Any) -> List[Tuple[str, Any]]:
+        """Send to one router (with failover), then to every other healthy
+        router (deletes: so that no router cache keeps stale bytes).  The
+        extra routers are not retried; one that cannot be reached cools down.
+
+        :returns: ``[(router_url, json_body)]`` of the routers that answered.
+        :raises ClientError: no router could be reached, or one answered
+            with an error.
+        """
+        first, resp = self.request(method, path, opts, **kwargs)
+        out = [(first, _json_or_none(resp))]
+        healthy = {h.url for h in self.pool.health() if h.healthy}
+        for base in self.pool.urls:
+            if base == first or base not in healthy:
+                continue
+            try:
+                _r, resp = self.request(method, path, opts, router=base,
+                                        retries=RetryPolicy.disabled(), **kwargs)
+            except DeadlineReached:
+                raise
+            except (ConnectionFailed, Timeout) as err:
+                self.pool.mark_failed(base, err.message)
+                continue
+            out.append((base, _json_or_none(resp)))
+        return out
+
+    @staticmethod
+    def _error(resp: requests.Response, method: str, url: str) -> ClientError:
+        body = resp.content or b""
+        error = from_response(resp.status_code, resp.headers, body, method=method,
+                              url=redact_url(url))
+        message, code = _detail(body)
+        if message is not None:
+            error.server_message = message
+        if code is not None:
+            error.code = code
+        return error
+
+
+def _json_or_none(resp: requests.Response) -> Any:
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def parse_router_list(netloc: str, scheme: str) -> List[str]:
+    """Router base URLs from ``host:port,host2:port`` (ids as in the official
+    URI, ``id@host:port``, are accepted and dropped).
+
+    :raises ValueError: an entry has no port.
+    """
+    urls = []
+    for entry in netloc.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        if "@" in entry:
+            entry = entry.rsplit("@", 1)[1]
+        host, sep, port = entry.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"router {entry!r} needs a port (host:port)")
+        urls.append(f"{scheme}://{host}:{int(port)}")
+    return urls
+
+
+def headers_for(values: Dict[str, Any]) -> Dict[str, str]:
+    """String header values (the router reads ``"0"``/``"1"``)."""
+    return {k: str(v) for k, v in values.items()}

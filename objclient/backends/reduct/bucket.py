@@ -1,0 +1,487 @@
+"""A ReductStore bucket: settings, entries, records, batches (§3, §4, §5, §8)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from urllib.parse import quote
+
+from ...contract import DEFAULT_OPTS, CallOptions
+from ...exceptions import InvalidArgument
+from ...http import BodyStream
+from .records import Batch, BatchResult, BucketSettings, Record, RecordBatch, error_for
+from .wire import (Timestamp, entries_header, from_header, json_settings, now_us,
+                   parse_v1_errors, parse_v2_errors, to_header, to_us, v1_header_value,
+                   v2_record_value)
+
+__all__ = ["Bucket", "record_from_headers"]
+
+_LABEL_PREFIX = "x-reduct-label-"
+
+
+def record_from_headers(headers: Mapping[str, str], entry: str) -> Dict[str, Any]:
+    """``timestamp``, ``size``, ``content_type`` and ``labels`` of a single-record
+    response (§4.2)."""
+    labels = {name[len(_LABEL_PREFIX):].lower(): from_header(value)
+              for name, value in headers.items()
+              if name.lower().startswith(_LABEL_PREFIX)}
+    return {"timestamp": int(headers["x-reduct-time"]),
+            "entry": from_header(headers.get("x-reduct-entry", entry)),
+            "size": int(headers.get("content-length", 0)),
+            "content_type": headers.get("content-type", "application/octet-stream"),
+            "labels": labels}
+
+
+class _IterReader:
+    """An iterator of bytes as a file object of known length (so requests
+    sends ``Content-Length``, never chunked: the server needs the length)."""
+
+    def __init__(self, chunks: Iterable[bytes], length: int) -> None:
+        self._it = iter(chunks)
+        self._pending = b""
+        self.len = length
+        self.sent = 0
+
+    def read(self, size: int = -1) -> bytes:
+        parts = [self._pending]
+        have = len(self._pending)
+        while size < 0 or have < size:
+            try:
+                piece = next(self._it)
+            except StopIteration:
+                break
+            if isinstance(piece, str):
+                piece = piece.encode("utf-8")
+            parts.append(bytes(piece))
+            have += len(piece)
+        data = b"".join(parts)
+        if size >= 0:
+            data, self._pending = data[:size], data[size:]
+        else:
+            self._pending = b""
+        self.sent += len(data)
+        if self.sent > self.len:
+            raise InvalidArgument(f"the data is longer than content_length={self.len}")
+        return data
+
+
+class Bucket:
+    """One bucket of a :class:`~objclient.backends.reduct.ReductClient`.
+
+    :param name: the bucket name.
+    :param client: the client that sends the requests.
+    """
+
+    def __init__(self, name: str, client: Any) -> None:
+        self.name = name
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"Bucket({self.name!r})"
+
+    # -- paths -----------------------------------------------------------------
+    def _bpath(self, *parts: str) -> str:
+        return self.client.path("b", quote(self.name, safe=""), *parts)
+
+    @staticmethod
+    def _entry(entry: str) -> str:
+        if not isinstance(entry, str) or not entry:
+            raise InvalidArgument("an entry name must be a non-empty str")
+        return quote(entry, safe="/$")
+
+    def _io(self, action: str) -> str:
+        return self.client.path("io", quote(self.name, safe=""), action)
+
+    # -- bucket (§3) -------------------------------------------------------------
+    def get_full_info(self, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
+        """``GET /b/{bucket}``: ``{"info", "settings", "entries"}``."""
+        return self.client.request_json("GET", self._bpath(), opts=opts)  # type: ignore[no-any-return]
+
+    def info(self, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
+        """The BucketInfo (name, entry_count, size, oldest/latest record, status)."""
+        return dict(self.get_full_info(opts)["info"])
+
+    def get_settings(self, opts: CallOptions = DEFAULT_OPTS) -> BucketSettings:
+        """The bucket's settings (defaults filled by the server)."""
+        return BucketSettings.from_dict(self.get_full_info(opts)["settings"])
+
+    def set_settings(self, settings: Any, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``PUT /b/{bucket}``; fields left None keep their current value."""
+        self.client.request("PUT", self._bpath(), json=json_settings(settings), opts=opts)
+
+    def get_entry_list(self, opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:
+        """EntryInfo of every entry (name, size, record_count, oldest/latest ...)."""
+        return list(self.get_full_info(opts)["entries"])
+
+    def exists(self, opts: CallOptions = DEFAULT_OPTS) -> bool:
+        """``HEAD /b/{bucket}``: whether it exists."""
+        from ...exceptions import NotFound
+        try:
+            self.client.request("HEAD", self._bpath(), opts=opts)
+        except NotFound:
+            return False
+        return True
+
+    def remove(self, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``DELETE /b/{bucket}`` (runs in the background on 1.18+)."""
+        self.client.request("DELETE", self._bpath(), opts=opts)
+
+    def rename(self, new_name: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``PUT /b/{bucket}/rename`` (1.12); this handle follows the new name."""
+        self.client.request("PUT", self._bpath("rename"), json={"new_name": new_name},
+                            opts=opts)
+        self.name = new_name
+
+    # -- entries (§4.4, §4.5) --------------------------------------------------------------
+    def remove_entry(self, entry: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``DELETE /b/{bucket}/{entry}`` with no query: the whole entry."""
+        self.client.request("DELETE", self._bpath(self._entry(entry)), opts=opts)
+
+    def rename_entry(self, old: str, new: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``PUT /b/{bucket}/{entry}/rename`` (1.12)."""
+        self.client.request("PUT", self._bpath(self._entry(old), "rename"),
+                            json={"new_name": new}, opts=opts)
+
+    # -- single records (§4) ------------------------------------------------------------------
+    def write(self, entry: str, data: Union[bytes, str, Iterable[bytes], Any],
+              timestamp: Optional[Timestamp] = None, content_length: Optional[int] = None,
+              *, content_type: Optional[str] = None,
+              labels: Optional[Mapping[str, Any]] = None,
+              opts: CallOptions = DEFAULT_OPTS) -> int:
+        """``POST /b/{bucket}/{entry}?ts=`` (§4.1).
+
+        :param data: bytes, str (UTF-8), a file object, or an iterator of
+            bytes (then ``content_length`` is required).
+        :param timestamp: µs int, datetime, float seconds or ISO string;
+            now when None (0 is a valid timestamp, not "now").
+        :param labels: sent as ``x-reduct-label-<name>`` (UTF-8 values).
+        :returns: the timestamp written.
+        :raises Conflict: a record with this timestamp exists.
+        """
+        ts = now_us() if timestamp is None else to_us(timestamp)
+        headers = self.label_headers(labels)
+        headers["Content-Type"] = content_type or "application/octet-stream"
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            body: Any = bytes(data)
+            if content_length is not None and content_length != len(body):
+                raise InvalidArgument("content_length does not match the data")
+            length = len(body)
+        elif hasattr(data, "read"):
+            if content_length is None:
+                content_length = getattr(data, "len", None)
+            if content_length is None:
+                raise InvalidArgument("content_length is needed for a file object")
+            body, length = data, int(content_length)
+        else:
+            if content_length is None:
+                raise InvalidArgument("content_length is needed when data is an iterator "
+                                      "(ReductStore requires Content-Length)")
+            length = int(content_length)
+            body = _IterReader(data, length)
+        headers["Content-Length"] = str(length)
+        if length == 0:
+            body = b""
+        self.client.request("POST", self._bpath(self._entry(entry)), params={"ts": ts},
+                            headers=headers, data=body,
+                            idempotent=isinstance(body, bytes) or hasattr(body, "seek"),
+                            opts=opts)
+        return ts
+
+    @staticmethod
+    def label_headers(labels: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+        """``x-reduct-label-<name>`` headers (values UTF-8 on the wire)."""
+        out = {}
+        for key, value in (labels or {}).items():
+            if not key or any(c in key for c in " \t\r\n:()<>@,;\\\"/[]?={}"):
+                raise InvalidArgument(f"label name {key!r} is not a valid header name")
+            out[_LABEL_PREFIX + key] = to_header(str(value))
+        return out
+
+    def read(self, entry: str, timestamp: Optional[Timestamp] = None, head: bool = False,
+             opts: CallOptions = DEFAULT_OPTS) -> Record:
+        """``GET`` (or ``HEAD``) ``/b/{bucket}/{entry}[?ts=]`` (§4.2).
+
+        Use as a context manager: ``with bucket.read("e") as rec: rec.read_all()``.
+
+        :param timestamp: the record's time; the latest record when None.
+        :param head: metadata only (``HEAD``).
+        :raises NoSuchObject: no such entry or record.
+        :raises NoSuchContainer: no such bucket.
+        """
+        params = None if timestamp is None else {"ts": to_us(timestamp)}
+        method = "HEAD" if head else "GET"
+        resp = self.client.request(method, self._bpath(self._entry(entry)), params=params,
+                                   stream=not head, opts=opts)
+        fields = record_from_headers(resp.headers, entry)
+        if head:
+            resp.close()
+            return Record(read_chunks=None, **fields)
+        stream = BodyStream(resp, expected_size=fields["size"], deadline=opts.deadline)
+        return Record(read_chunks=lambda n: _stream_chunks(stream, n), close=stream.close,
+                      **fields)
+
+    def update_labels(self, entry: str, timestamp: Timestamp, labels: Mapping[str, str],
+                      opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``PATCH /b/{bucket}/{entry}?ts=`` (1.11): set labels; ``""`` removes one."""
+        self.client.request("PATCH", self._bpath(self._entry(entry)),
+                            params={"ts": to_us(timestamp)},
+                            headers=self.label_headers(labels), opts=opts)
+
+    #: reduct-py's name.
+    update = update_labels
+
+    def remove_record(self, entry: str, timestamp: Timestamp,
+                      opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``DELETE /b/{bucket}/{entry}?ts=`` (1.12): one record."""
+        self.client.request("DELETE", self._bpath(self._entry(entry)),
+                            params={"ts": to_us(timestamp)}, opts=opts)
+
+    # -- batches v1 (§5) -----------------------------------------------------------------
+    def _v1(self, method: str, entry: str, batch: Batch, with_body: bool,
+            opts: CallOptions) -> BatchResult:
+        if not len(batch):
+            return BatchResult()
+        headers: Dict[str, str] = {}
+        parts = []
+        for ts, item in batch.items():
+            if method == "DELETE":
+                headers[f"x-reduct-time-{ts}"] = "0,"
+            else:
+                headers[f"x-reduct-time-{ts}"] = v1_header_value(
+                    len(item.data), item.content_type, item.labels)
+            parts.append(item.data)
+        body = b"".join(parts) if with_body else None
+        if with_body:
+            headers["Content-Length"] = str(len(body or b""))
+        resp = self.client.request(method, self._bpath(self._entry(entry), "batch"),
+                                   headers=headers, data=body, opts=opts)
+        errors = {ts: error_for(code, msg) for ts, (code, msg)
+                  in parse_v1_errors(resp.headers).items()}
+        return BatchResult({entry: errors} if errors else {})
+
+    def write_batch(self, entry: Any, batch: Optional[Batch] = None,
+                    opts: CallOptions = DEFAULT_OPTS) -> BatchResult:
+        """Write many records at once.
+
+        ``write_batch(entry, Batch)`` uses ``POST /b/{bucket}/{entry}/batch``
+        (v1, 1.7); ``write_batch(RecordBatch)`` uses the multi-entry
+        ``POST /io/{bucket}/write`` (v2) on servers 1.18+, and one v1 batch
+        per entry on older ones.
+        """
+        if isinstance(entry, RecordBatch):
+            return self.write_record_batch(entry, opts=opts)
+        return self._v1("POST", entry, _need_batch(batch), True, opts)
+
+    def update_batch(self, entry: Any, batch: Optional[Batch] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> BatchResult:
+        """Update labels of many records (``PATCH .../batch``, 1.12; ``""`` removes)."""
+        if isinstance(entry, RecordBatch):
+            return self.update_record_batch(entry, opts=opts)
+        return self._v1("PATCH", entry, _need_batch(batch), False, opts)
+
+    def remove_batch(self, entry: Any, batch: Optional[Batch] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> BatchResult:
+        """Remove many records (``DELETE .../batch``, 1.12)."""
+        if isinstance(entry, RecordBatch):
+            return self.remove_record_batch(entry, opts=opts)
+        return self._v1("DELETE", entry, _need_batch(batch), False, opts)
+
+    # -- batches v2 (§8) -------------------------------------------------------------------
+    def _v2(self, method: str, action: str, batch: RecordBatch, opts: CallOptions
+            ) -> BatchResult:
+        if not len(batch):
+            return BatchResult()
+        if not self.client.supports(18):
+            result: Dict[str, Dict[int, Any]] = {}
+            v1_method = {"write": "POST", "update": "PATCH", "remove": "DELETE"}[action]
+            for entry in batch.entries():
+                single = Batch()
+                for item in batch.items():
+                    if item.entry == entry:
+                        single.add(item.timestamp, item.data, item.content_type, item.labels)
+                part = self._v1(v1_method, entry, single, action == "write", opts)
+                result.update(part.errors)
+            return BatchResult(result)
+        entries = batch.entries()
+        index = {e: i for i, e in enumerate(entries)}
+        items = batch.items()
+        start = min(i.timestamp for i in items)
+        headers = {"x-reduct-entries": entries_header(entries), "x-reduct-start-ts": str(start)}
+        for item in items:
+            name = f"x-reduct-{index[item.entry]}-{item.timestamp - start}"
+            if action == "remove":
+                headers[name] = "0"
+            else:
+                headers[name] = v2_record_value(len(item.data), item.content_type,
+                                                item.labels)
+        body = None
+        if action == "write":
+            body = b"".join(i.data for i in items)
+            headers["Content-Length"] = str(len(body))
+        resp = self.client.request(method, self._io(action), headers=headers, data=body,
+                                   opts=opts)
+        errors = {entry: {ts: error_for(code, msg) for ts, (code, msg) in found.items()}
+                  for entry, found in parse_v2_errors(resp.headers).items()}
+        return BatchResult(errors)
+
+    def write_record_batch(self, batch: RecordBatch,
+                           opts: CallOptions = DEFAULT_OPTS) -> BatchResult:
+        """``POST /io/{bucket}/write`` (1.18): records of many entries."""
+        return self._v2("POST", "write", batch, opts)
+
+    def update_record_batch(self, batch: RecordBatch,
+                            opts: CallOptions = DEFAULT_OPTS) -> BatchResult:
+        """``PATCH /io/{bucket}/update`` (1.18): label deltas of many entries."""
+        return self._v2("PATCH", "update", batch, opts)
+
+    def remove_record_batch(self, batch: RecordBatch,
+                            opts: CallOptions = DEFAULT_OPTS) -> BatchResult:
+        """``DELETE /io/{bucket}/remove`` (1.18): records of many entries."""
+        return self._v2("DELETE", "remove", batch, opts)
+
+    # -- queries (§6, §8) -------------------------------------------------------------------
+    def query(self, entry: Union[str, List[str]], start: Optional[Timestamp] = None,
+              stop: Optional[Timestamp] = None, when: Optional[Mapping[str, Any]] = None, *,
+              ttl: Optional[int] = None, head: bool = False, limit: Optional[int] = None,
+              each_s: Optional[float] = None, each_n: Optional[int] = None,
+              strict: Optional[bool] = None, continuous: Optional[bool] = None,
+              ext: Optional[Mapping[str, Any]] = None, poll_interval: float = 1.0,
+              opts: CallOptions = DEFAULT_OPTS) -> Iterator[Record]:
+        """Records in ``[start, stop)``, fetched batch by batch as iteration goes.
+
+        Servers 1.18+ get ``POST /io/{bucket}/q`` and ``GET /io/{bucket}/read``;
+        1.13–1.17 ``POST /b/{bucket}/{entry}/q`` and ``GET .../batch?q=``;
+        older ones the legacy ``GET .../q``.  ``limit``, ``each_n`` and
+        ``each_s`` are body fields up to 1.20 and become ``$limit``,
+        ``$each_n`` and ``$each_t`` in ``when`` on 1.21 (they were removed).
+        """
+        from .query import run_query
+        return run_query(self, entry, start=start, stop=stop, when=when, ttl=ttl, head=head,
+                         limit=limit, each_s=each_s, each_n=each_n, strict=strict,
+                         continuous=continuous, ext=ext, poll_interval=poll_interval,
+                         opts=opts)
+
+    def subscribe(self, entry: Union[str, List[str]], start: Optional[Timestamp] = None,
+                  poll_interval: float = 1.0, when: Optional[Mapping[str, Any]] = None, *,
+                  head: bool = False, strict: Optional[bool] = None,
+                  stop_when: Optional[Any] = None, max_records: Optional[int] = None,
+                  opts: CallOptions = DEFAULT_OPTS) -> Iterator[Record]:
+        """A blocking iterator of new records (a continuous query).
+
+        Uses ``ttl = 2 * poll_interval + 1`` and sleeps ``poll_interval`` on
+        each 204, as reduct-py does.  It ends when ``stop_when(record)``
+        returns True (that record is yielded first) or after ``max_records``;
+        otherwise it runs until the caller stops iterating.
+        """
+        count = 0
+        for record in self.query(entry, start=start, when=when, head=head, strict=strict,
+                                 continuous=True, ttl=int(2 * poll_interval + 1),
+                                 poll_interval=poll_interval, opts=opts):
+            yield record
+            count += 1
+            if (stop_when is not None and stop_when(record)) or (
+                    max_records is not None and count >= max_records):
+                return
+
+    def remove_query(self, entry: Union[str, List[str]], start: Optional[Timestamp] = None,
+                     stop: Optional[Timestamp] = None,
+                     when: Optional[Mapping[str, Any]] = None, *,
+                     strict: Optional[bool] = None, ext: Optional[Mapping[str, Any]] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> int:
+        """Remove the matching records (``REMOVE`` query, 1.12+).
+
+        :returns: the number of records removed.
+        """
+        from .query import run_remove_query
+        return run_remove_query(self, entry, start=start, stop=stop, when=when, strict=strict,
+                                ext=ext, opts=opts)
+
+    # -- query links and attachments (§11) ----------------------------------------------
+    def create_query_link(self, entry: str, start: Optional[Timestamp] = None,
+                          stop: Optional[Timestamp] = None,
+                          when: Optional[Mapping[str, Any]] = None, *,
+                          record_entry: Optional[str] = None,
+                          record_timestamp: Optional[Timestamp] = None,
+                          expire_at: Optional[Timestamp] = None,
+                          file_name: Optional[str] = None, base_url: Optional[str] = None,
+                          opts: CallOptions = DEFAULT_OPTS) -> str:
+        """``POST /links/{file_name}`` (1.17): a URL that downloads one record of
+        a query without a token.
+
+        :param record_entry: the entry of the record (default ``entry``).
+        :param record_timestamp: the record's time (required by 1.19.2+).
+        :param expire_at: when the link stops working (default: in 24 h).
+        :returns: the link.
+        """
+        import time as _time
+        from .query import query_body
+        version = self.client.server_version()
+        query = query_body("QUERY", version=version, start=start, stop=stop, when=when,
+                           entries=[entry] if version[1] >= 18 else None)
+        expires = (int(_time.time()) + 86400 if expire_at is None
+                   else to_us(expire_at) // 1_000_000)
+        body = {"bucket": self.name, "entry": entry, "record_entry": record_entry or entry,
+                "record_timestamp": None if record_timestamp is None
+                else to_us(record_timestamp),
+                "query": query, "expire_at": expires, "base_url": base_url}
+        name = file_name or f"{self.name}_{entry.replace('/', '_')}.bin"
+        doc = self.client.request_json("POST", self.client.path("links", quote(name, safe="")),
+                                       json=body, opts=opts)
+        return str(doc["link"])
+
+    def write_attachments(self, entry: str, attachments: Mapping[str, Any],
+                          opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Store JSON documents as records of ``<entry>/$meta`` with the label
+        ``key=<name>`` (1.19)."""
+        import json as _json
+        base = now_us()
+        for i, (key, doc) in enumerate(attachments.items()):
+            self.write(f"{entry}/$meta", _json.dumps(doc).encode("utf-8"), base + i,
+                       content_type="application/json", labels={"key": key}, opts=opts)
+
+    def read_attachments(self, entry: str,
+                         opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
+        """``{key: JSON document}`` of ``<entry>/$meta`` (the newest per key;
+        records marked ``remove=true`` are left out)."""
+        import json as _json
+        from ...exceptions import NotFound
+        out: Dict[str, Any] = {}
+        try:
+            for rec in self.query(f"{entry}/$meta", opts=opts):
+                key = rec.labels.get("key")
+                if key is None:
+                    continue
+                if rec.labels.get("remove") == "true":
+                    out.pop(key, None)
+                else:
+                    out[key] = _json.loads(rec.read_all() or b"null")
+        except NotFound:
+            return {}
+        return out
+
+    def remove_attachments(self, entry: str, keys: Optional[Iterable[str]] = None,
+                           opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Mark attachments removed by setting the label ``remove=true`` (all
+        when ``keys`` is None)."""
+        wanted = None if keys is None else set(keys)
+        meta = f"{entry}/$meta"
+        for rec in list(self.query(meta, head=True, opts=opts)):
+            key = rec.labels.get("key")
+            if key is not None and (wanted is None or key in wanted):
+                self.update_labels(meta, rec.timestamp, {"remove": "true"}, opts=opts)
+
+
+def _need_batch(batch: Optional[Batch]) -> Batch:
+    if not isinstance(batch, Batch):
+        raise InvalidArgument("pass (entry, Batch) or a RecordBatch")
+    return batch
+
+
+def _stream_chunks(stream: BodyStream, size: int) -> Iterator[bytes]:
+    """Chunks of at most ``size`` bytes; the stream checks the announced length."""
+    while True:
+        chunk = stream.read(max(1, size))
+        if not chunk:
+            return
+        yield chunk

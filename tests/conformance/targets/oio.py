@@ -1,0 +1,31 @@
+"""OpenIO SDS through a protocol-faithful in-memory fake (no real server).
+
+The proxy, account service and rawx routes are answered by
+``tests/fakes/openio.py`` through ``responses`` callbacks, exactly as
+``shared/protocols/openio.md`` documents them.  This checks the backend's
+wire behaviour, not a real OpenIO namespace.
+"""
+
+import objclient
+from tests.fakes.openio import PROXY, start_fake
+
+NAME = "oio (mock)"
+
+
+def make_api(tmp_path_factory):
+    # A small metachunk size so that the battery's payloads span several
+    # metachunks (prepare2 is then called more than once per object).
+    _fake, mock = start_fake(chunk_size=4096, default_policy="THREECOPIES")
+    api = objclient.ObjectStorageApi(f"oio+{PROXY}?namespace=OPENIO",
+                                     default_account=None)
+    close = api.close
+
+    def close_and_stop():
+        try:
+            close()
+        finally:
+            mock.stop()
+            mock.reset()
+
+    api.close = close_and_stop
+    return api, "conformance"
