@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterator, Optional
 import requests
 import urllib3
 
-from ..exceptions import (ChecksumMismatch, ClientError, ConnectionFailed,
-                          DeadlineReached, Timeout)
+from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
+from ..streaming import ChunkStream
 from .redact import redact_url
 
 __all__ = ["BodyStream", "DEFAULT_CHUNK_SIZE"]
@@ -25,7 +25,7 @@ __all__ = ["BodyStream", "DEFAULT_CHUNK_SIZE"]
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 
 
-class BodyStream:
+class BodyStream(ChunkStream):
     """An iterator of byte chunks over a streamed response, also file-like.
 
     :param resp: a response obtained with ``stream=True``.
@@ -47,10 +47,7 @@ class BodyStream:
         self.deadline = deadline
         self._md5 = hashlib.md5() if self.expected_md5 else None
         self._on_close = on_close
-        self._iter: Optional[Iterator[bytes]] = None
-        self._buffer = b""
         self.bytes_read = 0
-        self.closed = False
         self._method = resp.request.method if resp.request is not None else "GET"
         self._url = redact_url(resp.url or "")
 
@@ -64,7 +61,7 @@ class BodyStream:
         """The response status."""
         return self._resp.status_code
 
-    def _chunks(self) -> Iterator[bytes]:
+    def _generate(self) -> Iterator[bytes]:
         raw = self._resp.raw
         try:
             while True:
@@ -109,51 +106,12 @@ class BodyStream:
         finally:
             self.close()
 
-    def __iter__(self) -> Iterator[bytes]:
-        if self._buffer:
-            buf, self._buffer = self._buffer, b""
-            yield buf
-        if self._iter is None:
-            self._iter = self._chunks()
-        yield from self._iter
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left if ``size < 0``)."""
-        if self._iter is None:
-            self._iter = self._chunks()
-        if size is None or size < 0:
-            parts = [self._buffer]
-            self._buffer = b""
-            parts.extend(self._iter)
-            return b"".join(parts)
-        while len(self._buffer) < size:
-            try:
-                self._buffer += next(self._iter)
-            except StopIteration:
-                break
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def readable(self) -> bool:
-        """File-object protocol: always True."""
-        return True
-
-    def close(self) -> None:
-        """Release the connection; safe to call more than once."""
-        if self.closed:
-            return
-        self.closed = True
+    def _release(self) -> None:
         try:
             self._resp.close()
         finally:
             if self._on_close is not None:
                 self._on_close()
-
-    def __enter__(self) -> "BodyStream":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
     def __del__(self) -> None:
         try:

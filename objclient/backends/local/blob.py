@@ -12,6 +12,7 @@ from ...exceptions import ChecksumMismatch, DeadlineReached, NoSuchContainer, No
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import resolve_range
 from ...source import Source
+from ...streaming import ChunkStream
 from .container import row_to_info
 from .store import write_stream
 
@@ -20,7 +21,7 @@ __all__ = ["LocalBlobClient", "FileStream"]
 _BLOCK = 1024 * 1024
 
 
-class FileStream:
+class FileStream(ChunkStream):
     """Chunks of a local data file (whole, or some ranges), file-like too.
 
     A whole read is checked against the stored MD5 at the end and raises
@@ -33,8 +34,6 @@ class FileStream:
         self._spans = spans
         self._expected = expected_md5.lower() if expected_md5 else None
         self._chunk = chunk_size
-        self._gen: Optional[Iterator[bytes]] = None
-        self._buffer = b""
 
     def _generate(self) -> Iterator[bytes]:
         import hashlib
@@ -58,39 +57,8 @@ class FileStream:
         finally:
             self.close()
 
-    def __iter__(self) -> Iterator[bytes]:
-        if self._buffer:
-            buf, self._buffer = self._buffer, b""
-            yield buf
-        if self._gen is None:
-            self._gen = self._generate()
-        yield from self._gen
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left if negative)."""
-        if self._gen is None:
-            self._gen = self._generate()
-        if size is None or size < 0:
-            data = self._buffer + b"".join(self._gen)
-            self._buffer = b""
-            return data
-        while len(self._buffer) < size:
-            try:
-                self._buffer += next(self._gen)
-            except StopIteration:
-                break
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def close(self) -> None:
-        """Close the file."""
+    def _release(self) -> None:
         self._fh.close()
-
-    def __enter__(self) -> "FileStream":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def _bounded(source: Source, deadline: Optional[float]) -> Iterator[bytes]:

@@ -8,6 +8,7 @@ from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...models import ChunkInfo, ObjectInfo
 from ...source import Source
+from ...streaming import ChunkStream
 from .client import LowLevelAccess
 from .container import ball_to_info
 
@@ -17,7 +18,7 @@ __all__ = ["MictlanXBlobClient", "BallStream", "CACHE_FILL_LIMIT"]
 CACHE_FILL_LIMIT = 4 * 1024 * 1024
 
 
-class BallStream:
+class BallStream(ChunkStream):
     """The bytes of a ball as an iterator of chunks, also file-like.
 
     Chunks are fetched ahead by worker threads and checked (sha256 per chunk,
@@ -27,50 +28,17 @@ class BallStream:
 
     def __init__(self, pieces: Iterator[bytes]) -> None:
         self._pieces = pieces
-        self._buffer = b""
-        self.closed = False
 
-    def __iter__(self) -> Iterator[bytes]:
-        if self._buffer:
-            buf, self._buffer = self._buffer, b""
-            yield buf
+    def _generate(self) -> Iterator[bytes]:
         try:
             yield from self._pieces
         finally:
             self.close()
 
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left if negative)."""
-        if size is None or size < 0:
-            data = self._buffer + b"".join(self._pieces)
-            self._buffer = b""
-            self.close()
-            return data
-        while len(self._buffer) < size:
-            try:
-                self._buffer += next(self._pieces)
-            except StopIteration:
-                break
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def readable(self) -> bool:
-        """File-object protocol: always True."""
-        return True
-
-    def close(self) -> None:
-        """Stop reading; safe to call more than once."""
-        if not self.closed:
-            self.closed = True
-            close = getattr(self._pieces, "close", None)
-            if close is not None:
-                close()
-
-    def __enter__(self) -> "BallStream":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def _release(self) -> None:
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
 
 
 class MictlanXBlobClient(LowLevelAccess, BlobClient):

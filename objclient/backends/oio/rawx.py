@@ -18,10 +18,16 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence,
 from urllib.parse import quote, urlsplit
 
 from ...contract import CallOptions
-from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached,
-                           ServiceUnavailable)
+from ...exceptions import (
+    ChecksumMismatch,
+    ClientError,
+    ConnectionFailed,
+    DeadlineReached,
+    ServiceUnavailable,
+)
 from ...http.retry import RetryPolicy
 from ...models import ChunkInfo
+from ...streaming import ChunkStream
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import OioBackend
@@ -161,7 +167,7 @@ class ChunkWriter:
                          hash=local, extra=dict(self.target.extra))
 
 
-class ObjectReader:
+class ObjectReader(ChunkStream):
     """The bytes of an object's ranges, read from rawx with failover.
 
     Iterable (yields blocks), file-like (``read``), must be closed.
@@ -182,10 +188,7 @@ class ObjectReader:
         self.full = full
         self.expected_md5 = expected_md5.lower() if expected_md5 else None
         self._md5 = hashlib.md5() if full and self.expected_md5 else None
-        self._iter: Optional[Iterator[bytes]] = None
-        self._buffer = b""
         self._resp: Any = None
-        self.closed = False
         self.bytes_read = 0
 
     # -- reading -------------------------------------------------------------
@@ -259,7 +262,7 @@ class ObjectReader:
                     f"expected {copies[0].hash.upper()}",
                     expected=copies[0].hash.upper(), actual=actual)
 
-    def _blocks(self) -> Iterator[bytes]:
+    def _generate(self) -> Iterator[bytes]:
         try:
             for copies, first, last, whole in self._pieces():
                 for block in self._read_chunk(copies, first, last, whole):
@@ -277,49 +280,10 @@ class ObjectReader:
         finally:
             self.close()
 
-    def __iter__(self) -> "ObjectReader":
-        return self
-
-    def __next__(self) -> bytes:
-        if self._buffer:
-            buf, self._buffer = self._buffer, b""
-            return buf
-        if self._iter is None:
-            self._iter = self._blocks()
-        return next(self._iter)
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left if ``size < 0``)."""
-        if self._iter is None:
-            self._iter = self._blocks()
-        if size is None or size < 0:
-            parts = [self._buffer]
-            self._buffer = b""
-            parts.extend(self._iter)
-            return b"".join(parts)
-        while len(self._buffer) < size:
-            try:
-                self._buffer += next(self._iter)
-            except StopIteration:
-                break
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def readable(self) -> bool:
-        """File-object protocol: always True."""
-        return True
-
-    def close(self) -> None:
-        """Release the current rawx connection; safe to call more than once."""
-        self.closed = True
+    def _release(self) -> None:
+        """Release the current rawx connection."""
         if self._resp is not None:
             try:
                 self._resp.close()
             finally:
                 self._resp = None
-
-    def __enter__(self) -> "ObjectReader":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()

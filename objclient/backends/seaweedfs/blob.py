@@ -22,25 +22,49 @@ server verifies itself.
 from __future__ import annotations
 
 import hashlib
-from typing import (TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Optional, Sequence,
-                    Tuple, cast)
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    cast,
+)
 
 import attrs
 
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
-from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, InvalidArgument,
-                           NoSuchContainer,
-                           NoSuchObject, NotFound, ServerError, Timeout)
+from ...exceptions import (
+    ChecksumMismatch,
+    ClientError,
+    ConnectionFailed,
+    InvalidArgument,
+    NoSuchContainer,
+    NoSuchObject,
+    NotFound,
+    ServerError,
+    Timeout,
+)
 from ...http import BodyStream
 from ...http.retry import RetryPolicy
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
 from ...source import Source, open_source
+from ...streaming import ChunkStream
 from .checksum import Crc32c
 from .directory import VolumeLocation, volume_of
 from .multipart import MultipartBody
-from .names import (encode_property_value, extended_to_properties, hex_to_md5_b64,
-                    md5_b64_to_hex, property_header)
+from .names import (
+    encode_property_value,
+    extended_to_properties,
+    hex_to_md5_b64,
+    md5_b64_to_hex,
+    property_header,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import SeaweedBackend
@@ -74,7 +98,7 @@ class BlobInfo:
     name: Optional[str] = None
 
 
-class CrcStream:
+class CrcStream(ChunkStream):
     """A stream that checks the CRC-32C of what passes through it at the end.
 
     :param inner: an iterator of bytes with ``close()`` (a BodyStream).
@@ -85,8 +109,6 @@ class CrcStream:
         self._inner = inner
         self._expected = expected.lower()
         self._crc = Crc32c()
-        self._buffer = b""
-        self._gen: Optional[Iterator[bytes]] = None
 
     def _generate(self) -> Iterator[bytes]:
         for block in self._inner:
@@ -97,49 +119,16 @@ class CrcStream:
                                    f"server's ETag says {self._expected}",
                                    expected=self._expected, actual=self._crc.hexdigest())
 
-    def __iter__(self) -> Iterator[bytes]:
-        if self._buffer:
-            buf, self._buffer = self._buffer, b""
-            yield buf
-        if self._gen is None:
-            self._gen = self._generate()
-        yield from self._gen
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left if negative)."""
-        if self._gen is None:
-            self._gen = self._generate()
-        if size is None or size < 0:
-            data = self._buffer + b"".join(self._gen)
-            self._buffer = b""
-            return data
-        while len(self._buffer) < size:
-            try:
-                self._buffer += next(self._gen)
-            except StopIteration:
-                break
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def close(self) -> None:
-        """Release the connection."""
+    def _release(self) -> None:
         self._inner.close()
 
-    def __enter__(self) -> "CrcStream":
-        return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
-class ChainedStream(CrcStream):
+class ChainedStream(ChunkStream):
     """Several streams read one after the other (several ranges), opened lazily."""
 
     def __init__(self, openers: Sequence[Callable[[], Any]]) -> None:
         self._openers = list(openers)
         self._current: Any = None
-        self._buffer = b""
-        self._gen = None
 
     def _generate(self) -> Iterator[bytes]:
         while self._openers:
@@ -149,8 +138,7 @@ class ChainedStream(CrcStream):
             finally:
                 self._current.close()
 
-    def close(self) -> None:
-        """Release the open connection, if any."""
+    def _release(self) -> None:
         self._openers = []
         if self._current is not None:
             self._current.close()

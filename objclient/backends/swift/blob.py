@@ -15,6 +15,7 @@ from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
 from ...source import Source
+from ...streaming import ChunkStream
 from .common import SwiftRequests, merged_headers
 from .container import object_info
 from .versions import version_of, version_query
@@ -27,52 +28,23 @@ __all__ = ["SwiftBlobClient", "PartsStream"]
 _BLOCK = 1024 * 1024
 
 
-class PartsStream:
+class PartsStream(ChunkStream):
     """The bodies of a multipart/byteranges response, as one byte stream
     (iterable, with ``read()`` and ``close()``)."""
 
     def __init__(self, body: BodyStream, boundary: str) -> None:
         self._body = body
         self._parts = iter_byteranges(body, boundary)
-        self._buffer = b""
 
-    def _next(self) -> Iterator[bytes]:
+    def _generate(self) -> Iterator[bytes]:
         try:
             yield from self._parts
         except ValueError as exc:
             self.close()
             raise ClientError(f"malformed multipart/byteranges response: {exc}") from None
 
-    def __iter__(self) -> Iterator[bytes]:
-        if self._buffer:
-            buf, self._buffer = self._buffer, b""
-            yield buf
-        yield from self._next()
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left if negative)."""
-        gen = self._next()
-        if size is None or size < 0:
-            data = self._buffer + b"".join(gen)
-            self._buffer = b""
-            return data
-        while len(self._buffer) < size:
-            try:
-                self._buffer += next(gen)
-            except StopIteration:
-                break
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def close(self) -> None:
-        """Release the connection."""
+    def _release(self) -> None:
         self._body.close()
-
-    def __enter__(self) -> "PartsStream":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def _blocks(source: Source) -> Iterator[bytes]:
