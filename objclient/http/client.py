@@ -20,6 +20,7 @@ import re
 import threading
 import time
 import urllib.request
+from urllib.parse import urljoin, urlsplit
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 import requests
@@ -30,7 +31,7 @@ from .. import __version__
 from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached,
                           InvalidArgument, Timeout, from_response)
 from ..models import TimingRecord
-from .redact import (RedactingFilter, curl_command, loggable_body, redact_headers,
+from .redact import (SECRET_HEADERS, RedactingFilter, curl_command, loggable_body, redact_headers,
                      redact_url)
 from .retry import RetryPolicy
 
@@ -195,6 +196,7 @@ class HTTPClient:
         self.timings = timings
         self.debug = debug
         self._secret_headers = tuple(secret_headers) + tuple(getattr(auth, "secret_headers", ()))
+        self._secret_lower = frozenset(h.lower() for h in self._secret_headers)
         self._owns_session = session is None
         self._session = session or requests.Session()
         self._env_proxies = self._session.trust_env and bool(urllib.request.getproxies())
@@ -383,6 +385,7 @@ class HTTPClient:
 
         attempt = 0
         retry_number = 0
+        redirects = 0
         reauthed = False
         while True:
             attempt += 1
@@ -402,7 +405,7 @@ class HTTPClient:
             start = time.monotonic()
             try:
                 resp = self._send(method, full_url, params, req_headers, body,
-                                  attempt_timeout, allow_redirects, authenticated)
+                                  attempt_timeout, False, authenticated)
             except _SendError as err:
                 elapsed = time.monotonic() - start
                 self._record(method, full_url, None, start_wall, elapsed, body.length, 0,
@@ -429,6 +432,26 @@ class HTTPClient:
             elapsed_headers = time.monotonic() - start
             if self.debug:
                 self._log_response(resp)
+
+            location = resp.headers.get("Location")
+            if allow_redirects and status in _REDIRECTS and location and redirects < 10:
+                # Followed here, not by requests: requests strips only
+                # Authorization when the host changes, and would carry
+                # X-Auth-Token & co. to another server.
+                redirects += 1
+                target = urljoin(resp.url or full_url, location)
+                self._record(method, full_url, status, start_wall, elapsed_headers,
+                             body.length, 0, attempt, perfdata, service)
+                resp.close()
+                if _origin(target) != _origin(full_url):
+                    authenticated = False
+                    base_headers = {k: v for k, v in base_headers.items()
+                                    if k.lower() not in SECRET_HEADERS
+                                    and k.lower() not in self._secret_lower}
+                url, params = target, None
+                if status == 303 and method != "HEAD":
+                    method, body = "GET", _Body(None)
+                continue
 
             if (status == 401 and authenticated and self.auth is not None and not reauthed
                     and not body.may_have_started):
@@ -671,6 +694,14 @@ class HTTPClient:
         headers = redact_headers(resp.headers, self._secret_headers)
         LOG.debug("RESP: [%s] %s", resp.status_code,
                   " ".join(f"{k}: {v}" for k, v in sorted(headers.items())))
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _origin(url: str) -> Tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), parts.netloc.lower())
 
 
 class _SendError(Exception):
