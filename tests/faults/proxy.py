@@ -54,6 +54,8 @@ class FaultProxy:
         self.connections = 0
         self.faults_applied = 0
         self._stop = threading.Event()
+        self._listening = threading.Event()
+        self._listening.set()
         self._listener = self._listen(0)
         self.port = self._listener.getsockname()[1]
         self._threads: List[threading.Thread] = []
@@ -89,8 +91,13 @@ class FaultProxy:
             self._fault = None
             self._count = 0
 
+    def wait_listening(self, timeout: float = 5.0) -> bool:
+        """Wait for the end of a ``refuse`` window; True when listening."""
+        return self._listening.wait(timeout)
+
     def _refuse(self, seconds: float) -> None:
         with self._lock:
+            self._listening.clear()
             self._listener.close()
 
         def reopen() -> None:
@@ -98,6 +105,7 @@ class FaultProxy:
             if not self._stop.is_set():
                 with self._lock:
                     self._listener = self._listen(self.port)
+                    self._listening.set()
         threading.Thread(target=reopen, daemon=True).start()
 
     def _take(self) -> Optional[Tuple[str, dict]]:

@@ -1,0 +1,1 @@
+"""Load and concurrency tests against real servers."""
