@@ -1,6 +1,8 @@
 """Property tests: any name or metadata either round-trips exactly or is
 refused up front with InvalidName / InvalidArgument saying why."""
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +15,7 @@ TRICKY = st.sampled_from(list("/.%+?#&= \\'\"~*:;@!$,") + ["..", "//", "\t", "\r
                                                          "\x00", "é", "名", "🎉"])
 NAMES = st.lists(st.one_of(st.text(NAME_CHARS, min_size=1, max_size=6), TRICKY),
                  min_size=1, max_size=6).map("".join)
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("OBJCLIENT_PROPERTY_EXAMPLES", "15")), deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=int(os.environ.get("OBJCLIENT_PROPERTY_EXAMPLES", "15")), deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
