@@ -15,7 +15,8 @@ TRICKY = st.sampled_from(list("/.%+?#&= \\'\"~*:;@!$,") + ["..", "//", "\t", "\r
                                                          "\x00", "é", "名", "🎉"])
 NAMES = st.lists(st.one_of(st.text(NAME_CHARS, min_size=1, max_size=6), TRICKY),
                  min_size=1, max_size=6).map("".join)
-SETTINGS = settings(max_examples=int(os.environ.get("OBJCLIENT_PROPERTY_EXAMPLES", "15")), deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=int(os.environ.get("OBJCLIENT_PROPERTY_EXAMPLES", "15")),
+                    deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 

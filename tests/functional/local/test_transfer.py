@@ -1,7 +1,6 @@
 """Transfers on the local backend: verified downloads, progress, copy, sync,
 and a 1 GiB round trip in bounded memory."""
 
-import hashlib
 import json
 import os
 import subprocess
