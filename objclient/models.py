@@ -31,7 +31,8 @@ class _DictAccess:
     _aliases: Mapping[str, str] = {}
 
     def _field_names(self) -> List[str]:
-        return [f.name for f in attrs.fields(type(self)) if f.name != "extra"]
+        return [f.name for f in attrs.fields(type(self))  # type: ignore[arg-type]
+                if f.name != "extra"]
 
     def __getitem__(self, key: str) -> Any:
         name = self._aliases.get(key, key)

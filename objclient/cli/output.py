@@ -74,8 +74,8 @@ def render(data: Any, fmt: str, columns: Optional[Sequence[str]] = None,
     widths = [min(60, max(len(r[i]) for r in table)) for i in range(len(columns))]
     sep = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     out.write(sep + "\n")
-    for n, row in enumerate(table):
-        cells = [(c if len(c) <= w else c[:w - 1] + "…").ljust(w) for c, w in zip(row, widths)]
+    for n, line in enumerate(table):
+        cells = [(c if len(c) <= w else c[:w - 1] + "…").ljust(w) for c, w in zip(line, widths)]
         out.write("| " + " | ".join(cells) + " |\n")
         if n == 0:
             out.write(sep + "\n")

@@ -469,10 +469,10 @@ class HTTPClient:
                 error = self._error(resp, method, full_url, attempt)
                 self._record(method, full_url, status, start_wall, time.monotonic() - start,
                              body.length, 0, attempt, perfdata, service)
-                wait = policy.wait_before(retry_number + 1, error.retry_after, self._rng)
-                if wait is not None and not self._past_deadline(wait, deadline):
+                pause = policy.wait_before(retry_number + 1, error.retry_after, self._rng)
+                if pause is not None and not self._past_deadline(pause, deadline):
                     retry_number += 1
-                    self._sleep(wait, deadline, error)
+                    self._sleep(pause, deadline, error)
                     if on_retry is not None:
                         on_retry(retry_number)
                     continue
@@ -670,7 +670,7 @@ class HTTPClient:
             raise ConnectionFailed(f"response body cut short: {_short(exc)}",
                                    method=method, url=redact_url(url)) from None
         resp._content = b"".join(chunks)
-        resp._content_consumed = True
+        resp._content_consumed = True  # type: ignore[attr-defined]
         return total
 
     def _error(self, resp: requests.Response, method: str, url: str,

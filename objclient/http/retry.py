@@ -9,7 +9,7 @@ so backoff is tested without sleeping; the loop that applies it lives in
 from __future__ import annotations
 
 import random
-from typing import FrozenSet, Optional
+from typing import Any, FrozenSet, Optional
 
 import attrs
 
@@ -23,7 +23,7 @@ IDEMPOTENT_METHODS: FrozenSet[str] = frozenset(
 RETRY_STATUSES: FrozenSet[int] = frozenset({408, 429, 500, 502, 503, 504})
 
 
-def _non_negative(_inst: object, attribute: "attrs.Attribute[float]", value: float) -> None:
+def _non_negative(_inst: object, attribute: Any, value: float) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, not {value!r}")
 

@@ -247,8 +247,8 @@ class TransferEngine(Generic[T]):
             for index in range(len(parts)):
                 while next_submit < len(parts) and len(futures) < self.max_in_flight:
                     part = parts[next_submit]
-                    futures[part.index] = pool.submit(self._attempt, fetch, part, b"",
-                                                      cancelled)
+                    futures[part.index] = pool.submit(
+                        self._attempt, fetch, part, b"", cancelled)  # type: ignore[arg-type]
                     next_submit += 1
                 fut = futures.pop(parts[index].index)
                 data = self._result(fut)

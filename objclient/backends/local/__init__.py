@@ -50,6 +50,7 @@ class LocalBackend(Backend):
     """The local backend, with the write path its sub-clients share."""
 
     store: LocalStore = attrs.field(default=None)
+    container: LocalContainerClient = attrs.field(default=None)
 
     @staticmethod
     def next_version(conn: Any, key: bytes, name: bytes) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import time
 from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -12,11 +14,16 @@ from ...listing import list_page, name_key
 from ...models import AccountInfo, ContainerEntry, ContainerListing
 from .store import dumps, loads
 
+if TYPE_CHECKING:  # pragma: no cover
+    from . import LocalBackend
+
 __all__ = ["LocalAccountClient"]
 
 
 class LocalAccountClient(AccountClient):
     """Accounts are folders, each with its own index."""
+
+    backend: "LocalBackend"
 
     @property
     def store(self) -> Any:

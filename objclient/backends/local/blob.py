@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import contextlib
 import os
 import time
@@ -15,6 +17,9 @@ from ...source import Source
 from ...streaming import ChunkStream
 from .container import row_to_info
 from .store import write_stream
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import LocalBackend
 
 __all__ = ["LocalBlobClient", "FileStream"]
 
@@ -70,6 +75,8 @@ def _bounded(source: Source, deadline: Optional[float]) -> Iterator[bytes]:
 
 class LocalBlobClient(BlobClient):
     """Data goes to ``tmp/``, then ``data/``, then into the index."""
+
+    backend: "LocalBackend"
 
     def upload(self, account: str, container: str, obj: str, source: Source, *,
                mime_type: Optional[str], properties: Mapping[str, str],
@@ -136,7 +143,7 @@ class LocalBlobClient(BlobClient):
             raise NoSuchObject(f"object {obj!r} keeps changing; could not read it")
         if fh is None:
             import io
-            fh = io.BytesIO(b"")
+            fh = io.BytesIO(b"")  # type: ignore[assignment]
         try:
             if ranges:
                 spans = [resolve_range(r, info.size) for r in ranges]
@@ -146,6 +153,6 @@ class LocalBlobClient(BlobClient):
                 expected = info.hash
         except BaseException:
             with contextlib.suppress(OSError):
-                fh.close()
+                fh.close()  # type: ignore[union-attr]
             raise
         return info, FileStream(fh, spans, expected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import time
 from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -10,6 +12,9 @@ from ...exceptions import ContainerNotEmpty, InvalidArgument, NoSuchContainer, N
 from ...listing import list_page
 from ...models import ContainerInfo, ObjectInfo, ObjectListing
 from .store import dumps, loads
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import LocalBackend
 
 __all__ = ["LocalContainerClient", "row_to_info", "max_versions", "OBJECT_COLUMNS"]
 
@@ -53,6 +58,8 @@ def row_to_info(row: Tuple[Any, ...], account: str, container: str,
 
 class LocalContainerClient(ContainerClient):
     """Containers as rows of the account index; objects as rows with data files."""
+
+    backend: "LocalBackend"
 
     @property
     def store(self) -> Any:

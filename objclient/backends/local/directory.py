@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from typing import Any, Dict, List, Optional, Tuple
 
 from ...contract import DEFAULT_OPTS, CallOptions, DirectoryClient
 from ...models import ChunkInfo, ObjectInfo
 from .container import row_to_info
 
+if TYPE_CHECKING:  # pragma: no cover
+    from . import LocalBackend
+
 __all__ = ["LocalDirectoryClient"]
 
 
 class LocalDirectoryClient(DirectoryClient):
     """The "directory" of a local store is its index."""
+
+    backend: "LocalBackend"
 
     def locate(self, account: str, container: str, obj: str, version: Optional[Any] = None,
                opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
