@@ -11,7 +11,7 @@ protocol, not that a real deployment behaves identically.
 import objclient
 from tests.fakes.mictlanx import FakeMictlanX
 
-NAME = "mictlanx (mock)"
+NAME = "mictlanx (emulated)"
 
 
 def make_api(tmp_path_factory):

@@ -9,7 +9,7 @@ wire behaviour, not a real OpenIO namespace.
 import objclient
 from tests.fakes.openio import PROXY, start_fake
 
-NAME = "oio (mock)"
+NAME = "oio (emulated)"
 
 
 def make_api(tmp_path_factory):

@@ -13,7 +13,7 @@ import os
 import objclient
 from tests.fakes.reductstore import FakeReductStore
 
-NAME = "reduct (mock)"
+NAME = "reduct (emulated)"
 
 
 def make_api(tmp_path_factory):
