@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from .exceptions import InvalidArgument
@@ -27,7 +28,10 @@ from .exceptions import InvalidArgument
 __all__ = ["config_path", "default_store_url", "load_profile", "list_profiles",
            "resolve", "PROFILE_OPTIONS"]
 
-#: Options a profile may carry besides ``url`` (others are refused).
+_OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: Common options a profile carries besides ``url``; any other option name is
+#: passed to the backend, which refuses the ones it does not know.
 PROFILE_OPTIONS = frozenset({
     "user", "key", "token", "storage_url", "access_key", "secret_key",
     "session_token", "region", "region_name", "addressing", "project_name",
@@ -101,8 +105,8 @@ def load_profile(name: str, path: Optional[str] = None) -> Tuple[str, Dict[str, 
                 raise InvalidArgument(f"profile {name!r} takes {target} from ${value}, "
                                       "which is not set")
             key, value = target, os.environ[value]
-        if key not in PROFILE_OPTIONS:
-            raise InvalidArgument(f"profile {name!r} has unknown option {key!r}")
+        if not _OPTION_NAME.match(key):
+            raise InvalidArgument(f"profile {name!r} has an invalid option name {key!r}")
         options[key] = value
     if not url:
         raise InvalidArgument(f"profile {name!r} has no url")
@@ -145,9 +149,8 @@ def save_profile(name: str, url: str, options: Dict[str, str],
     if not url or not urlsplit(url).scheme:
         raise InvalidArgument(f"{url!r} is not a storage URL")
     for key in options:
-        base = key[:-4] if key.endswith("_env") else key
-        if base not in PROFILE_OPTIONS:
-            raise InvalidArgument(f"unknown profile option {key!r}")
+        if not _OPTION_NAME.match(key):
+            raise InvalidArgument(f"invalid profile option name {key!r}")
     path = path or config_path()
     parser = _read_config(path)
     section = _section_name(name)

@@ -310,6 +310,56 @@ def profile_add(api: Any, a: argparse.Namespace) -> Any:
     return {"profile": a.name, "file": path}
 
 
+def _reduct(api: Any) -> Any:
+    client = getattr(api.container, "reduct", None)
+    if client is None:
+        from ..exceptions import NotSupported
+        raise NotSupported(f"the {api.backend} backend has no tokens or time queries "
+                           "(ReductStore has)", backend=api.backend)
+    return client
+
+
+def token_list(api: Any, a: argparse.Namespace) -> Any:
+    return _reduct(api).get_token_list()
+
+
+def token_show(api: Any, a: argparse.Namespace) -> Any:
+    return _reduct(api).get_token(a.name)
+
+
+def token_create(api: Any, a: argparse.Namespace) -> Any:
+    perms = {"full_access": a.full_access, "read": a.read or [], "write": a.write or []}
+    return {"name": a.name, "value": _reduct(api).create_token(a.name, perms)}
+
+
+def token_delete(api: Any, a: argparse.Namespace) -> Any:
+    _reduct(api).remove_token(a.name)
+    return None
+
+
+def query_cmd(api: Any, a: argparse.Namespace) -> Any:
+    bucket = _reduct(api).bucket(a.container)
+    rows = []
+    for rec in bucket.query(a.entry, start=a.start, stop=a.stop, limit=a.limit, head=True):
+        rows.append({"entry": getattr(rec, "entry", a.entry),
+                     "timestamp": getattr(rec, "timestamp", None),
+                     "size": getattr(rec, "size", None),
+                     "content_type": getattr(rec, "content_type", None),
+                     "labels": dict(getattr(rec, "labels", {}) or {})})
+    return rows
+
+
+def container_purge(api: Any, a: argparse.Namespace) -> Any:
+    api.container_purge(a.account, a.name, maxvers=a.maxvers)
+    return None
+
+
+def completion(api: Any, a: argparse.Namespace) -> Any:
+    from .completion import completion_script
+    sys.stdout.write(completion_script(build_parser(), a.shell))
+    return None
+
+
 def info(api: Any, a: argparse.Namespace) -> Any:
     return {"backend": api.backend, "url": api.url,
             "capabilities": sorted(c.value for c in api.capabilities),
@@ -376,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("name")
     ap.add_argument("key", nargs="+")
     action(con, "flush", container_flush, "delete every object").add_argument("name")
+    ap = action(con, "purge", container_purge, "drop old object versions")
+    ap.add_argument("name")
+    ap.add_argument("--maxvers", type=int, help="versions to keep (default: the container's)")
 
     obj = groups.add_parser("object", help="objects").add_subparsers(dest="action",
                                                                      metavar="ACTION")
@@ -398,6 +451,15 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("-r", "--recursive", action="store_true", help="every object (of --prefix)")
     ap.add_argument("--prefix")
     ap.add_argument("--workers", type=int, default=1, help="objects moved at once")
+    ap.add_argument("--no-progress", dest="progress", action="store_false")
+    ap = action(obj, "save", object_download, "save objects to files (same as download)",
+                ["name", "path", "size"])
+    ap.add_argument("container")
+    ap.add_argument("names", nargs="*", metavar="NAME", help="names or glob patterns")
+    ap.add_argument("-o", "--output", help="file or folder ('-' for stdout)")
+    ap.add_argument("-r", "--recursive", action="store_true")
+    ap.add_argument("--prefix")
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-progress", dest="progress", action="store_false")
     ap = action(obj, "list", object_list, "list objects", OBJECT_COLUMNS)
     ap.add_argument("container")
@@ -457,6 +519,32 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("profile_url", metavar="URL")
     ap.add_argument("option", nargs="*", metavar="KEY=VALUE")
 
+    tok = groups.add_parser("token", help="access tokens (ReductStore)").add_subparsers(
+        dest="action", metavar="ACTION")
+    tok.required = True
+    action(tok, "list", token_list, "list tokens", ["name", "created_at", "is_provisioned"])
+    action(tok, "show", token_show, "show a token's permissions").add_argument("name")
+    ap = action(tok, "create", token_create, "create a token (its value is printed once)")
+    ap.add_argument("name")
+    ap.add_argument("--full-access", action="store_true")
+    ap.add_argument("--read", action="append", metavar="BUCKET")
+    ap.add_argument("--write", action="append", metavar="BUCKET")
+    action(tok, "delete", token_delete, "delete a token").add_argument("name")
+
+    ap = groups.add_parser("query", help="records of an entry in a time range "
+                           "(time-series backends: ReductStore)")
+    ap.set_defaults(func=query_cmd, columns=["entry", "timestamp", "size", "content_type",
+                                             "labels"])
+    ap.add_argument("container")
+    ap.add_argument("entry")
+    ap.add_argument("--start", help="microseconds or ISO time")
+    ap.add_argument("--stop", help="microseconds or ISO time")
+    ap.add_argument("--limit", type=int)
+
+    ap = groups.add_parser("completion", help="print a bash or zsh completion script")
+    ap.set_defaults(func=completion, columns=None)
+    ap.add_argument("shell", choices=("bash", "zsh"))
+
     ap = groups.add_parser("info", help="backend, endpoint and capabilities")
     ap.set_defaults(func=info, columns=None)
     return p
@@ -485,7 +573,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from ..api import ObjectStorageApi
     api = None
     try:
-        if args.func not in (copy_cmd, sync_cmd, profile_list, profile_show, profile_add):
+        if args.func not in (copy_cmd, sync_cmd, profile_list, profile_show, profile_add,
+                             completion):
             api = ObjectStorageApi(args.url, profile=args.profile, debug=args.debug,
                                    timings=args.timings)
         result = args.func(api, args)

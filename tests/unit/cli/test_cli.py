@@ -92,4 +92,4 @@ def test_profile_add_list_show(run, tmp_path, monkeypatch):
     assert json.loads(out) == [{"name": "prod"}]
     code, out, _ = run("-f", "json", "profile", "show", "prod")
     assert json.loads(out)["key"] == "****" and "sekrit" not in out
-    assert run("profile", "add", "bad", "swift+https://h", "colour=blue")[0] == 2
+    assert run("profile", "add", "bad", "swift+https://h", "Bad Name=blue")[0] == 2

@@ -1,0 +1,102 @@
+"""The command line as a user runs it: subprocesses against the real Swift
+and SeaweedFS S3 servers (through profiles) and the local backend."""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+SWIFT_AUTH = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
+S3 = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
+SECRETS = {"SWIFT_TEST_KEY": os.environ.get("SWIFT_KEY", "testing"),
+           "S3_TEST_SECRET": os.environ.get("SEAWEEDFS_S3_SECRET_KEY",
+                                            "objclient-admin-secret")}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    cfg = tmp_path_factory.mktemp("cli") / "config.ini"
+    cfg.write_text(
+        f"[profile swift]\nurl = swift+{SWIFT_AUTH}\nuser = test:tester\n"
+        "key_env = SWIFT_TEST_KEY\n\n"
+        f"[profile s3]\nurl = s3+{S3}\naccess_key = AKIDOBJCLIENTADMIN\n"
+        "secret_key_env = S3_TEST_SECRET\npath_keys = 1\n")
+    os.chmod(cfg, 0o600)
+    out = dict(os.environ, OBJCLIENT_CONFIG=str(cfg), PYTHONPATH=ROOT, **SECRETS)
+    out.pop("OBJCLIENT_URL", None)
+    return out
+
+
+def run(env, *argv, stdin=None):
+    proc = subprocess.run([sys.executable, "-m", "objclient", *argv], env=env,
+                          capture_output=True, text=True, timeout=120, input=stdin)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("profile", ["swift", "s3"])
+def test_cli_round_trip_on_real_servers_without_leaking_secrets(env, profile, tmp_path):
+    box = f"oc-cli-{uuid.uuid4().hex[:8]}"
+    src = tmp_path / "hello.txt"
+    src.write_text("hello from the CLI")
+    assert run(env, "--profile", profile, "container", "create", box)[0] == 0
+    try:
+        code, out, err = run(env, "--profile", profile, "--debug", "-f", "json", "object",
+                             "upload", box, str(src), "--property", "k=v")
+        assert code == 0, err
+        assert json.loads(out)[0]["name"] == "hello.txt"
+        assert "curl -i -X PUT" in err
+        token_leaks = [s for s in SECRETS.values() if s in err]
+        assert token_leaks == []
+        code, out, _ = run(env, "--profile", profile, "-f", "json", "object", "list", box)
+        assert [o["name"] for o in json.loads(out)] == ["hello.txt"]
+        code, out, _ = run(env, "--profile", profile, "object", "download", box, "hello.txt",
+                           "-o", "-")
+        assert out == "hello from the CLI"
+        code, _out, err = run(env, "--profile", profile, "object", "show", box, "missing")
+        assert code == 3 and "not found" in err.lower() or "does not exist" in err.lower()
+    finally:
+        run(env, "--profile", profile, "container", "delete", "--force", box)
+
+
+def test_wrong_secret_exits_4_and_names_no_secret(env):
+    bad = dict(env, S3_TEST_SECRET="wrong-" + uuid.uuid4().hex)
+    code, _out, err = run(bad, "--profile", "s3", "--debug", "container", "list")
+    assert code == 4
+    assert bad["S3_TEST_SECRET"] not in err
+
+
+def test_progress_bar_on_a_terminal_and_not_in_a_pipe(env, tmp_path):
+    local = dict(env, OBJCLIENT_URL=f"file://{tmp_path}/store?fsync=0")
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(4 * 1024 * 1024))
+    code, _out, err = run(local, "object", "upload", "box", str(big))
+    assert code == 0 and "%" not in err
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "objclient", "object", "upload", "box",
+                             str(big), "--name", "again.bin"], env=local,
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(60)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"100.0%" in seen and b"MB/s" in seen
+
+
+def test_completion_scripts(env):
+    for shell in ("bash", "zsh"):
+        code, out, _ = run(env, "completion", shell)
+        assert code == 0 and "complete -o filenames -F _objclient objclient" in out
