@@ -20,38 +20,51 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from tools.bench_clients import Client, s3_clients, swift_clients
 
-Result = Dict[str, Dict[str, Tuple[float, float]]]  # client -> op -> (ops/s, cpu ms/op)
+#: client -> op -> (ops/s, cpu ms/op, of which signing ms/op)
+Result = Dict[str, Dict[str, Tuple[float, float, float]]]
 
 
-def _timed(func: Callable[[], None], count: int) -> Tuple[float, float]:
+def _timed(func: Callable[[], object], count: int,
+           client: Optional[Client] = None) -> Tuple[float, float, float]:
+    """(ops/s, CPU ms/op, signing CPU ms/op) of ``func`` doing ``count`` operations.
+
+    The signing share is known for clients that measure it (the S3 floor's
+    ``sign_cpu``); it is 0 for the others.
+    """
     gc.collect()
+    sign0 = getattr(client, "sign_cpu", 0.0)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     func()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return count / wall if wall else 0.0, cpu * 1000 / count
+    sign = getattr(client, "sign_cpu", 0.0) - sign0
+    return count / wall if wall else 0.0, cpu * 1000 / count, sign * 1000 / count
 
 
 def small_objects(clients: List[Client], n: int, rounds: int) -> Result:
     """n x 4 KiB PUT, GET, HEAD, DELETE per client, sequential."""
     data = os.urandom(4096)
     per_round = max(1, n // rounds)
-    samples: Dict[str, Dict[str, List[Tuple[float, float]]]] = {
+    samples: Dict[str, Dict[str, List[Tuple[float, float, float]]]] = {
         c.name: {op: [] for op in ("PUT", "GET", "HEAD", "DELETE")} for c in clients}
     for r in range(rounds):
         order = clients if r % 2 == 0 else list(reversed(clients))
         for client in order:
             keys = [f"small/{r}/{i:06d}" for i in range(per_round)]
             s = samples[client.name]
-            s["PUT"].append(_timed(lambda: [client.put(k, data) for k in keys], per_round))
-            s["GET"].append(_timed(lambda: [client.get(k) for k in keys], per_round))
-            s["HEAD"].append(_timed(lambda: [client.head(k) for k in keys], per_round))
-            s["DELETE"].append(_timed(lambda: [client.delete(k) for k in keys], per_round))
+            s["PUT"].append(_timed(lambda: [client.put(k, data) for k in keys], per_round,
+                                   client))
+            s["GET"].append(_timed(lambda: [client.get(k) for k in keys], per_round, client))
+            s["HEAD"].append(_timed(lambda: [client.head(k) for k in keys], per_round,
+                                    client))
+            s["DELETE"].append(_timed(lambda: [client.delete(k) for k in keys], per_round,
+                                      client))
     return {name: {op: (statistics.median(v[0] for v in vals),
-                        statistics.median(v[1] for v in vals)) for op, vals in ops.items()}
+                        statistics.median(v[1] for v in vals),
+                        statistics.median(v[2] for v in vals)) for op, vals in ops.items()}
             for name, ops in samples.items()}
 
 
@@ -63,9 +76,9 @@ def listing(clients: List[Client], n: int, populate: Client) -> Result:
     out: Result = {}
     for client in clients:
         counts: List[int] = []
-        rate, cpu = _timed(lambda: counts.append(client.list_all()), 1)
+        timing = _timed(lambda: counts.append(client.list_all()), 1, client)
         assert counts[0] >= n, (client.name, counts[0], n)
-        out[client.name] = {"LIST": (rate, cpu)}
+        out[client.name] = {f"LIST {n}": timing}
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(populate.delete, keys))
     return out
@@ -82,12 +95,12 @@ def large_object(clients: List[Client], size_mb: int) -> Result:
         for client in clients:
             key = f"large/{uuid.uuid4().hex}"
             dst = os.path.join(tmp, "dst.bin")
-            put = _timed(lambda: client.put_file(key, src), 1)
-            get = _timed(lambda: client.get_file(key, dst), 1)
+            put = _timed(lambda: client.put_file(key, src), 1, client)
+            get = _timed(lambda: client.get_file(key, dst), 1, client)
             assert os.path.getsize(dst) == size_mb << 20
             client.delete(key)
-            out[client.name] = {f"PUT {size_mb} MiB": (size_mb * put[0], put[1]),
-                                f"GET {size_mb} MiB": (size_mb * get[0], get[1])}
+            out[client.name] = {f"PUT {size_mb} MiB (MiB/s)": (size_mb * put[0], put[1], put[2]),
+                                f"GET {size_mb} MiB (MiB/s)": (size_mb * get[0], get[1], get[2])}
     return out
 
 
@@ -98,11 +111,12 @@ def parallel_objects(clients: List[Client], count: int, threads: int) -> Result:
     for client in clients:
         keys = [f"par/{uuid.uuid4().hex}/{i}" for i in range(count)]
         with ThreadPoolExecutor(threads) as pool:
-            put = _timed(lambda: list(pool.map(lambda k: client.put(k, data), keys)), count)
-            get = _timed(lambda: list(pool.map(client.get, keys)), count)
+            put = _timed(lambda: list(pool.map(lambda k: client.put(k, data), keys)), count,
+                         client)
+            get = _timed(lambda: list(pool.map(client.get, keys)), count, client)
             list(pool.map(client.delete, keys))
-        out[client.name] = {f"PUT {count}x1MiB/{threads}t": (put[0], put[1]),
-                            f"GET {count}x1MiB/{threads}t": (get[0], get[1])}
+        out[client.name] = {f"PUT {count}x1MiB/{threads}t": put,
+                            f"GET {count}x1MiB/{threads}t": get}
     return out
 
 
@@ -135,20 +149,63 @@ def _merge(into: Result, more: Result) -> None:
 
 
 def table(server: str, result: Result, floor: str) -> List[str]:
+    """Markdown: one row per operation and client, with ratios to the floor.
+
+    ``x floor`` of the CPU compares with the floor's CPU including signing
+    (S3); ``x unsigned floor`` with the floor's CPU minus its signing.
+    """
     ops = list(next(iter(result.values())).keys())
     lines = [f"### {server}", "",
-             "| client | " + " | ".join(f"{op} ops/s (x floor) | {op} CPU ms/op (x floor)"
-                                       for op in ops) + " |",
-             "|---" * (1 + 2 * len(ops)) + "|"]
-    for client, vals in result.items():
-        cells = []
-        for op in ops:
-            rate, cpu = vals.get(op, (0.0, 0.0))
-            frate, fcpu = result.get(floor, {}).get(op, (0.0, 0.0))
+             "| operation | client | ops/s (MiB/s for one object) | x floor | "
+             "client CPU ms/op | x floor | x unsigned floor |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for op in ops:
+        frate, fcpu, fsign = result.get(floor, {}).get(op, (0.0, 0.0, 0.0))
+        for client, vals in result.items():
+            rate, cpu, sign = vals.get(op, (0.0, 0.0, 0.0))
             rr = f"{rate / frate:.2f}" if frate else "-"
             cr = f"{cpu / fcpu:.2f}" if fcpu else "-"
-            cells.append(f"{rate:.1f} ({rr}) | {cpu:.3f} ({cr})")
-        lines.append(f"| {client} | " + " | ".join(cells) + " |")
+            ur = f"{cpu / (fcpu - fsign):.2f}" if fcpu - fsign > 0 else "-"
+            label = client
+            if client == floor and sign:
+                label += f" (signing {sign:.3f} ms/op = {100 * sign / cpu:.0f}%)"
+            lines.append(f"| {op} | {label} | {rate:.1f} | {rr} | {cpu:.3f} | {cr} | {ur} |")
+    return lines + [""]
+
+
+def _check(lines: List[str], what: str, ok: Optional[bool], detail: str) -> None:
+    if ok is not None:
+        lines.append(f"- {'PASS' if ok else 'FAIL'}: {what} ({detail})")
+
+
+def targets(server: str, result: Result, floor: str) -> List[str]:
+    """PASS/FAIL lines for issue 12's targets that this server's results can decide."""
+    lines = [f"Targets on {server}:", ""]
+    obj = result.get("objclient")
+    if not obj:
+        return []
+    small = ("PUT", "GET", "HEAD", "DELETE")
+    for op in small:
+        cpu = obj[op][1]
+        _check(lines, f"{op} 4 KiB CPU <= 1.3 x floor", cpu <= 1.3 * result[floor][op][1],
+               f"{cpu / result[floor][op][1]:.2f} x")
+        for peer, limit in (("boto3", 0.5), ("python-swiftclient", 1.0)):
+            if peer in result:
+                ratio = cpu / result[peer][op][1]
+                _check(lines, f"{op} 4 KiB CPU <= {limit} x {peer}", ratio <= limit,
+                       f"{ratio:.2f} x")
+    for op, vals in obj.items():
+        if "MiB (MiB/s)" in op:
+            ratio = vals[0] / result[floor][op][0]
+            _check(lines, f"{op} throughput >= 0.9 x floor", ratio >= 0.9, f"{ratio:.2f} x")
+        elif "x1MiB" in op:
+            for peer in ("boto3", "python-swiftclient"):
+                if peer in result:
+                    ratio = vals[0] / result[peer][op][0]
+                    _check(lines, f"{op} throughput >= {peer}", ratio >= 1.0, f"{ratio:.2f} x")
+        elif op.startswith("LIST"):
+            ratio = result[floor][op][0] / vals[0]  # time ratio = inverse rate ratio
+            _check(lines, f"{op} time <= 1.2 x floor", ratio <= 1.2, f"{ratio:.2f} x")
     return lines + [""]
 
 
@@ -157,11 +214,15 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
     parser.add_argument("--server", default="swift,s3")
     parser.add_argument("--out", default="build/bench.md")
+    parser.add_argument("--small", type=int, help="4 KiB objects per op (1000)")
+    parser.add_argument("--list", type=int, help="objects in the listed container (10000)")
+    parser.add_argument("--big", type=int, help="MiB of the single large object (256)")
+    parser.add_argument("--par", type=int, help="1 MiB objects with 8 threads (64)")
     args = parser.parse_args()
-    n_small = 200 if args.quick else 1000
-    n_list = 1000 if args.quick else 10000
-    big = 16 if args.quick else 256
-    par = 16 if args.quick else 64
+    n_small = args.small or (200 if args.quick else 1000)
+    n_list = args.list or (1000 if args.quick else 10000)
+    big = args.big or (16 if args.quick else 256)
+    par = args.par or (16 if args.quick else 64)
     report = [f"# objclient benchmark ({time.strftime('%Y-%m-%d %H:%M')}, "
               f"{os.cpu_count()} cores, {'quick' if args.quick else 'full'} run)", ""]
     for server in args.server.split(","):
@@ -175,14 +236,24 @@ def main() -> int:
         _merge(result, listing(clients, n_list, populate=clients[0]))
         _merge(result, large_object(clients, big))
         _merge(result, parallel_objects(clients, par, threads=8))
-        lines = table(server, result, clients[0].name)
+        lines = table(server, result, clients[0].name) + targets(server, result,
+                                                                  clients[0].name)
         print("\n".join(lines), flush=True)
         report += lines
     imports = import_times()
     report += ["### import time (fresh interpreter, median ms)", "",
                "| package | ms |", "|---|---|"]
     report += [f"| {k} | {v:.0f} |" for k, v in imports.items()] + [""]
-    print("\n".join(report[-len(imports) - 4:]))
+    if "objclient" in imports:
+        tail: List[str] = []
+        _check(tail, "import objclient < 150 ms", imports["objclient"] < 150,
+               f"{imports['objclient']:.0f} ms")
+        if "boto3" in imports:
+            ratio = imports["objclient"] / imports["boto3"]
+            _check(tail, "import objclient <= 0.5 x import boto3", ratio <= 0.5,
+                   f"{ratio:.2f} x")
+        report += tail + [""]
+    print("\n".join(report[-len(imports) - 8:]))
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as fh:
         fh.write("\n".join(report) + "\n")

@@ -52,6 +52,10 @@ _guard_urllib3_log()
 #: (connect, read) seconds: finite by default.
 DEFAULT_TIMEOUT: Tuple[float, float] = (5.0, 60.0)
 _ERROR_BODY_LIMIT = 65536
+_SEND_BLOCK = 1024 * 1024
+#: What requests' own sessions send by default; the fast path adds them too.
+_DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate", "Accept": "*/*",
+                    "Connection": "keep-alive"}
 _READ_CHUNK = 65536
 
 TimeoutArg = Union[None, float, Tuple[float, float]]
@@ -139,6 +143,14 @@ class _Body:
             self.data.seek(self._start)
 
 
+class _Adapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, sending bodies in 1 MiB blocks instead of 16 KiB."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("blocksize", _SEND_BLOCK)
+        super().init_poolmanager(*args, **kwargs)
+
+
 class HTTPClient:
     """The wire layer shared by all of an API's sub-clients.
 
@@ -204,6 +216,7 @@ class HTTPClient:
         self._lock = threading.Lock()
         self._auth_lock = threading.RLock()
         self._auth_generation = 0
+        self._endpoint_cache: Optional[Tuple[int, Optional[str]]] = None
         self._times: List[TimingRecord] = []
         self._rng = random.Random()
         self._mount()
@@ -220,8 +233,8 @@ class HTTPClient:
 
     def _mount(self) -> None:
         for prefix in ("http://", "https://"):
-            adapter = requests.adapters.HTTPAdapter(
-                pool_connections=4, pool_maxsize=self.pool_maxsize, max_retries=0)
+            adapter = _Adapter(pool_connections=4, pool_maxsize=self.pool_maxsize,
+                               max_retries=0)
             self._session.mount(prefix, adapter)
 
     @property
@@ -296,14 +309,19 @@ class HTTPClient:
         self._auth_headers()
 
     def get_endpoint(self) -> Optional[str]:
-        """The base URL for relative paths: the explicit one or the plugin's."""
+        """The base URL for relative paths: the explicit one or the plugin's
+        (looked up once per authentication)."""
         if self.endpoint:
             return self.endpoint
         if self.auth is not None:
-            self._auth_headers()
+            _headers, generation = self._auth_headers()
+            cached = self._endpoint_cache
+            if cached is not None and cached[0] == generation:
+                return cached[1]
             url = self.auth.get_endpoint(self.service_type, self.endpoint_type, self.region_name)
-            if url:
-                return url.rstrip("/")
+            url = url.rstrip("/") if url else None
+            self._endpoint_cache = (generation, url)
+            return url
         return None
 
     def url_for(self, path: str) -> str:
@@ -601,9 +619,17 @@ class HTTPClient:
               authenticated: bool) -> requests.Response:
         session = self.session
         try:
-            req = requests.Request(method, url, params=params, headers=headers,
-                                   data=body.data)
-            prepared = session.prepare_request(req)
+            if self._owns_session:
+                # Our own session has no cookies, hooks or auth of its own:
+                # preparing directly skips requests' per-call merging of them
+                # (about a quarter of the client's CPU per small request).
+                prepared = requests.PreparedRequest()
+                prepared.prepare(method=method, url=url, params=params,
+                                 headers={**_DEFAULT_HEADERS, **headers}, data=body.data)
+            else:
+                prepared = session.prepare_request(
+                    requests.Request(method, url, params=params, headers=headers,
+                                     data=body.data))
             if authenticated and self.auth is not None:
                 self.auth.sign(prepared)
         except ClientError:
