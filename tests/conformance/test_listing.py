@@ -13,7 +13,9 @@ def listed(target):
     api = target.api
     api.container_create(target.account, name)
     for obj in NAMES:
-        api.object_create(target.account, name, data=obj.encode(), obj_name=obj)
+        # a name ending in the delimiter is a folder marker: stored empty
+        data = b"" if obj.endswith("/") else obj.encode()
+        api.object_create(target.account, name, data=data, obj_name=obj)
     yield name
     target.cleanup_container(name)
 

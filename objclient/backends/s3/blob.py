@@ -17,7 +17,8 @@ import binascii
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
-from ...exceptions import ChecksumMismatch, ClientError, InvalidArgument, NoSuchContainer
+from ...exceptions import (ChecksumMismatch, ClientError, InvalidArgument, InvalidName,
+                           NoSuchContainer)
 from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
@@ -57,6 +58,10 @@ class S3BlobClient(BlobClient):
                opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
         """Store ``source`` as key ``obj``; verified by MD5 before it is reported."""
         backend = self.backend
+        if getattr(backend.names, "path_keys", False) and obj.endswith("/") and (
+                source.size or (source.size is None and source.read(1))):
+            raise InvalidName(f"object name {obj!r} ends with '/': this server keeps it as "
+                              "a folder and drops its content; only an empty object fits")
         if mime_type is not None and not mime_type.isascii():
             raise InvalidArgument("S3 sends the mime type in a header: it must be ASCII")
         headers: Dict[str, str] = {"Content-Type": mime_type or "application/octet-stream"}

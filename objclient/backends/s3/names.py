@@ -55,14 +55,14 @@ def check_path_key(key: str) -> str:
     """Return ``key`` if a server that keeps keys as file paths stores it
     unchanged (SeaweedFS), else raise.
 
-    :raises InvalidName: a leading or trailing ``/``, an empty, ``.`` or
-        ``..`` segment, a backslash, or a segment longer than 255 bytes.
+    A key ending in ``/`` is a folder marker there: it may be stored only
+    empty (the blob client checks that).
+
+    :raises InvalidName: a leading ``/``, an empty, ``.`` or ``..`` segment, a
+        backslash, or a segment longer than 255 bytes.
     """
     if key.startswith("/"):
         raise InvalidName(f"object name {key!r} starts with '/', which this server drops")
-    if key.endswith("/"):
-        raise InvalidName(f"object name {key!r} ends with '/', which this server keeps as "
-                          "a folder, dropping the content")
     if "\\" in key:
         raise InvalidName(f"object name {key!r} has a backslash, which this server turns "
                           "into '/'")
