@@ -83,13 +83,18 @@ def _listing(loc: Location) -> Dict[str, ObjectInfo]:
     return out
 
 
+_MODIFY_WINDOW = 1.0
+
+
 def _same(a: ObjectInfo, b: ObjectInfo, checksum: bool) -> bool:
     if a.size != b.size:
         return False
     if checksum and a.hash and b.hash and a.hash_method == b.hash_method == "md5":
         return a.hash.lower() == b.hash.lower()
     if a.mtime is not None and b.mtime is not None:
-        return b.mtime >= a.mtime
+        # Many servers keep whole seconds (S3's Last-Modified): allow that
+        # much, as rclone's modify window does.
+        return b.mtime >= a.mtime - _MODIFY_WINDOW
     return True
 
 

@@ -1,0 +1,47 @@
+"""Sync 2,000 small files from a folder to S3 (SeaweedFS), to Swift and back
+to a folder, byte for byte (issue 10); a second pass copies nothing."""
+
+import os
+import uuid
+
+import objclient
+from objclient.transfer import FolderStore, Location, sync
+
+SWIFT = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
+S3 = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
+COUNT = 2000
+
+
+def test_folder_to_s3_to_swift_and_back(tmp_path):
+    src = tmp_path / "src"
+    for i in range(COUNT):
+        sub = src / f"d{i % 20:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"f{i:05d}.bin").write_bytes(os.urandom(i % 700 + 1))
+    s3 = objclient.ObjectStorageApi("s3+" + S3, access_key="AKIDOBJCLIENTADMIN",
+                                    secret_key="objclient-admin-secret", path_keys=True,
+                                    pool_maxsize=16)
+    swift = objclient.ObjectStorageApi("swift+" + SWIFT, user="test:tester", key="testing",
+                                       pool_maxsize=16)
+    bucket = f"oc-sync-{uuid.uuid4().hex[:8]}"
+    container = f"oc-sync-{uuid.uuid4().hex[:8]}"
+    folder = Location(FolderStore(str(src)), None, "")
+    on_s3 = Location(s3, None, bucket, "photos/")
+    on_swift = Location(swift, None, container, "")
+    back = Location(FolderStore(str(tmp_path / "back")), None, "")
+    try:
+        for a, b in ((folder, on_s3), (on_s3, on_swift), (on_swift, back)):
+            report = sync(a, b, workers=8)
+            assert report.failed == [] and len(report.copied) == COUNT
+        again = sync(folder, on_s3, workers=8)
+        assert again.copied == [] and len(again.skipped) == COUNT
+        for path in src.rglob("*.bin"):
+            rel = path.relative_to(src)
+            assert (tmp_path / "back" / rel).read_bytes() == path.read_bytes()
+    finally:
+        for api, box in ((s3, bucket), (swift, container)):
+            try:
+                api.container_flush(None, box)
+                api.container_delete(None, box)
+            except objclient.ClientError:
+                pass
