@@ -310,6 +310,46 @@ def profile_add(api: Any, a: argparse.Namespace) -> Any:
     return {"profile": a.name, "file": path}
 
 
+def account_flush(api: Any, a: argparse.Namespace) -> Any:
+    api.account_flush(a.name)
+    return None
+
+
+def account_refresh(api: Any, a: argparse.Namespace) -> Any:
+    api.account_refresh(a.account)
+    return None
+
+
+def container_touch(api: Any, a: argparse.Namespace) -> Any:
+    api.container_touch(a.account, a.name)
+    return None
+
+
+def container_refresh(api: Any, a: argparse.Namespace) -> Any:
+    api.container_refresh(a.account, a.name)
+    return None
+
+
+def container_snapshot(api: Any, a: argparse.Namespace) -> Any:
+    api.container_snapshot(a.account, a.name, a.dest_account or a.account, a.dest)
+    return None
+
+
+def object_truncate(api: Any, a: argparse.Namespace) -> Any:
+    api.object_truncate(a.account, a.container, a.name, size=a.size)
+    return None
+
+
+def object_touch(api: Any, a: argparse.Namespace) -> Any:
+    api.object_touch(a.account, a.container, a.name)
+    return None
+
+
+def object_temp_url(api: Any, a: argparse.Namespace) -> Any:
+    return {"url": api.object_temp_url(a.account, a.container, a.name, method=a.method,
+                                       expires=a.expires)}
+
+
 def _reduct(api: Any) -> Any:
     client = getattr(api.container, "reduct", None)
     if client is None:
@@ -401,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--limit", type=int)
     action(acc, "create", account_create, "create an account").add_argument("name")
     action(acc, "delete", account_delete, "delete an empty account").add_argument("name")
+    action(acc, "flush", account_flush, "reset the account's container list "
+           "(OpenIO)").add_argument("name")
+    action(acc, "refresh", account_refresh, "recompute the account's counters")
     action(acc, "set", account_set, "set account properties").add_argument(
         "property", nargs="+", metavar="KEY=VALUE")
     action(acc, "unset", account_unset, "delete account properties").add_argument(
@@ -426,6 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("name")
     ap.add_argument("key", nargs="+")
     action(con, "flush", container_flush, "delete every object").add_argument("name")
+    action(con, "touch", container_touch, "make the counters current").add_argument("name")
+    action(con, "refresh", container_refresh,
+           "recompute the container's and account's counters").add_argument("name")
+    ap = action(con, "snapshot", container_snapshot, "copy the current objects to a new "
+                "container (links where the backend has them)")
+    ap.add_argument("name")
+    ap.add_argument("dest")
+    ap.add_argument("--dest-account")
     ap = action(con, "purge", container_purge, "drop old object versions")
     ap.add_argument("name")
     ap.add_argument("--maxvers", type=int, help="versions to keep (default: the container's)")
@@ -486,6 +537,18 @@ def build_parser() -> argparse.ArgumentParser:
                 ["url", "pos", "size", "hash"])
     ap.add_argument("container")
     ap.add_argument("name")
+    ap = action(obj, "truncate", object_truncate, "cut an object to SIZE bytes")
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap.add_argument("size", type=int)
+    ap = action(obj, "touch", object_touch, "refresh an object's record")
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap = action(obj, "temp-url", object_temp_url, "a URL granting METHOD without credentials")
+    ap.add_argument("container")
+    ap.add_argument("name")
+    ap.add_argument("--method", default="GET")
+    ap.add_argument("--expires", type=int, default=3600, help="seconds")
     ap = action(obj, "link", object_link, "give an object a second name, server-side")
     ap.add_argument("container")
     ap.add_argument("name")

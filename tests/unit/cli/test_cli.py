@@ -93,3 +93,38 @@ def test_profile_add_list_show(run, tmp_path, monkeypatch):
     code, out, _ = run("-f", "json", "profile", "show", "prod")
     assert json.loads(out)["key"] == "****" and "sekrit" not in out
     assert run("profile", "add", "bad", "swift+https://h", "Bad Name=blue")[0] == 2
+
+
+def test_every_facade_operation_has_a_cli_action(run):
+    from objclient.cli import build_parser
+    from objclient.cli.completion import _subcommands
+    parser = build_parser()
+    groups = _subcommands(parser)
+    reachable = {f"{g}_{a}".replace("-", "_") for g, sub in groups.items()
+                 for a in _subcommands(sub)}
+    reachable |= {"object_create", "object_create_ext", "object_fetch", "object_head",
+                  "object_get_properties", "object_set_properties", "object_del_properties",
+                  "object_delete_many", "container_create_many", "container_get_properties",
+                  "container_set_properties", "container_del_properties",
+                  "account_get_properties", "account_set_properties",
+                  "account_del_properties", "object_list_iter", "container_list_iter",
+                  "object_download"}
+    # upload/download/show/set/unset/delete cover the names above; the rest map 1:1
+    facade = {"account_create", "account_delete", "account_show", "account_list",
+              "account_flush", "account_refresh", "container_delete", "container_show",
+              "container_list", "container_flush", "container_purge", "container_touch",
+              "container_refresh", "container_snapshot", "object_show", "object_list",
+              "object_locate", "object_link", "object_truncate", "object_touch",
+              "object_temp_url"}
+    assert facade - reachable == set()
+
+
+def test_truncate_touch_snapshot_from_the_cli(run, tmp_path):
+    import objclient
+    api = objclient.ObjectStorageApi()
+    api.object_create(None, "c", data=b"0123456789", obj_name="o")
+    assert run("object", "truncate", "c", "o", "4")[0] == 0
+    assert run("object", "touch", "c", "o")[0] == 0
+    assert run("container", "snapshot", "c", "c2")[0] == 0
+    _meta, stream = api.object_fetch(None, "c2", "o")
+    assert b"".join(stream) == b"0123"
