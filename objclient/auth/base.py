@@ -10,7 +10,9 @@ anew), and on a 401 calls :meth:`AuthPlugin.invalidate` and tries once more.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import requests
 
@@ -20,7 +22,7 @@ from ..http.redact import redact_value
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
 
-__all__ = ["AuthPlugin", "NoAuth", "TokenAuth"]
+__all__ = ["AuthPlugin", "NoAuth", "TokenAuth", "ExpiringTokenAuth"]
 
 
 class AuthPlugin:
@@ -101,3 +103,50 @@ class TokenAuth(AuthPlugin):
 
     def __repr__(self) -> str:
         return f"TokenAuth(token={redact_value(self._token)!r}, header={self.header!r})"
+
+
+class ExpiringTokenAuth(AuthPlugin):
+    """Base of plugins that log in for a token that expires (TempAuth,
+    Keystone), optionally kept in a :class:`~objclient.auth.TokenCache`.
+
+    Subclasses set ``_token`` and ``_expires`` in :meth:`authenticate` (under
+    ``_lock``) and name their cache entry with ``_cache_key``.
+    """
+
+    #: seconds before expiry from which the token counts as stale
+    _renew_margin: float = 30.0
+
+    def __init__(self, token_cache: Any = None) -> None:
+        self.token_cache = token_cache
+        self._token: Optional[str] = None
+        self._expires: Optional[float] = None
+        self._lock = threading.Lock()
+
+    @property
+    def _cache_key(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def valid(self) -> bool:
+        if not self._token:
+            return False
+        return self._expires is None or self._expires > time.time() + self._renew_margin
+
+    @property
+    def token(self) -> Optional[str]:
+        """The current token (None before authentication)."""
+        return self._token
+
+    def _cached(self) -> Optional[Dict[str, Any]]:
+        """The cached entry for this plugin, if any and still valid."""
+        if self.token_cache is None:
+            return None
+        return self.token_cache.load(self._cache_key)  # type: ignore[no-any-return]
+
+    def invalidate(self) -> bool:
+        with self._lock:
+            self._token = None
+            self._expires = None
+            if self.token_cache is not None:
+                self.token_cache.delete(self._cache_key)
+        return True

@@ -11,13 +11,11 @@ interface and region.
 from __future__ import annotations
 
 import datetime
-import threading
-import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from ..exceptions import InvalidArgument, NotFound, Unauthorized
 from ..http.redact import redact_value
-from .base import AuthPlugin
+from .base import ExpiringTokenAuth
 from .token_cache import TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,7 +67,7 @@ def find_endpoint(catalog: List[Mapping[str, Any]], service_type: str,
     return None
 
 
-class KeystoneAuth(AuthPlugin):
+class KeystoneAuth(ExpiringTokenAuth):
     """Keystone v3: a project-scoped token and the service catalog.
 
     :param auth_url: the identity endpoint, e.g. ``https://keystone/v3``.
@@ -109,12 +107,9 @@ class KeystoneAuth(AuthPlugin):
         self.project_domain_id = project_domain_id
         self.application_credential_id = application_credential_id
         self._app_secret = application_credential_secret
-        self.token_cache = token_cache
-        self._token: Optional[str] = None
-        self._expires: Optional[float] = None
+        super().__init__(token_cache)
         self._catalog: List[Mapping[str, Any]] = []
         self.project: Dict[str, Any] = {}
-        self._lock = threading.Lock()
         self.request_body()  # check the arguments now
 
     # -- the request -------------------------------------------------------------
@@ -164,17 +159,6 @@ class KeystoneAuth(AuthPlugin):
         return TokenCache.key(self.auth_url, f"{who}@{scope}")
 
     @property
-    def valid(self) -> bool:
-        if not self._token:
-            return False
-        return self._expires is None or self._expires > time.time() + 30
-
-    @property
-    def token(self) -> Optional[str]:
-        """The current token (None before authentication)."""
-        return self._token
-
-    @property
     def expires(self) -> Optional[float]:
         """When the token expires (epoch seconds), if known."""
         return self._expires
@@ -183,14 +167,13 @@ class KeystoneAuth(AuthPlugin):
         with self._lock:
             if self.valid:
                 return
-            if self.token_cache is not None:
-                entry = self.token_cache.load(self._cache_key)
-                if entry and isinstance(entry.get("catalog"), list):
-                    self._token = entry["token"]
-                    self._expires = entry.get("expires")
-                    self._catalog = entry["catalog"]
-                    self.project = entry.get("project") or {}
-                    return
+            entry = self._cached()
+            if entry and isinstance(entry.get("catalog"), list):
+                self._token = entry["token"]
+                self._expires = entry.get("expires")
+                self._catalog = entry["catalog"]
+                self.project = entry.get("project") or {}
+                return
             resp, doc = http.request_json(
                 "POST", self.auth_url + "/auth/tokens", json=self.request_body(),
                 authenticated=False, service="auth", idempotent=True)
@@ -226,14 +209,6 @@ class KeystoneAuth(AuthPlugin):
             raise NotFound(f"the Keystone catalog has no {interface or 'public'} "
                            f"{stype} endpoint{where}")
         return url
-
-    def invalidate(self) -> bool:
-        with self._lock:
-            self._token = None
-            self._expires = None
-            if self.token_cache is not None:
-                self.token_cache.delete(self._cache_key)
-        return True
 
     def __repr__(self) -> str:
         secret = self._password or self._app_secret or ""

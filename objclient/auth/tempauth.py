@@ -8,13 +8,12 @@ token in ``X-Auth-Token`` (or ``X-Storage-Token``), the storage URL in
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, Dict, Optional
 
 from ..exceptions import InvalidArgument, Unauthorized
 from ..http.redact import redact_url, redact_value
-from .base import AuthPlugin
+from .base import ExpiringTokenAuth
 from .token_cache import TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["TempAuth"]
 
 
-class TempAuth(AuthPlugin):
+class TempAuth(ExpiringTokenAuth):
     """Swift v1 auth: user and key for a token and a storage URL.
 
     :param auth_url: e.g. ``http://127.0.0.1:8080/auth/v1.0``.
@@ -45,42 +44,27 @@ class TempAuth(AuthPlugin):
         self.user = user
         self._key = key
         self.storage_url_override = storage_url
-        self.token_cache = token_cache
-        self._token: Optional[str] = None
+        super().__init__(token_cache)
         self._storage_url: Optional[str] = None
-        self._expires: Optional[float] = None
         # Renew this long before expiry; shorter for short-lived tokens, so
         # that a fresh token is never already "expired".
-        self._margin = 10.0
-        self._lock = threading.Lock()
+        self._renew_margin = 10.0
 
     @property
     def _cache_key(self) -> str:
         return TokenCache.key(self.auth_url, self.user)
 
-    @property
-    def valid(self) -> bool:
-        if not self._token:
-            return False
-        return self._expires is None or self._expires > time.time() + self._margin
-
-    @property
-    def token(self) -> Optional[str]:
-        """The current token, or None before authentication."""
-        return self._token
-
     def authenticate(self, http: "HTTPClient") -> None:
         with self._lock:
             if self.valid:
                 return
-            if self.token_cache is not None:
-                entry = self.token_cache.load(self._cache_key)
-                if entry:
-                    self._token = entry["token"]
-                    self._storage_url = entry.get("endpoint")
-                    self._expires = entry.get("expires")
-                    self._margin = 10.0
-                    return
+            entry = self._cached()
+            if entry:
+                self._token = entry["token"]
+                self._storage_url = entry.get("endpoint")
+                self._expires = entry.get("expires")
+                self._renew_margin = 10.0
+                return
             resp = http.request(
                 "GET", self.auth_url, authenticated=False, service="auth",
                 headers={"X-Auth-User": self.user, "X-Auth-Key": self._key})
@@ -98,7 +82,7 @@ class TempAuth(AuthPlugin):
             except ValueError:
                 seconds = None  # an unreadable lifetime: use the token until a 401
             self._expires = time.time() + seconds if seconds is not None else None
-            self._margin = min(10.0, seconds / 2) if seconds is not None else 10.0
+            self._renew_margin = min(10.0, seconds / 2) if seconds is not None else 10.0
             if self.token_cache is not None:
                 self.token_cache.save(self._cache_key, {
                     "token": token, "endpoint": url, "expires": self._expires})
@@ -110,14 +94,6 @@ class TempAuth(AuthPlugin):
                      interface: Optional[str] = None,
                      region: Optional[str] = None) -> Optional[str]:
         return self.storage_url_override or self._storage_url
-
-    def invalidate(self) -> bool:
-        with self._lock:
-            self._token = None
-            self._expires = None
-            if self.token_cache is not None:
-                self.token_cache.delete(self._cache_key)
-        return True
 
     def __repr__(self) -> str:
         return (f"TempAuth(auth_url={redact_url(self.auth_url)!r}, user={self.user!r}, "
