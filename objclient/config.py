@@ -105,6 +105,8 @@ def load_profile(name: str, path: Optional[str] = None) -> Tuple[str, Dict[str, 
                 raise InvalidArgument(f"profile {name!r} takes {target} from ${value}, "
                                       "which is not set")
             key, value = target, os.environ[value]
+        elif key.endswith("_keyring"):
+            key, value = key[:-8], _keyring_get(name, value)
         if not _OPTION_NAME.match(key):
             raise InvalidArgument(f"profile {name!r} has an invalid option name {key!r}")
         options[key] = value
@@ -134,13 +136,39 @@ def resolve(url: Optional[str], profile: Optional[str] = None) -> Tuple[str, Dic
     return default_store_url(), {}
 
 
+_KEYRING_SERVICE = "objclient"
+
+
+def _keyring_module() -> Any:
+    try:
+        import keyring  # optional: only when the user installed it
+    except ImportError:
+        return None
+    return keyring
+
+
+def _keyring_get(profile: str, entry: str) -> str:
+    keyring = _keyring_module()
+    if keyring is None:
+        raise InvalidArgument(f"profile {profile!r} keeps a secret in the OS keyring, but the "
+                              "keyring package is not installed")
+    value = keyring.get_password(_KEYRING_SERVICE, entry)
+    if value is None:
+        raise InvalidArgument(f"profile {profile!r}: no keyring entry {entry!r}")
+    return value  # type: ignore[no-any-return]
+
+
 _SECRET_OPTIONS = ("key", "secret_key", "password", "token", "session_token",
                    "application_credential_secret")
 
 
 def save_profile(name: str, url: str, options: Dict[str, str],
-                 path: Optional[str] = None) -> str:
+                 path: Optional[str] = None, use_keyring: bool = True) -> str:
     """Write profile ``name`` (replacing it) to the profile file, mode 0600.
+
+    Secret options (``key``, ``secret_key``, ``password``, ``token`` ...) go
+    to the OS keyring when the optional ``keyring`` package is installed;
+    the file then holds only ``NAME_keyring = <entry>``.
 
     :returns: the file's path.
     """
@@ -158,7 +186,12 @@ def save_profile(name: str, url: str, options: Dict[str, str],
         parser.remove_section(section)
     parser.add_section(section)
     parser.set(section, "url", url)
+    keyring = _keyring_module() if use_keyring else None
     for key, value in options.items():
+        if keyring is not None and key in _SECRET_OPTIONS:
+            entry = f"{name}/{key}"
+            keyring.set_password(_KEYRING_SERVICE, entry, value)
+            key, value = f"{key}_keyring", entry
         parser.set(section, key, value)
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o700, exist_ok=True)

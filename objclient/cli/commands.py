@@ -576,7 +576,8 @@ def build_parser() -> argparse.ArgumentParser:
     prof.required = True
     action(prof, "list", profile_list, "list profiles")
     action(prof, "show", profile_show, "show a profile (secrets hidden)").add_argument("name")
-    ap = action(prof, "add", profile_add, "add or replace a profile (file mode 0600); "
+    ap = action(prof, "add", profile_add, "add or replace a profile (file mode 0600; secrets "
+                "go to the OS keyring when the keyring package is installed); "
                 "prefer NAME_env=VARIABLE for secrets")
     ap.add_argument("name")
     ap.add_argument("profile_url", metavar="URL")

@@ -82,3 +82,23 @@ def test_third_party_backend_registration(tmp_path):
 def test_unknown_option_is_an_error(tmp_path):
     with pytest.raises(InvalidArgument, match="colour"):
         objclient.ObjectStorageApi(f"file://{tmp_path}", colour="blue")
+
+
+def test_profile_secrets_go_to_the_keyring_when_installed(clean_env, monkeypatch):
+    import sys
+    import types
+    store = {}
+    fake = types.SimpleNamespace(
+        set_password=lambda service, entry, value: store.__setitem__((service, entry), value),
+        get_password=lambda service, entry: store.get((service, entry)))
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    path = config.save_profile("prod", "swift+https://h/auth/v1.0",
+                               {"user": "a:b", "key": "s3cret"})
+    text = open(path).read()
+    assert "s3cret" not in text and "key_keyring = prod/key" in text
+    assert config.load_profile("prod") == ("swift+https://h/auth/v1.0",
+                                           {"user": "a:b", "key": "s3cret"})
+    monkeypatch.delitem(sys.modules, "keyring")
+    monkeypatch.setattr(config, "_keyring_module", lambda: None)
+    with pytest.raises(InvalidArgument, match="keyring package"):
+        config.load_profile("prod")
