@@ -12,14 +12,15 @@ import os
 from typing import Any, Callable, Dict, List, Optional
 
 import urllib3
+from tools import server_env
 
-SWIFT_AUTH = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
-SWIFT_USER = os.environ.get("SWIFT_USER", "test:tester")
-SWIFT_KEY = os.environ.get("SWIFT_KEY", "testing")
-S3_ENDPOINT = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
-S3_KEY = os.environ.get("SEAWEEDFS_S3_ACCESS_KEY", "AKIDOBJCLIENTADMIN")
-S3_SECRET = os.environ.get("SEAWEEDFS_S3_SECRET_KEY", "objclient-admin-secret")
-S3_REGION = os.environ.get("SEAWEEDFS_S3_REGION", "us-east-1")
+SWIFT_AUTH = server_env.SWIFT_AUTH_URL
+SWIFT_USER = server_env.SWIFT_USER
+SWIFT_KEY = server_env.SWIFT_KEY
+S3_ENDPOINT = server_env.SEAWEEDFS_S3_ENDPOINT
+S3_KEY = server_env.SEAWEEDFS_S3_ACCESS_KEY
+S3_SECRET = server_env.SEAWEEDFS_S3_SECRET_KEY
+S3_REGION = server_env.SEAWEEDFS_S3_REGION
 
 
 class Client:

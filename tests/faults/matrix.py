@@ -21,17 +21,18 @@ import objclient
 from objclient.exceptions import ClientError
 
 from .proxy import FaultProxy
+from tools import server_env
 
 __all__ = ["BACKENDS", "FAULTS", "OPERATIONS", "Outcome", "Fault", "Target", "run_case",
            "run_large_upload", "MATRIX", "open_target"]
 
-SWIFT_AUTH = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
-SWIFT_STORAGE = os.environ.get("SWIFT_STORAGE_URL", "http://127.0.0.1:8080/v1/AUTH_test")
-SWIFT_USER = os.environ.get("SWIFT_USER", "test:tester")
-SWIFT_KEY = os.environ.get("SWIFT_KEY", "testing")
-S3_ENDPOINT = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
-S3_ACCESS = os.environ.get("SEAWEEDFS_S3_ACCESS_KEY", "AKIDOBJCLIENTADMIN")
-S3_SECRET = os.environ.get("SEAWEEDFS_S3_SECRET_KEY", "objclient-admin-secret")
+SWIFT_AUTH = server_env.SWIFT_AUTH_URL
+SWIFT_STORAGE = server_env.SWIFT_STORAGE_URL
+SWIFT_USER = server_env.SWIFT_USER
+SWIFT_KEY = server_env.SWIFT_KEY
+S3_ENDPOINT = server_env.SEAWEEDFS_S3_ENDPOINT
+S3_ACCESS = server_env.SEAWEEDFS_S3_ACCESS_KEY
+S3_SECRET = server_env.SEAWEEDFS_S3_SECRET_KEY
 
 #: seconds every operation gets (retries included).
 DEADLINE = 3.0

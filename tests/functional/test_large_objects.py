@@ -15,12 +15,13 @@ import sys
 import textwrap
 
 import pytest
+from tools import server_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
-SWIFT = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
-S3 = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
-MASTER = os.environ.get("SEAWEEDFS_MASTER_URL", "http://127.0.0.1:9333")
-FILER = os.environ.get("SEAWEEDFS_FILER_URL", "http://127.0.0.1:8888")
+SWIFT = server_env.SWIFT_AUTH_URL
+S3 = server_env.SEAWEEDFS_S3_ENDPOINT
+MASTER = server_env.SEAWEEDFS_MASTER_URL
+FILER = server_env.SEAWEEDFS_FILER_URL
 S3_OPTS = ("access_key='AKIDOBJCLIENTADMIN', secret_key='objclient-admin-secret', "
            "path_keys=True")
 

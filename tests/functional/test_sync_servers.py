@@ -6,9 +6,10 @@ import uuid
 
 import objclient
 from objclient.transfer import FolderStore, Location, sync
+from tools import server_env
 
-SWIFT = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
-S3 = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
+SWIFT = server_env.SWIFT_AUTH_URL
+S3 = server_env.SEAWEEDFS_S3_ENDPOINT
 COUNT = 2000
 
 

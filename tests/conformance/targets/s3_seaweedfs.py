@@ -1,20 +1,19 @@
 """The S3 backend against SeaweedFS's S3 gateway (``tools/seaweedfs-server``)."""
 
-import os
-
 import objclient
 from objclient.exceptions import ClientError
+from tools import server_env
 
 NAME = "s3/seaweedfs"
 
 
 def make_api(tmp_path_factory):
-    endpoint = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
+    endpoint = server_env.SEAWEEDFS_S3_ENDPOINT
     api = objclient.ObjectStorageApi(
         "s3+" + endpoint, path_keys=True,
-        access_key=os.environ.get("SEAWEEDFS_S3_ACCESS_KEY", "AKIDOBJCLIENTADMIN"),
-        secret_key=os.environ.get("SEAWEEDFS_S3_SECRET_KEY", "objclient-admin-secret"),
-        region=os.environ.get("SEAWEEDFS_S3_REGION", "us-east-1"))
+        access_key=server_env.SEAWEEDFS_S3_ACCESS_KEY,
+        secret_key=server_env.SEAWEEDFS_S3_SECRET_KEY,
+        region=server_env.SEAWEEDFS_S3_REGION)
     try:
         api.account_show()
     except ClientError as exc:

@@ -4,19 +4,18 @@ Swift's s3api has no PutBucketTagging, so bucket tags (container
 properties) are turned off for this target.
 """
 
-import os
-
 import objclient
 from objclient.exceptions import ClientError
+from tools import server_env
 
 NAME = "s3/swift"
 
 
 def make_api(tmp_path_factory):
-    endpoint = os.environ.get("SWIFT_S3_ENDPOINT", "http://127.0.0.1:8080")
+    endpoint = server_env.SWIFT_S3_ENDPOINT
     api = objclient.ObjectStorageApi(
-        "s3+" + endpoint, access_key=os.environ.get("SWIFT_S3_ACCESS_KEY", "test:tester"),
-        secret_key=os.environ.get("SWIFT_S3_SECRET_KEY", "testing"), tagging=False)
+        "s3+" + endpoint, access_key=server_env.SWIFT_S3_ACCESS_KEY,
+        secret_key=server_env.SWIFT_S3_SECRET_KEY, tagging=False)
     try:
         api.account_show()
     except ClientError as exc:

@@ -4,17 +4,16 @@ The accounts live under the filer directory ``/objclient-conformance`` (away
 from ``/buckets``, where the S3 gateway of the same server keeps buckets).
 """
 
-import os
-
 import objclient
 from objclient.exceptions import ClientError
+from tools import server_env
 
 NAME = "seaweedfs"
 
 
 def make_api(tmp_path_factory):
-    master = os.environ.get("SEAWEEDFS_MASTER_URL", "http://127.0.0.1:9333")
-    filer = os.environ.get("SEAWEEDFS_FILER_URL", "http://127.0.0.1:8888")
+    master = server_env.SEAWEEDFS_MASTER_URL
+    filer = server_env.SEAWEEDFS_FILER_URL
     host = master.split("://", 1)[-1]
     api = objclient.ObjectStorageApi(f"seaweedfs+http://{host}?filer={filer}"
                                      "&root=/objclient-conformance")

@@ -1,15 +1,14 @@
 """OpenStack Swift 2.30 on loopback (tools/swift-server), TempAuth user test:tester."""
 
-import os
-
 import objclient
 from objclient.exceptions import ClientError
+from tools import server_env
 
 NAME = "swift"
 
-AUTH_URL = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
-USER = os.environ.get("SWIFT_USER", "test:tester")
-KEY = os.environ.get("SWIFT_KEY", "testing")
+AUTH_URL = server_env.SWIFT_AUTH_URL
+USER = server_env.SWIFT_USER
+KEY = server_env.SWIFT_KEY
 
 
 def make_api(tmp_path_factory):

@@ -9,13 +9,13 @@ import sys
 import uuid
 
 import pytest
+from tools import server_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-SWIFT_AUTH = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
-S3 = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
-SECRETS = {"SWIFT_TEST_KEY": os.environ.get("SWIFT_KEY", "testing"),
-           "S3_TEST_SECRET": os.environ.get("SEAWEEDFS_S3_SECRET_KEY",
-                                            "objclient-admin-secret")}
+SWIFT_AUTH = server_env.SWIFT_AUTH_URL
+S3 = server_env.SEAWEEDFS_S3_ENDPOINT
+SECRETS = {"SWIFT_TEST_KEY": server_env.SWIFT_KEY,
+           "S3_TEST_SECRET": server_env.SEAWEEDFS_S3_SECRET_KEY}
 
 
 @pytest.fixture(scope="module")

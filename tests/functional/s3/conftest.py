@@ -4,22 +4,22 @@ SeaweedFS's S3 gateway (``tools/seaweedfs-server``) and Swift's s3api
 (``tools/swift-server``); a missing server is an error, never a skip.
 """
 
-import os
 import uuid
 
 import pytest
 
 import objclient
 from objclient.exceptions import ClientError
+from tools import server_env
 
-SEAWEED = os.environ.get("SEAWEEDFS_S3_ENDPOINT", "http://127.0.0.1:8333")
-SEAWEED_AK = os.environ.get("SEAWEEDFS_S3_ACCESS_KEY", "AKIDOBJCLIENTADMIN")
-SEAWEED_SK = os.environ.get("SEAWEEDFS_S3_SECRET_KEY", "objclient-admin-secret")
-READER_AK = os.environ.get("SEAWEEDFS_S3_READER_ACCESS_KEY", "AKIDOBJCLIENTREADER")
-READER_SK = os.environ.get("SEAWEEDFS_S3_READER_SECRET_KEY", "objclient-reader-secret")
-SWIFT = os.environ.get("SWIFT_S3_ENDPOINT", "http://127.0.0.1:8080")
-SWIFT_AK = os.environ.get("SWIFT_S3_ACCESS_KEY", "test:tester")
-SWIFT_SK = os.environ.get("SWIFT_S3_SECRET_KEY", "testing")
+SEAWEED = server_env.SEAWEEDFS_S3_ENDPOINT
+SEAWEED_AK = server_env.SEAWEEDFS_S3_ACCESS_KEY
+SEAWEED_SK = server_env.SEAWEEDFS_S3_SECRET_KEY
+READER_AK = server_env.SEAWEEDFS_S3_READER_ACCESS_KEY
+READER_SK = server_env.SEAWEEDFS_S3_READER_SECRET_KEY
+SWIFT = server_env.SWIFT_S3_ENDPOINT
+SWIFT_AK = server_env.SWIFT_S3_ACCESS_KEY
+SWIFT_SK = server_env.SWIFT_S3_SECRET_KEY
 
 
 def make(endpoint, access_key, secret_key, **options):

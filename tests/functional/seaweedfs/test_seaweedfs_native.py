@@ -17,12 +17,13 @@ import pytest
 import objclient
 from objclient.backends.seaweedfs.directory import VolumeLocation
 from objclient.exceptions import ClientError, NoSuchObject
+from tools import server_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 SERVER = os.path.join(ROOT, "tools", "seaweedfs-server")
-MASTER = os.environ.get("SEAWEEDFS_MASTER_URL", "http://127.0.0.1:9333")
-FILER = os.environ.get("SEAWEEDFS_FILER_URL", "http://127.0.0.1:8888")
+MASTER = server_env.SEAWEEDFS_MASTER_URL
+FILER = server_env.SEAWEEDFS_FILER_URL
 URL = f"seaweedfs+http://{MASTER.split('://', 1)[-1]}?filer={FILER}&root=/objclient-functional"
 EXTRA_VOLUME_PORT = 8082
 

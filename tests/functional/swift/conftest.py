@@ -1,19 +1,19 @@
 """Fixtures for the Swift functional tests: the cluster of tools/swift-server."""
 
-import os
 import uuid
 
 import pytest
 
 import objclient
 from objclient.exceptions import ClientError
+from tools import server_env
 
-AUTH_URL = os.environ.get("SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0")
-USER = os.environ.get("SWIFT_USER", "test:tester")
-KEY = os.environ.get("SWIFT_KEY", "testing")
-RESELLER_USER = os.environ.get("SWIFT_RESELLER_USER", "admin:admin")
-RESELLER_KEY = os.environ.get("SWIFT_RESELLER_KEY", "admin")
-ACCOUNT2 = os.environ.get("SWIFT_ACCOUNT2", "AUTH_test2")
+AUTH_URL = server_env.SWIFT_AUTH_URL
+USER = server_env.SWIFT_USER
+KEY = server_env.SWIFT_KEY
+RESELLER_USER = server_env.SWIFT_RESELLER_USER
+RESELLER_KEY = server_env.SWIFT_RESELLER_KEY
+ACCOUNT2 = server_env.SWIFT_ACCOUNT2
 
 
 def make_api(user=USER, key=KEY, **kwargs):
