@@ -1,5 +1,5 @@
-"""Where the test servers of tools/swift-server and tools/seaweedfs-server
-listen and which credentials they accept, in one place.
+"""Where the test servers of tools/swift-server, tools/seaweedfs-server and
+tools/keystone-server listen and which credentials they accept, in one place.
 
 Each value comes from the environment variable of the same name (what
 ``tools/servers env`` prints), else the scripts' default.  The tests, the
@@ -27,6 +27,20 @@ _DEFAULTS = {
     "SEAWEEDFS_S3_SECRET_KEY": "objclient-admin-secret",
     "SEAWEEDFS_S3_READER_ACCESS_KEY": "AKIDOBJCLIENTREADER",
     "SEAWEEDFS_S3_READER_SECRET_KEY": "objclient-reader-secret",
+    "KEYSTONE_AUTH_URL": "http://127.0.0.1:5000/v3",
+    "KEYSTONE_ADMIN_USER": "admin",
+    "KEYSTONE_ADMIN_PASSWORD": "objclient-admin-pw",
+    "KEYSTONE_ADMIN_PROJECT": "admin",
+    "KEYSTONE_DOMAIN": "objclient",
+    "KEYSTONE_USER": "demo",
+    "KEYSTONE_PASSWORD": "demo-secret-pw",
+    "KEYSTONE_PROJECT": "demo",
+    "KEYSTONE_PROJECT_B": "demo-b",
+    # catalog URLs of the object-store service, Keystone-style templates
+    "KEYSTONE_SWIFT_URL_REGIONONE_PUBLIC": "http://127.0.0.1:8080/v1/AUTH_%(project_id)s",
+    "KEYSTONE_SWIFT_URL_REGIONONE_INTERNAL": "http://localhost:8080/v1/AUTH_%(project_id)s",
+    "KEYSTONE_SWIFT_URL_REGIONTWO_PUBLIC": "http://127.0.0.1:18080/v1/AUTH_%(project_id)s",
+    "KEYSTONE_SWIFT_URL_REGIONTWO_INTERNAL": "http://localhost:18080/v1/AUTH_%(project_id)s",
 }
 
 __all__ = sorted(_DEFAULTS)

@@ -1,16 +1,20 @@
 """Keystone v3 authentication (OpenStack Identity).
 
-``POST <auth_url>/auth/tokens`` with a password or an application
-credential, scoped to a project (by id, or by name plus its domain).  The
-token comes back in ``X-Subject-Token``; the body holds its expiry
-(``expires_at``) and the service catalog, from which
-:meth:`KeystoneAuth.get_endpoint` picks an endpoint by service type,
-interface and region.
+``POST <auth_url>/auth/tokens`` with a password, scoped to a project (by
+id, or by name plus its domain), or with an application credential (by id,
+or by name plus its user), which carries its own scope.  The token comes
+back in ``X-Subject-Token``; the body holds its expiry (``expires_at``) and
+the service catalog, from which :meth:`KeystoneAuth.get_endpoint` picks an
+endpoint by service type, interface and region.
+
+Checked against a real Keystone 22 (Debian's python3-keystone, see
+tools/keystone-server and tests/functional/keystone/).
 """
 
 from __future__ import annotations
 
 import datetime
+import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from ..exceptions import InvalidArgument, NotFound, Unauthorized
@@ -21,14 +25,15 @@ from .token_cache import TokenCache
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
 
-__all__ = ["KeystoneAuth", "parse_expires_at", "find_endpoint"]
+__all__ = ["KeystoneAuth", "parse_expires_at", "find_endpoint", "describe_endpoints"]
 
 _INTERFACES = {"public": "public", "publicurl": "public", "internal": "internal",
                "internalurl": "internal", "admin": "admin", "adminurl": "admin"}
 
 
 def parse_expires_at(value: Optional[str]) -> Optional[float]:
-    """Epoch seconds of Keystone's ``expires_at`` (ISO 8601, UTC)."""
+    """Epoch seconds of Keystone's ``expires_at`` or ``issued_at`` (ISO 8601,
+    UTC when it names no zone)."""
     if not value:
         return None
     text = value.strip().replace("Z", "+00:00")
@@ -67,6 +72,21 @@ def find_endpoint(catalog: List[Mapping[str, Any]], service_type: str,
     return None
 
 
+def describe_endpoints(catalog: List[Mapping[str, Any]], service_type: str) -> str:
+    """``"public RegionOne, internal RegionOne"``: the endpoints of a service
+    type, for error messages (URLs left out)."""
+    seen: List[str] = []
+    for service in catalog:
+        if service.get("type") != service_type:
+            continue
+        for endpoint in service.get("endpoints") or []:
+            where = endpoint.get("region_id") or endpoint.get("region") or "no region"
+            text = f"{endpoint.get('interface')} {where}"
+            if text not in seen:
+                seen.append(text)
+    return ", ".join(seen)
+
+
 class KeystoneAuth(ExpiringTokenAuth):
     """Keystone v3: a project-scoped token and the service catalog.
 
@@ -76,6 +96,9 @@ class KeystoneAuth(ExpiringTokenAuth):
     :param password: the user's password.
     :param application_credential_id: use this application credential
         (with its secret) instead of a password.
+    :param application_credential_name: or name the application credential;
+        its owner is then ``user`` (with ``user_domain_*``) or ``user_id``.
+    :param application_credential_secret: the application credential's secret.
     :param project_name: project to scope to (with ``project_domain_*``).
     :param project_id: project to scope to, by id.
     :param token_cache: keep tokens on disk between runs.
@@ -92,6 +115,7 @@ class KeystoneAuth(ExpiringTokenAuth):
                  project_domain_id: Optional[str] = None,
                  application_credential_id: Optional[str] = None,
                  application_credential_secret: Optional[str] = None,
+                 application_credential_name: Optional[str] = None,
                  token_cache: Optional[TokenCache] = None) -> None:
         self.auth_url = auth_url.rstrip("/")
         if not self.auth_url.endswith("/v3"):
@@ -106,9 +130,11 @@ class KeystoneAuth(ExpiringTokenAuth):
         self.project_domain_name = project_domain_name
         self.project_domain_id = project_domain_id
         self.application_credential_id = application_credential_id
+        self.application_credential_name = application_credential_name
         self._app_secret = application_credential_secret
         super().__init__(token_cache)
         self._catalog: List[Mapping[str, Any]] = []
+        self._issued: Optional[float] = None
         self.project: Dict[str, Any] = {}
         self.request_body()  # check the arguments now
 
@@ -119,16 +145,26 @@ class KeystoneAuth(ExpiringTokenAuth):
         :raises InvalidArgument: the credentials are incomplete.
         """
         identity: Dict[str, Any]
-        if self.application_credential_id:
+        if self.application_credential_id or self.application_credential_name:
             if not self._app_secret:
                 raise InvalidArgument("an application credential needs its secret")
+            cred: Dict[str, Any] = {"secret": self._app_secret}
+            if self.application_credential_id:
+                cred["id"] = self.application_credential_id
+            else:
+                if not (self.user or self.user_id):
+                    raise InvalidArgument("an application credential given by name needs "
+                                          "its user (user, or user_id)")
+                cred["name"] = self.application_credential_name
+                cred["user"] = ({"id": self.user_id} if self.user_id else {
+                    "name": self.user,
+                    "domain": self._domain(self.user_domain_id, self.user_domain_name)})
             identity = {"methods": ["application_credential"],
-                        "application_credential": {"id": self.application_credential_id,
-                                                   "secret": self._app_secret}}
+                        "application_credential": cred}
             return {"auth": {"identity": identity}}  # scoped by the credential itself
         if not self._password or not (self.user or self.user_id):
-            raise InvalidArgument("Keystone needs user and password, or "
-                                  "application_credential_id and its secret")
+            raise InvalidArgument("Keystone needs user and password, or an application "
+                                  "credential (id, or name and user) and its secret")
         user: Dict[str, Any] = {"password": self._password}
         if self.user_id:
             user["id"] = self.user_id
@@ -154,14 +190,38 @@ class KeystoneAuth(ExpiringTokenAuth):
     # -- plugin contract ---------------------------------------------------------
     @property
     def _cache_key(self) -> str:
-        who = self.application_credential_id or self.user_id or self.user or ""
-        scope = self.project_id or f"{self.project_domain_name}/{self.project_name}"
+        if self.application_credential_id:
+            return TokenCache.key(self.auth_url, f"appcred:{self.application_credential_id}")
+        who = self.user_id or f"{self.user_domain_id or self.user_domain_name}/{self.user}"
+        if self.application_credential_name:
+            return TokenCache.key(self.auth_url,
+                                  f"appcred:{self.application_credential_name}@{who}")
+        scope = self.project_id or (
+            f"{self.project_domain_id or self.project_domain_name}/{self.project_name}")
         return TokenCache.key(self.auth_url, f"{who}@{scope}")
 
     @property
     def expires(self) -> Optional[float]:
         """When the token expires (epoch seconds), if known."""
         return self._expires
+
+    @property
+    def valid(self) -> bool:
+        """Whether the token can be used without authenticating again.
+
+        A token counts as stale ``_renew_margin`` seconds before it expires,
+        or half its life before, for a token that lives less than twice the
+        margin (an application credential about to expire caps the life of
+        its tokens): otherwise every request would authenticate anew.
+        """
+        if not self._token:
+            return False
+        if self._expires is None:
+            return True
+        margin = self._renew_margin
+        if self._issued is not None:
+            margin = min(margin, max(0.0, (self._expires - self._issued) / 2))
+        return self._expires > time.time() + margin
 
     def authenticate(self, http: "HTTPClient") -> None:
         with self._lock:
@@ -171,6 +231,7 @@ class KeystoneAuth(ExpiringTokenAuth):
             if entry and isinstance(entry.get("catalog"), list):
                 self._token = entry["token"]
                 self._expires = entry.get("expires")
+                self._issued = entry.get("issued")
                 self._catalog = entry["catalog"]
                 self.project = entry.get("project") or {}
                 return
@@ -185,12 +246,13 @@ class KeystoneAuth(ExpiringTokenAuth):
                                    url=self.auth_url + "/auth/tokens")
             self._token = token
             self._expires = parse_expires_at(body.get("expires_at"))
+            self._issued = parse_expires_at(body.get("issued_at"))
             self._catalog = list(body.get("catalog") or [])
             self.project = dict(body.get("project") or {})
             if self.token_cache is not None:
                 self.token_cache.save(self._cache_key, {
-                    "token": token, "expires": self._expires, "catalog": self._catalog,
-                    "project": self.project, "endpoint": None})
+                    "token": token, "expires": self._expires, "issued": self._issued,
+                    "catalog": self._catalog, "project": self.project, "endpoint": None})
 
     def get_headers(self) -> Dict[str, str]:
         return {"X-Auth-Token": self._token} if self._token else {}
@@ -200,18 +262,28 @@ class KeystoneAuth(ExpiringTokenAuth):
                      region: Optional[str] = None) -> Optional[str]:
         """The catalog URL of ``service_type`` (default ``object-store``).
 
-        :raises NotFound: the catalog has no such endpoint.
+        :raises NotFound: the catalog has no such endpoint (the message
+            lists the ones it has).
+        :raises InvalidArgument: the token is unscoped (no project was
+            given and the user has no default project), so it has no catalog.
         """
         stype = service_type or "object-store"
-        url = find_endpoint(self._catalog, stype, interface or "public", region)
+        wanted = _INTERFACES.get((interface or "public").lower(), interface or "public")
+        url = find_endpoint(self._catalog, stype, wanted, region)
         if url is None and self._token:
+            if not self.project and not self._catalog:
+                raise InvalidArgument(
+                    "Keystone gave an unscoped token (no project, no catalog): give "
+                    "project_name with project_domain_name/_id, or project_id")
             where = f" in region {region}" if region else ""
-            raise NotFound(f"the Keystone catalog has no {interface or 'public'} "
-                           f"{stype} endpoint{where}")
+            have = describe_endpoints(self._catalog, stype)
+            raise NotFound(f"the Keystone catalog has no {wanted} {stype} endpoint{where} "
+                           f"(it has: {have or 'none'})")
         return url
 
     def __repr__(self) -> str:
         secret = self._password or self._app_secret or ""
-        who = self.application_credential_id or self.user_id or self.user
+        who = (self.application_credential_id or self.application_credential_name
+               or self.user_id or self.user)
         return (f"KeystoneAuth(auth_url={self.auth_url!r}, user={who!r}, "
                 f"secret={redact_value(secret)!r})")

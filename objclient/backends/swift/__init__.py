@@ -195,9 +195,10 @@ def _auth_for(url: str, options: Dict[str, Any]) -> tuple:
         return TokenAuth(token, header="X-Auth-Token", endpoint=endpoint), None
     if keystone or path.endswith("/v3"):
         from ...auth.keystone import KeystoneAuth
-        ks_keys = ("password", "project_name", "project_id", "project_domain_name",
-                   "project_domain_id", "user_domain_name", "user_domain_id",
-                   "application_credential_id", "application_credential_secret",
+        ks_keys = ("user_id", "password", "project_name", "project_id",
+                   "project_domain_name", "project_domain_id", "user_domain_name",
+                   "user_domain_id", "application_credential_id",
+                   "application_credential_name", "application_credential_secret",
                    "interface", "region")
         ks = {k: options.pop(k) for k in ks_keys if k in options}
         if key and "password" not in ks:
