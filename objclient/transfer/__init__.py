@@ -1,9 +1,9 @@
 """Transfers that scale: the part engine, verified downloads, copy and sync."""
 
-from .engine import DEFAULT_PART_SIZE, Part, TransferEngine, plan_parts, read_parts
+from .engine import DEFAULT_PART_SIZE, Part, PartBody, TransferEngine, plan_parts, read_parts
 from .files import download
 from .folder import FolderStore
 from .sync import Location, SyncReport, copy, sync
 
-__all__ = ["TransferEngine", "Part", "plan_parts", "read_parts", "DEFAULT_PART_SIZE",
+__all__ = ["TransferEngine", "Part", "PartBody", "plan_parts", "read_parts", "DEFAULT_PART_SIZE",
            "download", "FolderStore", "Location", "SyncReport", "copy", "sync"]

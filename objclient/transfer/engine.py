@@ -12,17 +12,23 @@ ranged downloads, chunked backends) runs through :class:`TransferEngine`:
   multipart upload), and the error is raised;
 * a deadline for the whole transfer;
 * ordered reassembly for downloads: parts are fetched in parallel and
-  yielded in order.
+  yielded in order;
+* streamed parts (:meth:`TransferEngine.upload_stream`) for parts too big
+  to hold (Swift's 1 GiB segments): the source is read once, in order, and
+  each part's bytes flow through a small queue into its request body.
 
 Planning (:func:`plan_parts`) is pure and tested without any server.
 """
 
 from __future__ import annotations
 
+import hashlib
+import queue
 import threading
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import (Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Tuple,
+from typing import (Any, Callable, Deque, Dict, Generic, Iterable, Iterator, List, Optional, Tuple,
                     TypeVar)
 
 import attrs
@@ -30,13 +36,19 @@ import attrs
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, \
     InvalidArgument, ServerError, Timeout
 
-__all__ = ["TransferEngine", "Part", "plan_parts", "read_parts", "DEFAULT_PART_SIZE"]
+__all__ = ["TransferEngine", "Part", "PartBody", "plan_parts", "read_parts", "DEFAULT_PART_SIZE",
+           "DEFAULT_BLOCK_SIZE"]
 
 T = TypeVar("T")
 
 #: 8 MiB: large enough that per-request costs vanish on loopback, small
 #: enough that 4 workers plus back-pressure stay under 50 MiB.
 DEFAULT_PART_SIZE = 8 * 1024 * 1024
+
+#: Streamed parts (:meth:`TransferEngine.upload_stream`) move in blocks of
+#: this size, at most :data:`DEFAULT_QUEUE_DEPTH` queued per part.
+DEFAULT_BLOCK_SIZE = 1024 * 1024
+DEFAULT_QUEUE_DEPTH = 4
 
 #: Errors worth another try of the same part (the HTTP layer already retried
 #: the request itself; this covers a part whose checksum did not match or
@@ -83,24 +95,38 @@ def plan_parts(total: int, part_size: int, max_parts: int = 10000) -> List[Part]
     return parts
 
 
-def read_parts(reader: Any, part_size: int) -> Iterator[Tuple[Part, bytes]]:
-    """Parts read one after the other from a file-like ``reader`` (size unknown)."""
+def read_parts(reader: Any, part_size: int, head: bytes = b"",
+               max_parts: Optional[int] = None) -> Iterator[Tuple[Part, bytes]]:
+    """Parts read one after the other from a file-like ``reader`` (size unknown).
+
+    :param head: bytes already read from ``reader``, which come first.
+    :param max_parts: refuse to make more parts than this.
+    :raises InvalidArgument: the data needs more than ``max_parts`` parts.
+    """
     index = 0
     offset = 0
     while True:
-        data = _read_exactly(reader, part_size)
+        data = _read_exactly(reader, part_size, head[:part_size])
+        head = head[part_size:]
         if not data and index > 0:
             return
-        yield Part(index, offset, len(data)), data
-        if len(data) < part_size:
+        if max_parts is not None and index >= max_parts:
+            raise InvalidArgument(f"the data needs more than {max_parts} parts of "
+                                  f"{part_size} bytes: raise the part size")
+        size = len(data)
+        # The caller holds the part while it is sent; this frame lets go of it
+        # before reading the next, so memory is the parts in flight only.
+        yield Part(index, offset, size), data
+        del data
+        if size < part_size:
             return
-        offset += len(data)
+        offset += size
         index += 1
 
 
-def _read_exactly(reader: Any, size: int) -> bytes:
-    chunks = []
-    left = size
+def _read_exactly(reader: Any, size: int, first: bytes = b"") -> bytes:
+    chunks = [first] if first else []
+    left = size - len(first)
     while left > 0:
         block = reader.read(left)
         if not block:
@@ -230,6 +256,91 @@ class TransferEngine(Generic[T]):
             raise error
         return [results[i] for i in sorted(results)]
 
+    def upload_stream(self, reader: Any, part_size: int,
+                      send: Callable[["PartBody"], T], *,
+                      block_size: int = DEFAULT_BLOCK_SIZE, depth: int = DEFAULT_QUEUE_DEPTH,
+                      cleanup: Optional[Callable[[List[T]], None]] = None,
+                      max_parts: Optional[int] = None) -> List[T]:
+        """Send ``reader``'s bytes as consecutive parts, none held whole in memory.
+
+        The calling thread reads ``reader`` once, in order, in blocks of
+        ``block_size``; each part's blocks go through a queue of ``depth``
+        blocks to ``send(body)`` running on the pool, which streams the
+        :class:`PartBody` as a request body.  Memory is therefore
+        ``max_in_flight * depth * block_size`` whatever ``part_size`` is
+        (Swift segments are 1 GiB by default).  A streamed part cannot be
+        read again, so parts are not retried here: the first error cancels
+        the transfer (the parts still being sent are cut short), ``cleanup``
+        gets the results of the parts that finished, and the error is raised.
+
+        :param send: sends one part; ``body.index``, ``body.offset`` are set,
+            ``body.size`` and ``body.md5_hex()`` are final once the body is
+            exhausted.
+        :param max_parts: refuse to make more parts than this.
+        :returns: ``send``'s results in part order.
+        :raises ClientError: the first error (or :class:`DeadlineReached`).
+        """
+        if part_size <= 0 or block_size <= 0:
+            raise InvalidArgument("part and block sizes must be positive")
+        results: Dict[int, T] = {}
+        inflight: Deque[Tuple["PartBody", Future]] = deque()
+        failed = threading.Event()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="objclient-part") as pool:
+            try:
+                index = 0
+                offset = 0
+                while True:
+                    self._check_deadline()
+                    block = reader.read(min(block_size, part_size))
+                    if not block and index > 0:
+                        break
+                    if max_parts is not None and index >= max_parts:
+                        raise InvalidArgument(f"the data needs more than {max_parts} parts "
+                                              f"of {part_size} bytes: raise the part size")
+                    body = PartBody(index, offset, depth)
+                    fut = pool.submit(send, body)
+                    fut.add_done_callback(lambda f: _flag_failure(f, failed))
+                    inflight.append((body, fut))
+                    while True:
+                        body.feed(block, fut, failed, self._check_deadline)
+                        left = part_size - body.size
+                        if left <= 0:
+                            break
+                        block = reader.read(min(block_size, left))
+                        if not block:
+                            break
+                    body.feed(None, fut, failed, self._check_deadline)
+                    index += 1
+                    offset += body.size
+                    while len(inflight) >= self.max_in_flight or (
+                            inflight and inflight[0][1].done()):
+                        done_body, done_fut = inflight.popleft()
+                        results[done_body.index] = self._result(done_fut)
+                    if body.size < part_size:
+                        break
+                while inflight:
+                    done_body, done_fut = inflight.popleft()
+                    results[done_body.index] = self._result(done_fut)
+            except BaseException as exc:  # noqa: BLE001 - cancel, clean up, re-raise
+                error: BaseException = exc
+                if isinstance(exc, _WorkerFailed):
+                    error = _first_error(f for _b, f in inflight) or exc
+                for body, _fut in inflight:
+                    body.abort()
+                for body, fut in inflight:
+                    try:
+                        results[body.index] = fut.result()
+                    except BaseException:  # noqa: BLE001 - the first error is raised
+                        pass
+            else:
+                return [results[i] for i in sorted(results)]
+        if cleanup is not None:
+            try:
+                cleanup([results[i] for i in sorted(results)])
+            except ClientError:
+                pass
+        raise error
+
     def download(self, parts: List[Part], fetch: Callable[[Part, bytes], bytes], *,
                  progress: Optional[Callable[[int, Optional[int]], None]] = None,
                  total: Optional[int] = None) -> Iterator[bytes]:
@@ -278,3 +389,82 @@ class TransferEngine(Generic[T]):
 
 class _Cancelled(Exception):
     """A part skipped because the transfer already failed."""
+
+
+class _WorkerFailed(Exception):
+    """The reading thread stopped because a part's sender failed."""
+
+
+def _flag_failure(fut: Future, failed: threading.Event) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        failed.set()
+
+
+def _first_error(futures: Iterable[Future]) -> Optional[BaseException]:
+    for fut in futures:
+        if fut.done() and not fut.cancelled() and fut.exception() is not None:
+            return fut.exception()
+    return None
+
+
+class PartBody:
+    """The bytes of one streamed part, as a request body (an iterator of blocks).
+
+    The reading thread :meth:`feed` s blocks; the sending thread iterates.
+    ``size`` and :meth:`md5_hex` cover what was fed; they are final when the
+    iteration ends.
+    """
+
+    def __init__(self, index: int, offset: int, depth: int = DEFAULT_QUEUE_DEPTH) -> None:
+        self.index = index
+        self.offset = offset
+        self.size = 0
+        self._md5 = hashlib.md5()
+        self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=max(1, depth))
+
+    def md5_hex(self) -> str:
+        """Hex MD5 of the bytes fed so far."""
+        return self._md5.hexdigest()
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            block = self._queue.get()
+            if block is None:
+                return
+            if isinstance(block, _Cancelled):
+                raise block
+            yield block
+
+    def feed(self, block: Optional[bytes], fut: Future, failed: threading.Event,
+             check: Callable[[], None]) -> None:
+        """Queue ``block`` (None ends the part) without hanging on a sender
+        that failed, another part's failure or a passed deadline."""
+        if block:
+            self._md5.update(block)
+            self.size += len(block)
+        elif block is not None:
+            return
+        while True:
+            if failed.is_set():
+                raise _WorkerFailed()
+            try:
+                self._queue.put(block, timeout=0.2)
+                return
+            except queue.Full:
+                check()
+                if fut.done():
+                    fut.result()
+                    raise ClientError(
+                        f"part {self.index} was sent before all its data") from None
+
+    def abort(self) -> None:
+        """Make the sender's body fail, so that its request stops."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        try:
+            self._queue.put_nowait(_Cancelled("transfer cancelled"))
+        except queue.Full:  # pragma: no cover - the queue was just emptied
+            pass

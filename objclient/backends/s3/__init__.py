@@ -14,7 +14,11 @@ Options: ``region``, ``addressing``, ``multipart_threshold`` (bytes,
 default 64 MiB), ``part_size`` (bytes, >= 5 MiB, default 8 MiB),
 ``concurrency`` (parts in flight, default 4), ``tagging`` (bucket tags as
 container properties; off for servers without PutBucketTagging),
-``path_keys`` (refuse keys a path-based server such as SeaweedFS would alter).
+``path_keys`` (refuse keys a path-based server such as SeaweedFS would alter),
+``chunk_size`` (bytes read at a time by downloads, default 1 MiB),
+``checksum_algorithm`` (``"sha256"`` or ``"crc32c"``: also send that checksum
+with every PUT and part, and check downloads against it when the server
+reports one; default None, MD5 only).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from ...contract import (Backend, CallOptions, Capability, build_http_client,
                          reject_unknown_options)
 from ...exceptions import (ChecksumMismatch, ClientError, Conflict, ContainerNotEmpty,
                            InvalidArgument, NoSuchContainer, NoSuchObject, NotFound)
+from ...http.stream import DEFAULT_CHUNK_SIZE
+from ...transfer.checksums import check_algorithm
 from .names import S3_NAME_RULES, key_path
 
 __all__ = ["create_backend", "S3Backend", "S3_CAPABILITIES", "MIN_PART_SIZE"]
@@ -88,6 +94,8 @@ class S3Backend(Backend):
     multipart_threshold: int = DEFAULT_THRESHOLD
     part_size: int = DEFAULT_PART_SIZE
     concurrency: int = 4
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    checksum_algorithm: Optional[str] = None
     signer: Optional[SigV4Auth] = None
 
     def url(self, bucket: Optional[str] = None, key: Optional[str] = None) -> str:
@@ -182,13 +190,18 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                    region: Optional[str] = None, addressing: Optional[str] = None,
                    profile: Optional[str] = None, multipart_threshold: Any = None,
                    part_size: Any = None, concurrency: Any = None, tagging: Any = None,
-                   path_keys: Any = None, **options: Any) -> S3Backend:
+                   path_keys: Any = None, chunk_size: Any = None,
+                   checksum_algorithm: Optional[str] = None, **options: Any) -> S3Backend:
     """Build an S3 backend for ``s3+http(s)://HOST[:PORT]``.
 
     :param auth: a :class:`SigV4Auth` to use instead of credentials.
     :param tagging: bucket tags as container properties (default on).
     :param path_keys: the server stores keys as file paths (SeaweedFS): keys
         it would alter are refused with InvalidName (default off).
+    :param chunk_size: bytes read at a time from a download's body.
+    :param checksum_algorithm: ``"sha256"`` or ``"crc32c"``: an additional
+        checksum sent with each PUT and part (``x-amz-checksum-*``) and
+        checked on download when the server returns one (default None).
     """
     from .account import S3AccountClient
     from .blob import S3BlobClient
@@ -214,6 +227,7 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
     if path_keys is None:
         path_keys = query.pop("path_keys", "0")
     path_keys = str(path_keys).lower() in ("1", "true", "yes", "on")
+    algorithm = check_algorithm(checksum_algorithm or query.pop("checksum_algorithm", None))
     if auth is None:
         ak, sk, token = resolve_credentials(access_key, secret_key, session_token, profile)
         auth = SigV4Auth(ak, sk, region, session_token=token)
@@ -224,6 +238,7 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                              MIN_PART_SIZE)
     psize = _size_option("part_size", part_size or DEFAULT_PART_SIZE, MIN_PART_SIZE)
     workers = _size_option("concurrency", concurrency or 4, 1)
+    chunk = _size_option("chunk_size", chunk_size or DEFAULT_CHUNK_SIZE, 1)
     http = build_http_client(None, auth, options, pool_maxsize=max(10, workers + 2))
     reject_unknown_options("s3", options)
     caps = set(S3_CAPABILITIES)
@@ -236,7 +251,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                         description=f"S3 at {scheme}://{netloc} ({region}, {addressing})",
                         scheme=scheme, netloc=netloc, region=region,
                         virtual=addressing == "virtual", multipart_threshold=threshold,
-                        part_size=psize, concurrency=workers, signer=auth)
+                        part_size=psize, concurrency=workers, chunk_size=chunk,
+                        checksum_algorithm=algorithm, signer=auth)
     backend.account = S3AccountClient(backend)
     backend.container = S3ContainerClient(backend)
     backend.blob = S3BlobClient(backend)

@@ -5,7 +5,11 @@ Small objects are read into memory so the body is signed and carries a
 are streamed once as ``UNSIGNED-PAYLOAD`` and their ETag checked against
 the MD5 computed while sending; above the threshold (or when the size is
 unknown and the data outgrows one part) the upload is multipart (see
-:mod:`objclient.backends.s3.multipart`).
+:mod:`objclient.backends.s3.multipart`).  With the backend option
+``checksum_algorithm`` (``sha256``/``crc32c``) each PUT and part also
+carries ``x-amz-checksum-*``, which the server checks, and downloads are
+checked against the checksum the server returns (SeaweedFS does both;
+Swift's s3api ignores these headers, so only MD5 protects data there).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
 from ...source import Source
+from ...transfer.checksums import (CHECKSUM_ALGORITHMS, VerifiedStream, checksum_b64,
+                                   checksum_header, new_hasher)
 from .container import content_md5, etag_hash, info_from_headers
 from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
 from .names import meta_headers
@@ -34,6 +40,8 @@ __all__ = ["S3BlobClient", "IN_MEMORY_LIMIT"]
 
 #: Objects up to this size are held in memory, signed and sent with Content-MD5.
 IN_MEMORY_LIMIT = 8 * 1024 * 1024
+
+_BLOCK = 1024 * 1024
 
 
 def _md5_header(etag: Optional[str]) -> Optional[str]:
@@ -103,7 +111,17 @@ class S3BlobClient(BlobClient):
             if wanted:
                 headers["Content-MD5"] = wanted
             body = source
+        algorithm = self.backend.checksum_algorithm or ""
+        sent = self._checksum(algorithm, data, source) if algorithm else None
+        if sent:
+            headers[checksum_header(algorithm)] = sent
         resp = self._send_put(container, obj, body, headers, autocreate, opts)
+        confirmed = resp.headers.get(checksum_header(algorithm)) if sent else None
+        if confirmed is not None and confirmed != sent:
+            self._discard(container, obj, opts)
+            raise ChecksumMismatch(f"stored object has {algorithm} {confirmed}, the data sent "
+                                   f"has {sent}; the object was removed", expected=sent,
+                                   actual=confirmed)
         if data is None:
             md5 = source.md5_hex()
         size = len(data) if data is not None else source.bytes_read
@@ -116,8 +134,24 @@ class S3BlobClient(BlobClient):
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
                           mime_type=headers["Content-Type"], container=container,
                           account=account, version=resp.headers.get("x-amz-version-id"),
-                          properties=_props(headers))
+                          properties=_props(headers),
+                          extra={f"checksum_{algorithm}": confirmed} if confirmed else {})
         return info, [ChunkInfo(url=self.backend.url(container, obj), size=size, hash=md5)]
+
+    @staticmethod
+    def _checksum(algorithm: str, data: Optional[bytes], source: Source) -> Optional[str]:
+        """The checksum header value of the data about to be sent: of ``data``,
+        else of a rewindable ``source`` (read once more, then rewound); None
+        for a stream that can be read only once."""
+        if data is not None:
+            return checksum_b64(algorithm, data)
+        if not source.rewindable:
+            return None
+        hasher = new_hasher(algorithm)
+        for block in iter(lambda: source.read(_BLOCK), b""):
+            hasher.update(block)
+        source.rewind()
+        return base64.b64encode(hasher.digest()).decode("ascii")
 
     def _send_put(self, container: str, obj: str, body: Any, headers: Dict[str, str],
                   autocreate: bool, opts: CallOptions) -> Any:
@@ -160,15 +194,22 @@ class S3BlobClient(BlobClient):
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
                           mime_type=headers["Content-Type"], container=container,
                           account=account, properties=_props(headers),
-                          extra={"etag": final_etag, "parts": uploader.part_count})
+                          extra=_without_none({"etag": final_etag,
+                                               "parts": uploader.part_count,
+                                               f"checksum_{uploader.algorithm}":
+                                               uploader.checksum}))
         return info, [ChunkInfo(url=self.backend.url(container, obj), size=size, hash=md5)]
 
     def download(self, account: str, container: str, obj: str, *,
                  version: Optional[Any], ranges: Optional[Sequence[Range]],
                  opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, Any]:
         """GetObject (one range at most); the whole body is checked against
-        its ETag when that is an MD5."""
+        its ETag when that is an MD5, and against the SHA-256 or CRC32C the
+        server reports (asked for when the backend's ``checksum_algorithm`` is
+        set; a multipart object's composite checksum cannot be checked)."""
         headers = {}
+        if self.backend.checksum_algorithm:
+            headers["x-amz-checksum-mode"] = "ENABLED"
         if ranges:
             if len(ranges) > 1:
                 raise InvalidArgument("S3 reads one range per request")
@@ -181,7 +222,14 @@ class S3BlobClient(BlobClient):
         expected_md5 = info.hash if (info.hash_method == "md5" and not ranges
                                      and resp.status_code == 200) else None
         stream = BodyStream(resp, expected_size=int(length) if length and length.isdigit()
-                            else None, expected_md5=expected_md5, deadline=opts.deadline)
+                            else None, expected_md5=expected_md5, deadline=opts.deadline,
+                            chunk_size=self.backend.chunk_size)
+        if not ranges and resp.status_code == 200:
+            for algorithm in CHECKSUM_ALGORITHMS:
+                value = resp.headers.get(checksum_header(algorithm))
+                if value and "-" not in value and (resp.headers.get(
+                        "x-amz-checksum-type") or "FULL_OBJECT").upper() == "FULL_OBJECT":
+                    return info, VerifiedStream(stream, algorithm, value)
         return info, stream
 
     def temp_url(self, account: str, container: str, obj: str, method: str = "GET",
@@ -219,6 +267,10 @@ def _read_up_to(source: Source, size: int) -> bytes:
         pieces.append(more)
         have += len(more)
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+def _without_none(values: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _props(headers: Mapping[str, str]) -> Dict[str, str]:

@@ -1,32 +1,37 @@
 """S3 multipart uploads: parallel parts in bounded memory, always cleaned up.
 
-:class:`MultipartUploader` reads the source one part at a time and uploads
-parts on a thread pool with at most ``concurrency`` parts in flight, so
+:class:`MultipartUploader` reads the source one part at a time and hands the
+parts to the shared :class:`~objclient.transfer.TransferEngine` (bounded
+pool, per-part retries, deadline, cancellation on the first fatal error):
+at most ``concurrency`` parts are in flight while the next one is read, so
 memory stays near ``(concurrency + 1) * part_size`` whatever the object's
-size.  Each part is sent with its ``Content-MD5`` and signed payload, and its
-ETag is checked against the MD5; ``CompleteMultipartUpload`` is checked for
-an ``<Error>`` even when it answers 200; on any failure (including
+size.  Each part is sent with its ``Content-MD5`` and signed payload, and
+its ETag is checked against the MD5; ``CompleteMultipartUpload`` is checked
+for an ``<Error>`` even when it answers 200; on any failure (including
 KeyboardInterrupt) the upload is aborted so no orphan parts remain.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import base64
 import hashlib
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import ChecksumMismatch, ClientError, ServerError
+from ...transfer.checksums import checksum_b64, checksum_header, new_hasher
+from ...transfer.engine import Part, TransferEngine, read_parts
 from .account import parse_time
-from .container import content_md5, etag_hash
+from .container import etag_hash
 from .xml import complete_body, embedded_error, parse, text_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...source import Source
     from . import S3Backend
 
-__all__ = ["MultipartUploader", "list_uploads", "abort_stale_uploads", "MAX_PARTS"]
+__all__ = ["MultipartUploader", "list_uploads", "abort_stale_uploads", "MAX_PARTS",
+           "fitting_part_size", "composite_checksum"]
 
 MAX_PARTS = 10000
 
@@ -46,11 +51,18 @@ class MultipartUploader:
         self.opts = opts
         self.upload_id: Optional[str] = None
         self.part_count = 0
+        self.algorithm = backend.checksum_algorithm
+        #: The whole object's checksum the server confirmed (composite
+        #: ``<base64>-<parts>`` for multipart), when it supports them.
+        self.checksum: Optional[str] = None
 
     def start(self) -> str:
         """CreateMultipartUpload. :returns: the upload id."""
+        headers = dict(self.headers)
+        if self.algorithm:
+            headers["x-amz-checksum-algorithm"] = self.algorithm.upper()
         resp = self.backend.call("POST", self.bucket, self.key, query=[("uploads", "")],
-                                 headers=self.headers, opts=self.opts, service="blob")
+                                 headers=headers, opts=self.opts, service="blob")
         upload_id = text_of(parse(resp.content), "UploadId")
         if not upload_id:
             raise ServerError("CreateMultipartUpload returned no UploadId")
@@ -64,69 +76,87 @@ class MultipartUploader:
             query.insert(0, ("partNumber", str(number)))
         return query
 
-    def _put_part(self, number: int, data: bytes) -> Tuple[int, str]:
-        md5 = hashlib.md5(data).hexdigest()
+    def _put_part(self, number: int, data: bytes) -> Tuple[int, str, Optional[str]]:
+        """UploadPart; :returns: ``(number, etag, checksum the server confirmed)``."""
+        digest = hashlib.md5(data).digest()
+        md5 = digest.hex()
+        headers = {"Content-MD5": base64.b64encode(digest).decode("ascii")}
+        sent = None
+        if self.algorithm:
+            sent = checksum_b64(self.algorithm, data)
+            headers[checksum_header(self.algorithm)] = sent
         resp = self.backend.call("PUT", self.bucket, self.key, query=self._query(number),
-                                 data=data, headers={"Content-MD5": content_md5(data)},
-                                 opts=self.opts, service="blob")
+                                 data=data, headers=headers, opts=self.opts, service="blob")
         got, method = etag_hash(resp.headers.get("ETag"))
         if method == "md5" and got != md5:
             raise ChecksumMismatch(f"part {number} of {self.key!r} has ETag {got}, its data "
                                    f"has MD5 {md5}", expected=md5, actual=got)
-        return number, got or md5
+        confirmed = resp.headers.get(checksum_header(self.algorithm)) \
+            if sent and self.algorithm else None
+        if confirmed is not None and confirmed != sent:
+            raise ChecksumMismatch(f"part {number} of {self.key!r} has {self.algorithm} "
+                                   f"{confirmed}, its data {sent}", expected=sent,
+                                   actual=confirmed)
+        return number, got or md5, confirmed
 
     def run(self, source: "Source", head: bytes = b"") -> Tuple[int, str, str]:
-        """Upload every part of ``source`` (after ``head``, bytes already read)
-        and complete; abort on any failure.
+        """Upload every part of ``source`` (after ``head``, bytes already read
+        from it, so that its MD5 covers them) and complete; abort on any failure.
 
         :returns: ``(size, hex MD5 of the whole data, final ETag)``.
         """
         if self.upload_id is None:
             self.start()
-        whole = hashlib.md5()
-        part_size = self.backend.part_size
-        done: List[Tuple[int, str]] = []
+        total = None if source.size is None else len(head) + source.size
+        part_size = fitting_part_size(self.backend.part_size, total)
+        workers = self.backend.concurrency
+        engine: TransferEngine = TransferEngine(workers=workers, max_in_flight=workers,
+                                                deadline=self.opts.deadline)
         size = 0
+
+        def parts() -> Iterator[Tuple[Part, bytes]]:
+            nonlocal size
+            for part, data in read_parts(source, part_size, head, max_parts=MAX_PARTS):
+                size += len(data)
+                yield part, data
+                del data
+
+        def send(part: Part, data: bytes) -> Tuple[int, str, Optional[str]]:
+            return self._put_part(part.index + 1, data)
+
         try:
-            with cf.ThreadPoolExecutor(max_workers=self.backend.concurrency,
-                                       thread_name_prefix="s3-part") as pool:
-                pending: set = set()
-                number = 0
-                buffer = head
-                while True:
-                    data, buffer = _next_part(source, buffer, part_size)
-                    if not data and number > 0:
-                        break
-                    number += 1
-                    if number > MAX_PARTS:
-                        raise ClientError(f"more than {MAX_PARTS} parts: raise part_size")
-                    whole.update(data)
-                    size += len(data)
-                    pending.add(pool.submit(self._put_part, number, data))
-                    del data
-                    if len(pending) >= self.backend.concurrency:
-                        finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                        done.extend(f.result() for f in finished)
-                    if len(buffer) == 0 and size > 0 and _exhausted(source, size):
-                        break
-                finished, _ = cf.wait(pending)
-                done.extend(f.result() for f in finished)
+            done = engine.upload(parts(), send)
             self.part_count = len(done)
             final = self._complete(done)
         except BaseException:
             self.abort()
             raise
-        return size, whole.hexdigest(), final
+        return size, source.md5_hex(), final
 
-    def _complete(self, parts: List[Tuple[int, str]]) -> str:
-        body = complete_body(parts)
+    def _complete(self, parts: List[Tuple[int, str, Optional[str]]]) -> str:
+        checksums = [c for _n, _e, c in parts]
+        with_sums = bool(self.algorithm) and all(checksums)
+        if with_sums:
+            assert self.algorithm is not None
+            body = complete_body(parts, self.algorithm)
+        else:
+            body = complete_body([(n, e) for n, e, _c in parts])
         resp = self.backend.call("POST", self.bucket, self.key, query=self._query(),
                                  data=body, headers={"Content-Type": "application/xml"},
                                  opts=self.opts, idempotent=True, service="blob")
         error = embedded_error(resp.content)
         if error is not None:
             raise error
-        etag = text_of(parse(resp.content), "ETag") if resp.content else None
+        root = parse(resp.content) if resp.content else None
+        etag = text_of(root, "ETag") if root is not None else None
+        if with_sums and root is not None:
+            assert self.algorithm is not None
+            got = text_of(root, "Checksum" + self.algorithm.upper())
+            want = composite_checksum(self.algorithm, checksums)  # type: ignore[arg-type]
+            if got is not None and got != want:
+                raise ChecksumMismatch(f"{self.key!r} completed with {self.algorithm} {got}, "
+                                       f"its parts make {want}", expected=want, actual=got)
+            self.checksum = got
         return (etag or resp.headers.get("ETag") or "").strip('"')
 
     def abort(self) -> None:
@@ -140,25 +170,20 @@ class MultipartUploader:
             pass
 
 
-def _next_part(source: "Source", buffer: bytes, part_size: int) -> Tuple[bytes, bytes]:
-    """The next part (``buffer`` first, then the source) and what is left over,
-    copying as little as possible."""
-    pieces = [buffer] if buffer else []
-    have = len(buffer)
-    while have < part_size:
-        more = source.read(part_size - have)
-        if not more:
-            break
-        pieces.append(more)
-        have += len(more)
-    joined = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-    if len(joined) <= part_size:
-        return joined, b""
-    return joined[:part_size], joined[part_size:]
+def composite_checksum(algorithm: str, part_checksums: List[str]) -> str:
+    """The checksum S3 gives a multipart object: the checksum of the parts'
+    binary checksums, then ``-<number of parts>``."""
+    hasher = new_hasher(algorithm)
+    for value in part_checksums:
+        hasher.update(base64.b64decode(value))
+    return f"{base64.b64encode(hasher.digest()).decode('ascii')}-{len(part_checksums)}"
 
 
-def _exhausted(source: "Source", size: int) -> bool:
-    return source.size is not None and size >= source.size
+def fitting_part_size(part_size: int, total: Optional[int]) -> int:
+    """``part_size``, doubled until ``total`` bytes fit in :data:`MAX_PARTS` parts."""
+    while total is not None and total > part_size * MAX_PARTS:
+        part_size *= 2
+    return part_size
 
 
 def list_uploads(backend: "S3Backend", bucket: str, prefix: Optional[str] = None,

@@ -9,7 +9,7 @@ write ``find("Contents")``.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 from ...exceptions import ClientError, ServerError
@@ -81,11 +81,23 @@ def delete_body(keys: Iterable[str]) -> bytes:
     return _doc(f'<Delete xmlns="{_S3_NS}"><Quiet>false</Quiet>{items}</Delete>')
 
 
-def complete_body(parts: List[Tuple[int, str]]) -> bytes:
-    """A ``<CompleteMultipartUpload>`` document from ``(number, etag)`` pairs."""
-    items = "".join(f"<Part><PartNumber>{n}</PartNumber><ETag>\"{escape(e)}\"</ETag></Part>"
-                    for n, e in sorted(parts))
-    return _doc(f'<CompleteMultipartUpload xmlns="{_S3_NS}">{items}'
+def complete_body(parts: Sequence[Tuple[Any, ...]], algorithm: Optional[str] = None) -> bytes:
+    """A ``<CompleteMultipartUpload>`` document from ``(number, etag)`` pairs.
+
+    With ``algorithm`` (``sha256``, ``crc32c``) the tuples are
+    ``(number, etag, checksum)`` and each part carries its
+    ``<ChecksumSHA256>``/``<ChecksumCRC32C>``.  Servers that do not know
+    those elements refuse the document: send them only to a server that
+    confirmed the parts' checksums.
+    """
+    tag = "Checksum" + algorithm.upper() if algorithm else None
+    items = []
+    for part in sorted(parts):
+        item = f"<Part><PartNumber>{part[0]}</PartNumber><ETag>\"{escape(part[1])}\"</ETag>"
+        if tag:
+            item += f"<{tag}>{escape(part[2])}</{tag}>"
+        items.append(item + "</Part>")
+    return _doc(f'<CompleteMultipartUpload xmlns="{_S3_NS}">{"".join(items)}'
                 "</CompleteMultipartUpload>")
 
 

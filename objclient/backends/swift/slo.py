@@ -1,38 +1,37 @@
 """Static large object uploads: segments in parallel, then a manifest.
 
-The source is read once, in order, by the calling thread; each segment's
-bytes go through a small bounded queue to a worker that streams them in a
-chunked PUT.  Memory therefore stays flat (``workers x queue depth x
-block``) whatever the object's size, while up to ``workers`` segment PUTs
-overlap.  Each segment's ETag is checked against the MD5 computed while
-reading, the manifest's ETag against the MD5 of the segments' ETags; on any
-failure the segments already stored are deleted.
+The segments go through the shared :class:`~objclient.transfer.TransferEngine`
+(:meth:`~objclient.transfer.TransferEngine.upload_stream`): the source is
+read once, in order, by the calling thread, and each segment's bytes are
+streamed in a chunked PUT by a worker, so memory stays flat (parts in flight
+x queue depth x block) whatever the segment size, while up to
+``segment_workers`` segment PUTs overlap.  Each segment's ETag is checked
+against the MD5 computed while reading, the manifest's ETag against the MD5
+of the segments' ETags; on any failure (or when the deadline passes) the
+segments already stored are deleted.
 """
 
 from __future__ import annotations
 
-import hashlib
-import queue
+import threading
 import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
 
 from ...contract import CallOptions
 from ...exceptions import ChecksumMismatch, ClientError, NotFound
 from ...models import ObjectInfo
 from ...source import Source
+from ...transfer.engine import PartBody, TransferEngine
 from .common import merged_headers
 from .wire import etag_of_etags, object_path, slo_manifest, unquote_etag
 
 if TYPE_CHECKING:  # pragma: no cover
     from .blob import SwiftBlobClient
 
-__all__ = ["upload_slo", "segment_container", "segment_prefix"]
+__all__ = ["upload_slo", "segment_container", "segment_prefix", "MAX_SEGMENTS"]
 
-_BLOCK = 1024 * 1024
-_QUEUE_DEPTH = 4
-_END = None
+#: Swift's default ``max_manifest_segments`` (``/info`` gives the cluster's).
+MAX_SEGMENTS = 1000
 
 
 def segment_container(container: str) -> str:
@@ -43,56 +42,6 @@ def segment_container(container: str) -> str:
 def segment_prefix(obj: str, size: int, segment_size: int, when: float) -> str:
     """The name prefix of one upload's segments (unique per upload)."""
     return f"{obj}/slo/{when:.6f}/{size}/{segment_size}/"
-
-
-class _Aborted(Exception):
-    """The uploading thread gave up: a worker must stop sending."""
-
-
-def _queue_body(q: "queue.Queue[Optional[bytes]]") -> Iterator[bytes]:
-    while True:
-        block = q.get()
-        if block is _END:
-            return
-        if isinstance(block, _Aborted):
-            raise block
-        yield block
-
-
-class _Segment:
-    """One segment being sent: its queue, its future, what was read."""
-
-    def __init__(self, index: int, name: str) -> None:
-        self.index = index
-        self.name = name
-        self.queue: "queue.Queue[Any]" = queue.Queue(maxsize=_QUEUE_DEPTH)
-        self.md5 = hashlib.md5()
-        self.size = 0
-        self.future: Optional[Future] = None
-
-    def abort(self) -> None:
-        """Make the worker's body fail, so that its PUT stops."""
-        while True:
-            try:
-                self.queue.get_nowait()
-            except queue.Empty:
-                break
-        try:
-            self.queue.put_nowait(_Aborted("upload aborted"))
-        except queue.Full:  # pragma: no cover - only this thread produces
-            pass
-
-    def feed(self, block: Any) -> None:
-        """Queue a block, without hanging if the worker already failed."""
-        while True:
-            try:
-                self.queue.put(block, timeout=0.5)
-                return
-            except queue.Full:
-                if self.future is not None and self.future.done():
-                    self.future.result()  # raises the worker's error
-                    raise ClientError(
-                        f"segment {self.index} ended before its data") from None
 
 
 def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
@@ -174,68 +123,34 @@ def old_segments(blob: "SwiftBlobClient", account: str, container: str, obj: str
 def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix: str,
                    source: Source, opts: CallOptions, done: List[Tuple[str, str, int]],
                    stored: List[str]) -> None:
+    """PUT the segments through the transfer engine; ``done`` gets
+    ``(name, md5, size)`` in order, ``stored`` every segment the server kept
+    (also those refused afterwards, so that they are cleaned up)."""
     backend = blob.swift
-    workers = backend.segment_workers
-    seg_size = backend.segment_size
-    inflight: Deque[_Segment] = deque()
+    lock = threading.Lock()
 
-    def put(seg: _Segment) -> str:
-        path = object_path(account, seg_cont, seg.name)
+    def put(body: PartBody) -> Tuple[str, str, int]:
+        name = f"{prefix}{body.index:08d}"
         resp = backend.http.request(
-            "PUT", backend.url(path), data=_queue_body(seg.queue),
+            "PUT", backend.url(object_path(account, seg_cont, name)), data=iter(body),
             headers=merged_headers(opts, {"Content-Type": "application/octet-stream"}),
             **opts.http_kwargs("object"))
-        return unquote_etag(resp.headers.get("Etag")) or ""
-
-    def finish(seg: _Segment) -> None:
-        assert seg.future is not None
-        got = seg.future.result()
-        stored.append(seg.name)
-        want = seg.md5.hexdigest()
+        with lock:
+            stored.append(name)
+        got = unquote_etag(resp.headers.get("Etag")) or ""
+        want = body.md5_hex()
         if got != want:
-            raise ChecksumMismatch(f"segment {seg.index} stored with ETag {got}, sent MD5 "
+            raise ChecksumMismatch(f"segment {body.index} stored with ETag {got}, sent MD5 "
                                    f"{want}", expected=want, actual=got)
-        done.append((seg.name, want, seg.size))
+        return name, want, body.size
 
-    with ThreadPoolExecutor(workers, thread_name_prefix="objclient-slo") as pool:
-        index = 0
-        try:
-            while True:
-                block = source.read(min(_BLOCK, seg_size))
-                if not block and index > 0:
-                    break
-                seg = _Segment(index, f"{prefix}{index:08d}")
-                seg.future = pool.submit(put, seg)
-                inflight.append(seg)
-                while True:
-                    seg.md5.update(block)
-                    seg.size += len(block)
-                    if block:
-                        seg.feed(block)
-                    left = seg_size - seg.size
-                    if left <= 0:
-                        break
-                    block = source.read(min(_BLOCK, left))
-                    if not block:
-                        break
-                seg.feed(_END)
-                index += 1
-                if len(inflight) >= workers:
-                    finish(inflight.popleft())
-                if seg.size < seg_size:
-                    break
-            while inflight:
-                finish(inflight.popleft())
-        except BaseException:
-            for seg in inflight:
-                seg.abort()
-                if seg.future is not None:
-                    try:
-                        seg.future.result(timeout=60)
-                        stored.append(seg.name)
-                    except Exception:  # noqa: BLE001 - the first error is the one raised
-                        pass
-            raise
+    engine: TransferEngine = TransferEngine(workers=backend.segment_workers,
+                                            max_in_flight=backend.segment_workers,
+                                            deadline=opts.deadline)
+    slo_info = backend.info().get("slo")
+    limit = slo_info.get("max_manifest_segments") if isinstance(slo_info, dict) else None
+    done.extend(engine.upload_stream(source, backend.segment_size, put,
+                                     max_parts=int(limit or MAX_SEGMENTS)))
 
 
 def _cleanup(blob: "SwiftBlobClient", account: str, seg_cont: str, names: List[str],

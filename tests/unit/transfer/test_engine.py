@@ -122,3 +122,153 @@ def test_download_refuses_a_short_part():
     parts = plan_parts(20, 10)
     with pytest.raises(Exception, match="expected 10"):
         list(TransferEngine(workers=2).download(parts, lambda p, _: b"short"))
+
+
+def test_read_parts_puts_the_bytes_already_read_first():
+    parts = list(read_parts(io.BytesIO(b"efghij"), 4, head=b"abcd"))
+    assert [d for _p, d in parts] == [b"abcd", b"efgh", b"ij"]
+    assert [p.offset for p, _d in parts] == [0, 4, 8]
+
+
+def test_read_parts_refuses_more_parts_than_allowed():
+    with pytest.raises(InvalidArgument, match="more than 2 parts"):
+        list(read_parts(io.BytesIO(b"x" * 9), 4, max_parts=2))
+
+
+class _Reader:
+    """A file-like source of ``size`` bytes that counts what was read."""
+
+    def __init__(self, size, fail_at=None):
+        self.data = bytes(i % 251 for i in range(size))
+        self.pos = 0
+        self.fail_at = fail_at
+
+    def read(self, n):
+        if self.fail_at is not None and self.pos >= self.fail_at:
+            raise OSError("source broke")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += len(out)
+        return out
+
+
+def _consume(body):
+    data = b"".join(body)
+    return body.index, body.offset, body.size, body.md5_hex(), data
+
+
+def test_upload_stream_sends_consecutive_parts_with_their_md5():
+    import hashlib
+    reader = _Reader(10_000)
+    out = TransferEngine(workers=3).upload_stream(reader, 3000, _consume, block_size=512)
+    assert [(i, off, size) for i, off, size, _m, _d in out] == \
+        [(0, 0, 3000), (1, 3000, 3000), (2, 6000, 3000), (3, 9000, 1000)]
+    assert b"".join(d for *_r, d in out) == reader.data
+    assert all(m == hashlib.md5(d).hexdigest() for *_r, m, d in out)
+
+
+def test_upload_stream_of_nothing_sends_one_empty_part():
+    out = TransferEngine(workers=2).upload_stream(io.BytesIO(b""), 100, _consume)
+    assert [(i, size, d) for i, _o, size, _m, d in out] == [(0, 0, b"")]
+
+
+def test_upload_stream_holds_a_bounded_number_of_blocks():
+    counts = {"read": 0, "sent": 0, "peak": 0}
+    lock = threading.Lock()
+
+    def slow(body):
+        total = 0
+        for block in body:
+            time.sleep(0.001)
+            with lock:
+                counts["sent"] += 1
+            total += len(block)
+        return total
+
+    class Counting(_Reader):
+        def read(self, n):
+            out = super().read(n)
+            with lock:
+                counts["read"] += 1
+                counts["peak"] = max(counts["peak"], counts["read"] - counts["sent"])
+            return out
+
+    engine = TransferEngine(workers=2, max_in_flight=2)
+    sizes = engine.upload_stream(Counting(200 * 100), 5000, slow, block_size=100, depth=3)
+    assert sum(sizes) == 20000
+    # 2 parts in flight x 3 queued blocks, + 1 being queued + 1 in each sender's hands
+    assert counts["peak"] <= 2 * 3 + 1 + 2
+
+
+def test_upload_stream_cancels_on_the_first_error_and_cleans_up():
+    cleaned = []
+
+    def send(body):
+        data = b"".join(body)
+        if body.index == 3:
+            raise Forbidden("no")
+        return body.index, len(data)
+
+    reader = _Reader(100 * 1000)
+    with pytest.raises(Forbidden):
+        TransferEngine(workers=2).upload_stream(reader, 1000, send, block_size=250,
+                                                cleanup=cleaned.extend)
+    assert cleaned and all(i != 3 for i, _n in cleaned)
+    assert reader.pos < 100 * 1000  # the reading stopped early
+
+
+def test_upload_stream_reader_error_stops_senders_and_cleans_up():
+    cleaned = []
+    bodies_failed = []
+
+    def send(body):
+        try:
+            return len(b"".join(body))
+        except Exception as exc:
+            bodies_failed.append(type(exc).__name__)
+            raise
+
+    with pytest.raises(OSError, match="source broke"):
+        TransferEngine(workers=2).upload_stream(_Reader(10_000, fail_at=2500), 1000, send,
+                                                block_size=500, cleanup=cleaned.extend)
+    # every part started either finished (and is cleaned up) or was cut short
+    assert len(cleaned) + len(bodies_failed) == 3
+    assert set(cleaned) == {1000} and set(bodies_failed) == {"_Cancelled"}
+
+
+def test_upload_stream_refuses_more_parts_than_allowed_and_cleans_up():
+    cleaned = []
+    cut = []
+
+    def send(body):
+        try:
+            return _consume(body)
+        except Exception:
+            cut.append(body.index)
+            raise
+
+    with pytest.raises(InvalidArgument, match="more than 3 parts"):
+        TransferEngine(workers=2).upload_stream(_Reader(10_000), 1000, send,
+                                                max_parts=3, cleanup=cleaned.extend)
+    assert sorted([r[0] for r in cleaned] + cut) == [0, 1, 2]
+
+
+def test_upload_stream_stops_at_the_deadline():
+    def send(body):
+        for _block in body:
+            time.sleep(0.05)
+        return body.index
+
+    engine = TransferEngine(workers=1, deadline=time.monotonic() + 0.2)
+    start = time.monotonic()
+    with pytest.raises(DeadlineReached):
+        engine.upload_stream(_Reader(1000 * 100), 1000, send, block_size=100)
+    assert time.monotonic() - start < 2.0
+
+
+def test_upload_stream_notices_a_sender_that_stops_reading():
+    def lazy(body):
+        return body.index  # returns without reading its body
+
+    with pytest.raises(Exception, match="before all its data"):
+        TransferEngine(workers=1).upload_stream(_Reader(10_000), 5000, lazy, block_size=100,
+                                                depth=1)

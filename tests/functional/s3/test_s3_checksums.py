@@ -1,0 +1,70 @@
+"""``checksum_algorithm`` on the real S3 servers: SeaweedFS checks and returns
+SHA-256/CRC32C; Swift's s3api ignores them (MD5 still protects the data)."""
+
+import hashlib
+import os
+import uuid
+
+import pytest
+
+from objclient.transfer.checksums import VerifiedStream, checksum_b64
+
+from .conftest import SEAWEED, SEAWEED_AK, SEAWEED_SK, SWIFT, SWIFT_AK, SWIFT_SK, make
+
+MiB = 1 << 20
+
+
+@pytest.fixture(params=["sha256", "crc32c"])
+def seaweed_ck(request):
+    api = make(SEAWEED, SEAWEED_AK, SEAWEED_SK, path_keys=True, checksum_algorithm=request.param,
+               multipart_threshold=5 * MiB, part_size=5 * MiB, concurrency=2)
+    bucket = f"oc-s3ck-{uuid.uuid4().hex[:10]}"
+    api.container_create(None, bucket)
+    yield api, bucket, request.param
+    api.container_flush(None, bucket)
+    api.container_delete(None, bucket)
+    api.close()
+
+
+def test_single_put_checksum_is_confirmed_and_downloads_are_verified(seaweed_ck, tmp_path):
+    api, bucket, algorithm = seaweed_ck
+    small = b"checked " * 100
+    *_rest, meta = api.object_create_ext(None, bucket, data=small, obj_name="small")
+    assert meta.extra[f"checksum_{algorithm}"] == checksum_b64(algorithm, small)
+    _meta, stream = api.object_fetch(None, bucket, "small")
+    assert isinstance(stream, VerifiedStream) and stream.read() == small
+    mid = tmp_path / "mid.bin"
+    mid.write_bytes(os.urandom(int(1.5 * MiB)))
+    api._backend.multipart_threshold = 64 * MiB  # a streamed (file) PUT
+    try:
+        *_rest, meta = api.object_create_ext(None, bucket, file_or_path=str(mid),
+                                             obj_name="mid")
+    finally:
+        api._backend.multipart_threshold = 5 * MiB
+    assert meta.extra[f"checksum_{algorithm}"] == checksum_b64(algorithm, mid.read_bytes())
+
+
+def test_multipart_parts_and_composite_checksum_are_confirmed(seaweed_ck):
+    api, bucket, algorithm = seaweed_ck
+    data = os.urandom(11 * MiB)
+    *_rest, meta = api.object_create_ext(None, bucket, data=data, obj_name="mp")
+    assert meta.extra[f"checksum_{algorithm}"].endswith("-3")
+    _meta, stream = api.object_fetch(None, bucket, "mp")
+    assert hashlib.md5(stream.read()).hexdigest() == hashlib.md5(data).hexdigest()
+
+
+def test_swift_s3api_ignores_checksums_and_still_round_trips():
+    api = make(SWIFT, SWIFT_AK, SWIFT_SK, tagging=False, checksum_algorithm="sha256",
+               multipart_threshold=5 * MiB, part_size=5 * MiB)
+    bucket = f"oc-s3ck-{uuid.uuid4().hex[:10]}"
+    api.container_create(None, bucket)
+    try:
+        data = os.urandom(6 * MiB)
+        for name, body in (("small", b"abc"), ("mp", data)):
+            *_rest, meta = api.object_create_ext(None, bucket, data=body, obj_name=name)
+            assert "checksum_sha256" not in meta.extra
+            assert api.object_fetch(None, bucket, name)[1].read() == body
+    finally:
+        api.container_flush(None, bucket)
+        api.container_delete(None, bucket)
+        api.close()
