@@ -20,7 +20,7 @@ import functools
 import hashlib
 import hmac
 import posixpath
-import re
+import time
 from typing import Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -38,9 +38,11 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _UNRESERVED = "-_.~"
-_SPACES = re.compile(r"\s+")
 #: Headers signed besides ``host`` and every ``x-amz-*`` one.
 _SIGNED_EXTRA = frozenset({"content-md5", "content-type", "range"})
+#: What sign() sets; a resend's old values are removed first.
+_SIGNING_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-content-sha256",
+                              "x-amz-security-token"})
 
 Pairs = Sequence[Tuple[str, str]]
 
@@ -109,7 +111,7 @@ def canonical_headers(headers: Pairs, names: Sequence[str]) -> str:
     for name, value in headers:
         low = name.lower()
         if low in names:
-            values.setdefault(low, []).append(_SPACES.sub(" ", str(value).strip()))
+            values.setdefault(low, []).append(" ".join(str(value).split()))
     return "".join(f"{n}:{','.join(values.get(n, []))}\n" for n in names)
 
 
@@ -143,9 +145,18 @@ def signature(key: bytes, sts: str) -> str:
     return hmac.new(key, sts.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+_NOW: Tuple[int, str] = (0, "")
+
+
 def amz_date(when: Optional[datetime.datetime] = None) -> str:
     """``YYYYMMDDTHHMMSSZ`` of ``when`` (now by default), in UTC."""
-    when = when or datetime.datetime.now(datetime.timezone.utc)
+    global _NOW
+    if when is None:
+        second = int(time.time())
+        cached = _NOW
+        if cached[0] != second:
+            cached = _NOW = (second, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second)))
+        return cached[1]
     if when.tzinfo is not None:
         when = when.astimezone(datetime.timezone.utc)
     return when.strftime("%Y%m%dT%H%M%SZ")
@@ -165,9 +176,18 @@ def sign_headers(*, method: str, path: str, query: Iterable[Tuple[str, str]],
     """
     names = sorted({n.lower() for n, _ in headers} if signed is None
                    else {n.lower() for n in signed})
-    creq = canonical_request(method, canonical_uri(path, normalize=normalize,
-                                                   double_encode=double_encode),
-                             canonical_query(query), headers, names, payload_hash)
+    return _authorization(method, canonical_uri(path, normalize=normalize,
+                                                double_encode=double_encode),
+                          canonical_query(query), canonical_headers(headers, names), names,
+                          payload_hash, access_key, secret_key, region, service, amzdate)
+
+
+def _authorization(method: str, uri: str, query: str, canon_headers: str,
+                   names: Sequence[str], payload_hash: str, access_key: str,
+                   secret_key: str, region: str, service: str, amzdate: str) -> str:
+    """The ``Authorization`` value once the canonical parts are known."""
+    creq = "\n".join([method.upper(), uri, query, canon_headers, ";".join(names),
+                      payload_hash])
     scope = f"{amzdate[:8]}/{region}/{service}/aws4_request"
     sig = signature(signing_key(secret_key, amzdate[:8], region, service),
                     string_to_sign(amzdate, scope, creq))
@@ -258,9 +278,11 @@ class SigV4Auth(AuthPlugin):
         """Add ``x-amz-date``, ``x-amz-content-sha256`` and ``Authorization``."""
         parts = urlsplit(request.url or "")
         path = unquote(parts.path) or "/"
-        if self.service == "s3" and not self.normalize_path:
-            request.url = urlunsplit((parts.scheme, parts.netloc, _safe_path(path),
-                                      parts.query, ""))
+        s3_path = self.service == "s3" and not self.normalize_path
+        if s3_path:
+            sent = _safe_path(path)
+            if sent != parts.path:
+                request.url = urlunsplit((parts.scheme, parts.netloc, sent, parts.query, ""))
         body = request.body
         if body is None or body == b"" or body == "":
             payload = EMPTY_SHA256
@@ -270,25 +292,39 @@ class SigV4Auth(AuthPlugin):
         else:
             payload = UNSIGNED_PAYLOAD
         headers = request.headers
-        for name in ("Authorization", "X-Amz-Date", "X-Amz-Content-SHA256",
-                     "X-Amz-Security-Token"):
-            headers.pop(name, None)
+        # One pass: lower-cased names and values; a resend's old signature goes.
+        lower_items = getattr(headers, "lower_items", None)
+        items = list(lower_items() if lower_items is not None
+                     else ((k.lower(), v) for k, v in headers.items()))
+        stale = [name for name, _ in items if name in _SIGNING_HEADERS]
+        if stale:
+            for name in stale:
+                del headers[name]
+            items = [(n, v) for n, v in items if n not in _SIGNING_HEADERS]
         amzdate = amz_date()
         headers["X-Amz-Date"] = amzdate
         headers["X-Amz-Content-SHA256"] = payload
+        signed = {"x-amz-date": amzdate, "x-amz-content-sha256": payload}
         if self._token:
             headers["X-Amz-Security-Token"] = self._token
-        host = headers.get("Host") or _host_header(parts.scheme, parts.netloc)
-        pairs = [("host", _text(host))] + [(k, _text(v)) for k, v in headers.items()
-                                           if k.lower() != "host"]
-        signed = ["host"] + [k.lower() for k, _ in pairs[1:]
-                             if k.lower().startswith("x-amz-") or k.lower() in _SIGNED_EXTRA]
-        headers["Authorization"] = sign_headers(
-            method=request.method or "GET", path=path, query=parse_query(parts.query),
-            headers=pairs, payload_hash=payload, access_key=self.access_key,
-            secret_key=self._secret, region=self.region, service=self.service,
-            amzdate=amzdate, signed=signed, normalize=self.normalize_path,
-            double_encode=self.service != "s3")
+            signed["x-amz-security-token"] = self._token
+        host = None
+        for name, value in items:
+            if name == "host":
+                host = _text(value)
+            elif name.startswith("x-amz-") or name in _SIGNED_EXTRA:
+                value = _text(value)
+                signed[name] = value if name not in signed else signed[name] + "," + value
+        signed["host"] = host or _host_header(parts.scheme, parts.netloc)
+        names = sorted(signed)
+        canon = "".join(f"{n}:{' '.join(signed[n].split())}\n" for n in names)
+        uri = (uri_encode(path, encode_slash=False) if s3_path
+               else canonical_uri(path, normalize=self.normalize_path,
+                                  double_encode=self.service != "s3"))
+        query = canonical_query(parse_query(parts.query)) if parts.query else ""
+        headers["Authorization"] = _authorization(
+            request.method or "GET", uri, query, canon, names, payload, self.access_key,
+            self._secret, self.region, self.service, amzdate)
 
     def presign(self, url: str, method: str = "GET", expires: int = 3600) -> str:
         """A presigned URL for ``url`` with these credentials (see :func:`presign_url`)."""

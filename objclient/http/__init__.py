@@ -1,7 +1,28 @@
-"""The wire layer: HTTPClient, its retry policy, body streams and redaction."""
+"""The wire layer: HTTPClient, its retry policy, body streams and redaction.
 
-from .client import DEFAULT_TIMEOUT, HTTPClient, check_header
-from .retry import RetryPolicy
-from .stream import BodyStream
+The names are imported on first use, so that ``import objclient`` does not
+pay for ``requests`` until an API that talks HTTP is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import DEFAULT_TIMEOUT, HTTPClient, check_header
+    from .retry import RetryPolicy
+    from .stream import BodyStream
 
 __all__ = ["HTTPClient", "RetryPolicy", "BodyStream", "DEFAULT_TIMEOUT", "check_header"]
+
+_HOME = {"HTTPClient": ".client", "DEFAULT_TIMEOUT": ".client", "check_header": ".client",
+         "RetryPolicy": ".retry", "BodyStream": ".stream"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,6 +26,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 import requests
 import requests.adapters
 import urllib3
+from requests.structures import CaseInsensitiveDict
 
 from .. import __version__
 from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached,
@@ -33,6 +34,8 @@ from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached,
 from ..models import TimingRecord
 from .redact import (SECRET_HEADERS, RedactingFilter, curl_command, loggable_body, redact_headers,
                      redact_url)
+from .direct import DirectRequest, DirectResponse, PoolCache, split_url
+from .direct import urlopen as direct_urlopen
 from .retry import RetryPolicy
 
 __all__ = ["HTTPClient", "DEFAULT_TIMEOUT", "check_header"]
@@ -61,16 +64,24 @@ _READ_CHUNK = 65536
 TimeoutArg = Union[None, float, Tuple[float, float]]
 
 
+_BAD_NAME = re.compile("[\r\n\0:() \t,;]")
+_BAD_VALUE = re.compile("[\r\n\0]")
+
+
 def check_header(name: str, value: str) -> None:
     """Refuse a header that would split or corrupt the request.
 
-    :raises InvalidArgument: the name or value holds CR, LF or NUL, or the
-        name is empty or not a token.
+    :raises InvalidArgument: the name or value holds CR, LF or NUL, the
+        value starts or ends with whitespace (servers drop it), or the name
+        is empty or not a token.
     """
-    if not name or any(c in name for c in "\r\n\0:() \t,;"):
+    if not name or _BAD_NAME.search(name):
         raise InvalidArgument(f"invalid header name {name!r}")
-    if any(c in value for c in "\r\n\0"):
+    if _BAD_VALUE.search(value):
         raise InvalidArgument(f"header {name!r} has a CR, LF or NUL character in its value")
+    if value and (value[0] in " \t" or value[-1] in " \t"):
+        raise InvalidArgument(f"header {name!r} has a value that starts or ends with "
+                              "whitespace, which HTTP does not keep")
     if not value.isascii():
         try:
             value.encode("latin-1")
@@ -236,6 +247,11 @@ class HTTPClient:
             adapter = _Adapter(pool_connections=4, pool_maxsize=self.pool_maxsize,
                                max_retries=0)
             self._session.mount(prefix, adapter)
+        # The direct path (objclient.http.direct) is for a session of our own
+        # with no proxy to honour; anything else goes through requests.
+        self._direct: Optional[PoolCache] = None
+        if self._owns_session and not self._env_proxies:
+            self._direct = PoolCache(self._session, self.verify, self.cert)
 
     @property
     def session(self) -> requests.Session:
@@ -618,6 +634,12 @@ class HTTPClient:
               timeout: Tuple[float, float], allow_redirects: bool,
               authenticated: bool) -> requests.Response:
         session = self.session
+        if (self._direct is not None and (body.data is None or type(body.data) is bytes)
+                and not self.debug and _untouched(session)):
+            parts = split_url(url, params)
+            if parts is not None:
+                return self._send_direct(method, parts, headers, body.data or None, timeout,
+                                         authenticated)
         try:
             if self._owns_session:
                 # Our own session has no cookies, hooks or auth of its own:
@@ -673,11 +695,53 @@ class HTTPClient:
             raise _SendError(ConnectionFailed(f"request failed: {_short(exc)}", method=method,
                                               url=redact_url(url)), False, False) from exc
 
+    def _send_direct(self, method: str, parts: Tuple[str, str, str], headers: Dict[str, str],
+                     data: Optional[bytes], timeout: Tuple[float, float],
+                     authenticated: bool) -> requests.Response:
+        """Send through the session's urllib3 pool (see :mod:`objclient.http.direct`)."""
+        origin, url, target = parts
+        hdrs: Any = {**_DEFAULT_HEADERS, **headers}
+        if data is not None:
+            hdrs["Content-Length"] = str(len(data))
+        elif method not in ("GET", "HEAD") and "Content-Length" not in hdrs:
+            hdrs["Content-Length"] = "0"
+        request: Any = None
+        if authenticated and self.auth is not None and _signs(self.auth):
+            request = DirectRequest(method, url, CaseInsensitiveDict(hdrs), data)
+            try:
+                self.auth.sign(request)
+            except ClientError:
+                raise
+            except (ValueError, UnicodeError) as exc:
+                raise InvalidArgument(f"cannot build the request: {exc}",
+                                      method=method, url=redact_url(url)) from None
+            hdrs = request.headers
+            if request.url != url:
+                found = split_url(request.url, None)
+                if found is None:
+                    raise InvalidArgument("the signed URL cannot be sent", method=method,
+                                          url=redact_url(url))
+                origin, url, target = found
+        try:
+            raw = direct_urlopen(self._direct, origin, method, target, data, hdrs, timeout)
+        except urllib3.exceptions.HTTPError as exc:
+            raise _urllib3_error(exc, method, url, timeout) from exc
+        except (ValueError, UnicodeError) as exc:
+            raise InvalidArgument(f"cannot build the request: {exc}",
+                                  method=method, url=redact_url(url)) from None
+        return DirectResponse(raw, url, method, hdrs, request)
+
     def _read_body(self, resp: requests.Response, deadline: Optional[float],
                    method: str, url: str) -> int:
         chunks = []
         total = 0
         try:
+            if isinstance(resp, DirectResponse) and _small(resp.headers):
+                # A short body of known length: one read, no generator.
+                data = resp.raw.read(decode_content=True)
+                resp._content = data
+                resp._content_consumed = True  # type: ignore[attr-defined]
+                return len(data)
             for chunk in resp.iter_content(_READ_CHUNK):
                 chunks.append(chunk)
                 total += len(chunk)
@@ -690,7 +754,7 @@ class HTTPClient:
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
                 OSError) as exc:
             resp.close()
-            if isinstance(exc, requests.exceptions.ConnectionError) and _is_timeout(exc):
+            if _is_timeout(exc):
                 raise Timeout(f"read timeout while reading the response: {_short(exc)}",
                               method=method, url=redact_url(url)) from None
             raise ConnectionFailed(f"response body cut short: {_short(exc)}",
@@ -766,6 +830,83 @@ def _is_connect_failure(exc: BaseException) -> bool:
                               urllib3.exceptions.ConnectTimeoutError,
                               ConnectionRefusedError))
                for e in _chain(exc))
+
+
+def _small(headers: Any) -> bool:
+    """True for a response whose body is announced and at most one read chunk."""
+    length = headers.get("Content-Length")
+    return (length is not None and length.isdigit() and int(length) <= _READ_CHUNK
+            and "Content-Encoding" not in headers)
+
+
+# requests' transport: a test double (responses, requests-mock) patches one
+# of these, and then the direct path steps aside for it.  What was there at
+# import may itself be a double (objclient.http is imported lazily).
+_REQUESTS_MODULES = frozenset({"requests.adapters", "requests.sessions"})
+
+
+def _transport() -> Tuple[Any, ...]:
+    return (_Adapter.send, requests.Session.send, requests.Session.get_adapter)
+
+
+def _genuine(functions: Tuple[Any, ...]) -> bool:
+    return all(getattr(f, "__module__", None) in _REQUESTS_MODULES and not hasattr(f, "mock")
+               for f in functions)
+
+
+_TRANSPORT = _transport()
+_TRANSPORT_GENUINE = _genuine(_TRANSPORT)
+
+
+def _untouched(session: requests.Session) -> bool:
+    """True when requests' transport is as we mounted it: our two adapters,
+    no proxies, nothing patched."""
+    if session.proxies or len(session.adapters) != 2:
+        return False
+    current = _transport()
+    if current == _TRANSPORT:
+        return _TRANSPORT_GENUINE
+    return _genuine(current)
+
+
+_NO_SIGN: Any = None
+
+
+def _signs(auth: Any) -> bool:
+    """True when the plugin's ``sign`` does something (not the base no-op)."""
+    global _NO_SIGN
+    if _NO_SIGN is None:
+        from ..auth.base import AuthPlugin
+        _NO_SIGN = AuthPlugin.sign
+    return type(auth).sign is not _NO_SIGN
+
+
+def _urllib3_error(exc: urllib3.exceptions.HTTPError, method: str, url: str,
+                   timeout: Tuple[float, float]) -> _SendError:
+    """The :class:`_SendError` for a urllib3 error of the direct path.
+
+    The same classes as for requests' errors: nothing sent (retry is safe),
+    a timeout, a TLS failure (not retried), or a broken connection.
+    """
+    where = redact_url(url)
+    if (isinstance(exc, urllib3.exceptions.ConnectTimeoutError)
+            and not isinstance(exc, urllib3.exceptions.NewConnectionError)):
+        return _SendError(Timeout(f"connect timeout ({timeout[0]:g} s)", method=method,
+                                  url=where), True, True)
+    if _is_connect_failure(exc):
+        return _SendError(ConnectionFailed(f"cannot connect: {_short(exc)}", method=method,
+                                           url=where), True, True)
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return _SendError(Timeout(f"read timeout ({timeout[1]:g} s)", method=method,
+                                  url=where), True, False)
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return _SendError(ConnectionFailed(f"TLS error: {_short(exc)}", method=method,
+                                           url=where), False, False)
+    if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.ProxyError)):
+        return _SendError(ConnectionFailed(f"connection broken: {_short(exc)}", method=method,
+                                           url=where), True, False)
+    return _SendError(ConnectionFailed(f"request failed: {_short(exc)}", method=method,
+                                       url=where), False, False)
 
 
 def _is_timeout(exc: BaseException) -> bool:

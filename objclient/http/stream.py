@@ -49,7 +49,12 @@ class BodyStream(ChunkStream):
         self._on_close = on_close
         self.bytes_read = 0
         self._method = resp.request.method if resp.request is not None else "GET"
-        self._url = redact_url(resp.url or "")
+        self._raw_url = resp.url or ""
+
+    @property
+    def _url(self) -> str:
+        # Redacted only when an error needs it.
+        return redact_url(self._raw_url)
 
     @property
     def headers(self) -> Any:

@@ -26,6 +26,8 @@ from .wire import (iter_byteranges, meta_headers, object_path,
 __all__ = ["SwiftBlobClient", "PartsStream"]
 
 _BLOCK = 1024 * 1024
+#: Bodies up to this size are read into memory and sent as bytes.
+_IN_MEMORY = 1024 * 1024
 
 
 class PartsStream(ChunkStream):
@@ -134,6 +136,9 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
         hdrs = dict(headers)
         known = source.size is not None
         expected = etag
+        if known and source.size <= _IN_MEMORY:  # type: ignore[operator]
+            # Small: read once, hash once, send as bytes (no second pass).
+            return self._put_bytes(path, obj, source.read(), hdrs, etag, opts)
         if known and source.rewindable:
             expected_md5 = _prehash(source)
             if etag and etag != expected_md5:
@@ -147,17 +152,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             body: Any = source if source.size else b""
         else:
             body = _blocks(source)
-        try:
-            resp = self.http.request("PUT", self.swift.url(path),
-                                     headers=merged_headers(opts, hdrs), data=body,
-                                     **opts.http_kwargs("object"))
-        except BadRequest as err:
-            if err.status == 422:
-                raise ChecksumMismatch("Swift refused the data: its MD5 is not the expected "
-                                       "one", expected=expected, status=422,
-                                       method=err.method, url=err.url,
-                                       request_id=err.request_id) from None
-            raise
+        resp = self._send_put(path, hdrs, body, expected, opts)
         md5 = source.md5_hex()
         size = source.bytes_read
         stored = unquote_etag(resp.headers.get("Etag"))
@@ -167,6 +162,37 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             raise ChecksumMismatch(f"object {obj!r}: sent MD5 {md5}, Swift stored {stored}, "
                                    f"expected {wanted}", expected=wanted, actual=stored)
         return resp, md5, size
+
+    def _put_bytes(self, path: str, obj: str, data: bytes, hdrs: dict,
+                   etag: Optional[str], opts: CallOptions) -> Tuple[Any, str, int]:
+        """PUT of a body held in memory, its MD5 sent as ``ETag``."""
+        md5 = hashlib.md5(data).hexdigest()
+        if etag and etag != md5:
+            raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}",
+                                   expected=etag, actual=md5)
+        hdrs["ETag"] = md5
+        resp = self._send_put(path, hdrs, data, md5, opts)
+        stored = unquote_etag(resp.headers.get("Etag"))
+        if stored != md5:
+            self._discard(path, opts)
+            raise ChecksumMismatch(f"object {obj!r}: sent MD5 {md5}, Swift stored {stored}",
+                                   expected=md5, actual=stored)
+        return resp, md5, len(data)
+
+    def _send_put(self, path: str, hdrs: dict, body: Any, expected: Optional[str],
+                  opts: CallOptions) -> Any:
+        """The PUT itself; Swift's 422 (data not matching ``ETag``) is a ChecksumMismatch."""
+        try:
+            return self.http.request("PUT", self.swift.url(path),
+                                     headers=merged_headers(opts, hdrs), data=body,
+                                     **opts.http_kwargs("object"))
+        except BadRequest as err:
+            if err.status == 422:
+                raise ChecksumMismatch("Swift refused the data: its MD5 is not the expected "
+                                       "one", expected=expected, status=422,
+                                       method=err.method, url=err.url,
+                                       request_id=err.request_id) from None
+            raise
 
     def _discard(self, path: str, opts: CallOptions) -> None:
         try:
