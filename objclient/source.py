@@ -35,7 +35,8 @@ class Source:
         self._pending = b""
         self.size = size
         self._close_reader = close_reader
-        self._md5 = hashlib.md5()
+        self._md5: Optional[Any] = hashlib.md5()
+        self._digest = ""
         self.bytes_read = 0
         #: ``progress(bytes_read, size)`` after each read; a rewind (for a
         #: retry) reports the count going back.
@@ -53,12 +54,21 @@ class Source:
         """Whether :meth:`rewind` can start the source over."""
         return self._start is not None
 
-    def rewind(self) -> None:
-        """Start over from the first byte (and restart the MD5)."""
+    def rewind(self, keep_digest: bool = False) -> None:
+        """Start over from the first byte (and restart the MD5).
+
+        :param keep_digest: the pass just finished read the whole source,
+            and its MD5 stands for the next pass, which is not hashed again
+            (for a server that checks the data against that MD5 itself).
+        """
         if self._start is None:
             raise InvalidArgument("this upload source cannot be read twice")
         self._reader.seek(self._start)
-        self._md5 = hashlib.md5()
+        if keep_digest and self._md5 is not None:
+            self._digest = self._md5.hexdigest()
+            self._md5 = None
+        else:
+            self._md5 = hashlib.md5()
         self.bytes_read = 0
         if self.progress is not None:
             self.progress(0, self.size)
@@ -101,7 +111,8 @@ class Source:
         else:
             data = self._read_chunks(size)
         if data:
-            self._md5.update(data)
+            if self._md5 is not None:
+                self._md5.update(data)
             self.bytes_read += len(data)
             if self.progress is not None:
                 self.progress(self.bytes_read, self.size)
@@ -138,7 +149,10 @@ class Source:
             yield block
 
     def md5_hex(self) -> str:
-        """Hex MD5 of the bytes read so far."""
+        """Hex MD5 of the bytes read so far (or of the earlier whole pass,
+        after ``rewind(keep_digest=True)``)."""
+        if self._md5 is None:
+            return self._digest
         return self._md5.hexdigest()
 
     def close(self) -> None:

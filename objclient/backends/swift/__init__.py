@@ -14,7 +14,17 @@ Accounts are Swift account names (``AUTH_test``); the default account is
 the one the credentials give.  Backend options: ``segment_threshold`` and
 ``segment_size`` (bytes; uploads larger than the threshold become static
 large objects), ``segment_workers`` (parallel segment uploads, default 4),
-``token_cache`` (a path or :class:`~objclient.auth.TokenCache`).
+``upfront_md5_limit`` (see below), ``token_cache`` (a path or
+:class:`~objclient.auth.TokenCache`).
+
+Integrity of uploads: a body of known size up to ``upfront_md5_limit``
+bytes (default 16 MiB) is hashed first and its MD5 sent as ``ETag``, so
+Swift refuses data that does not match and nothing wrong is ever stored.
+A larger body (or one of unknown size) is hashed while it is sent, in the
+same pass, and checked against the ETag Swift answers; on a mismatch the
+object is deleted and ChecksumMismatch raised.  Hashing a large file first
+would read it twice and cost about as much time as sending it on loopback;
+set the limit higher to prefer that.
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ GiB = 1024 ** 3
 DEFAULT_SEGMENT_THRESHOLD = GiB
 DEFAULT_SEGMENT_SIZE = GiB
 DEFAULT_SEGMENT_WORKERS = 4
+DEFAULT_UPFRONT_MD5_LIMIT = 16 * 1024 * 1024
 
 
 def refine(err: ClientError, cls: type, message: str) -> ClientError:
@@ -74,7 +85,8 @@ class SwiftBackend(Backend):
 
     def __init__(self, *args: Any, segment_threshold: int = DEFAULT_SEGMENT_THRESHOLD,
                  segment_size: int = DEFAULT_SEGMENT_SIZE,
-                 segment_workers: int = DEFAULT_SEGMENT_WORKERS, **kwargs: Any) -> None:
+                 segment_workers: int = DEFAULT_SEGMENT_WORKERS,
+                 upfront_md5_limit: int = DEFAULT_UPFRONT_MD5_LIMIT, **kwargs: Any) -> None:
         self._explicit_account: Optional[str] = None
         self._caps: Optional[FrozenSet[Capability]] = None
         self._info: Optional[Dict[str, Any]] = None
@@ -82,6 +94,7 @@ class SwiftBackend(Backend):
         self.segment_threshold = int(segment_threshold)
         self.segment_size = int(segment_size)
         self.segment_workers = max(1, int(segment_workers))
+        self.upfront_md5_limit = int(upfront_md5_limit)
         self.temp_url_keys: Dict[str, str] = {}
         super().__init__(*args, **kwargs)
         if self.segment_size <= 0 or self.segment_threshold < 0:
@@ -221,6 +234,7 @@ def create_backend(url: str, *, auth: Any = None, default_account: Optional[str]
                    segment_threshold: Any = DEFAULT_SEGMENT_THRESHOLD,
                    segment_size: Any = DEFAULT_SEGMENT_SIZE,
                    segment_workers: Any = DEFAULT_SEGMENT_WORKERS,
+                   upfront_md5_limit: Any = DEFAULT_UPFRONT_MD5_LIMIT,
                    **options: Any) -> SwiftBackend:
     """Build a Swift backend for ``url`` (see the module docstring).
 
@@ -231,6 +245,9 @@ def create_backend(url: str, *, auth: Any = None, default_account: Optional[str]
         static large objects (default 1 GiB).
     :param segment_size: bytes per segment (default 1 GiB).
     :param segment_workers: segments uploaded at once (default 4).
+    :param upfront_md5_limit: bodies of known size up to this many bytes are
+        hashed before they are sent, with their MD5 as ``ETag`` (default
+        16 MiB); larger ones are checked after (see the module docstring).
     :raises InvalidArgument: credentials or options are missing or unknown.
     """
     endpoint = None
@@ -245,7 +262,7 @@ def create_backend(url: str, *, auth: Any = None, default_account: Optional[str]
         default_account=default_account or account,
         description=f"OpenStack Swift at {redact_url(url)}",
         segment_threshold=int(segment_threshold), segment_size=int(segment_size),
-        segment_workers=int(segment_workers))
+        segment_workers=int(segment_workers), upfront_md5_limit=int(upfront_md5_limit))
     backend.account = SwiftAccountClient(backend)
     backend.container = SwiftContainerClient(backend)
     backend.blob = SwiftBlobClient(backend)

@@ -58,15 +58,13 @@ def _blocks(source: Source) -> Iterator[bytes]:
 
 
 def _prehash(source: Source) -> str:
-    """MD5 of a rewindable source, which is then rewound."""
-    md5 = hashlib.md5()
-    while True:
-        block = source.read(_BLOCK)
-        if not block:
-            break
-        md5.update(block)
-    source.rewind()
-    return md5.hexdigest()
+    """MD5 of a rewindable source, which is then rewound; the send that
+    follows is not hashed again (Swift checks it against this MD5)."""
+    while source.read(_BLOCK):
+        pass
+    md5 = source.md5_hex()
+    source.rewind(keep_digest=True)
+    return md5
 
 
 class SwiftBlobClient(SwiftRequests, BlobClient):
@@ -127,10 +125,11 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
              opts: CallOptions) -> Tuple[Any, str, int]:
         """One PUT; returns ``(response, md5, size)`` of what was stored.
 
-        A known size is sent with its MD5 as ``ETag`` (Swift refuses the data
-        if it differs); a stream of unknown size goes chunked and the ETag
-        Swift answers is checked against the MD5 computed while sending (on
-        a mismatch the object is deleted).
+        A known size up to ``upfront_md5_limit`` is sent with its MD5 as
+        ``ETag`` (Swift refuses the data if it differs); a larger body, or a
+        stream of unknown size (sent chunked), is hashed while it is sent and
+        the ETag Swift answers is checked against that MD5 (on a mismatch the
+        object is deleted).  A caller's ``etag`` always goes as ``ETag``.
         """
         path = object_path(account, container, obj)
         hdrs = dict(headers)
@@ -139,7 +138,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
         if known and source.size <= _IN_MEMORY:  # type: ignore[operator]
             # Small: read once, hash once, send as bytes (no second pass).
             return self._put_bytes(path, obj, source.read(), hdrs, etag, opts)
-        if known and source.rewindable:
+        if known and source.rewindable and source.size <= self.swift.upfront_md5_limit:
             expected_md5 = _prehash(source)
             if etag and etag != expected_md5:
                 raise ChecksumMismatch(f"data has MD5 {expected_md5}, the caller expected "

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from objclient.exceptions import ContainerNotEmpty, InvalidArgument, NoSuchContainer
+from objclient.exceptions import (ChecksumMismatch, ContainerNotEmpty, InvalidArgument,
+                                  NoSuchContainer, NoSuchObject)
 
 from .conftest import ACCOUNT2, RESELLER_KEY, RESELLER_USER, drop_container, make_api
 
@@ -221,3 +222,46 @@ def test_locate_and_endpoints_name_the_proxy(api, container):
     _meta, chunks = api.object_locate(None, container, "a b")
     assert chunks[0]["url"].endswith(f"/v1/AUTH_test/{container}/a%20b")
     assert api.directory.endpoints()["object-store"].endswith("/v1/AUTH_test")
+
+
+def test_uploads_up_to_the_upfront_limit_send_their_md5_and_larger_ones_check_after(
+        container, monkeypatch):
+    import io
+    api = make_api(upfront_md5_limit=2 * 1024 * 1024)
+    etags = {}
+    real = api.http.request
+
+    def spy(method, url, **kwargs):
+        if method == "PUT" and "/" + container + "/" in url:
+            etags[url.rsplit("/", 1)[1]] = (kwargs.get("headers") or {}).get("ETag")
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(api.http, "request", spy)
+    try:
+        for name, size in (("small", 1536 * 1024), ("large", 3 * 1024 * 1024)):
+            data = bytes(range(256)) * (size // 256)
+            meta = api.object_create_ext(None, container, file_or_path=io.BytesIO(data),
+                                         obj_name=name)[2]
+            assert meta == hashlib.md5(data).hexdigest()
+            assert api.object_fetch(None, container, name)[1].read() == data
+        assert etags == {"small": hashlib.md5(bytes(range(256)) * 6144).hexdigest(),
+                         "large": None}
+    finally:
+        api.close()
+
+
+def test_a_large_upload_whose_etag_differs_is_deleted_and_raises(container, monkeypatch):
+    import io
+    from objclient.backends.swift import blob as swift_blob
+    api = make_api(upfront_md5_limit=1024 * 1024)
+    try:
+        real = swift_blob.unquote_etag
+        monkeypatch.setattr(swift_blob, "unquote_etag", lambda v: "0" * 32 if v else real(v))
+        with pytest.raises(ChecksumMismatch):
+            api.object_create(None, container, file_or_path=io.BytesIO(b"x" * (2 << 20)),
+                              obj_name="bad")
+        monkeypatch.undo()
+        with pytest.raises(NoSuchObject):
+            api.object_show(None, container, "bad")
+    finally:
+        api.close()
