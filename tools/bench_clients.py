@@ -9,7 +9,7 @@ factory that returns None when its package is not installed.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import urllib3
 from tools import server_env
@@ -42,6 +42,10 @@ class Client:
 
     def delete(self, key: str) -> None:
         raise NotImplementedError
+
+    def cleanup(self, key: str) -> None:
+        """Remove an object left by a workload (not timed): one DELETE if possible."""
+        self.delete(key)
 
     def list_all(self) -> int:
         """List the whole container, paginated; :returns: how many objects."""
@@ -91,6 +95,11 @@ class RawSwift(Client):
                                  headers=self.headers).status == 200
 
     def delete(self, key: str) -> None:
+        """HEAD then DELETE: the two requests objclient's object_delete sends."""
+        self.head(key)
+        self.cleanup(key)
+
+    def cleanup(self, key: str) -> None:
         assert self.pool.request("DELETE", f"{self.base}/{key}",
                                  headers=self.headers).status == 204
 
@@ -293,22 +302,46 @@ def _maybe(factory: Callable[[], Client]) -> Optional[Client]:
         return None
 
 
+def _objclient_swift() -> Client:
+    return ObjclientClient(SWIFT_AUTH.replace("http://", "swift+http://"), None, "objclient",
+                           user=SWIFT_USER, key=SWIFT_KEY)
+
+
+def _objclient_s3() -> Client:
+    return ObjclientClient(S3_ENDPOINT.replace("http://", "s3+http://"), None, "objclient",
+                           access_key=S3_KEY, secret_key=S3_SECRET, region=S3_REGION)
+
+
+def _raw_s3() -> Client:
+    from tools.bench_s3floor import RawS3
+    return RawS3()
+
+
+#: server -> [(client name, factory)], the floor first, then objclient, then the peers.
+FACTORIES: Dict[str, List[Tuple[str, Callable[[], Client]]]] = {
+    "swift": [(RawSwift.name, RawSwift), ("objclient", _objclient_swift),
+              (SwiftclientClient.name, SwiftclientClient)],
+    "s3": [("urllib3 (floor)", _raw_s3), ("objclient", _objclient_s3),
+           (Boto3Client.name, Boto3Client), (ObstoreClient.name, ObstoreClient)],
+}
+
+
+def make_clients(server: str) -> List[Client]:
+    """The clients compared on ``server`` ("swift" or "s3") whose package is installed."""
+    found = [_maybe(factory) for _name, factory in FACTORIES[server]]
+    return [c for c in found if c is not None]
+
+
+def make_client(server: str, name: str) -> Client:
+    """One client of ``server`` by its name (:raises KeyError: unknown name)."""
+    return dict(FACTORIES[server])[name]()
+
+
 def swift_clients() -> List[Client]:
     """The clients compared on Swift's native API."""
-    found = [_maybe(RawSwift),
-             _maybe(lambda: ObjclientClient(SWIFT_AUTH.replace("http://", "swift+http://"),
-                                            None, "objclient", user=SWIFT_USER,
-                                            key=SWIFT_KEY)),
-             _maybe(SwiftclientClient)]
-    return [c for c in found if c is not None]
+    return make_clients("swift")
 
 
 def s3_clients() -> List[Client]:
     """The clients compared on SeaweedFS's S3 API."""
-    from tools.bench_s3floor import RawS3
-    found = [_maybe(RawS3),
-             _maybe(lambda: ObjclientClient(S3_ENDPOINT.replace("http://", "s3+http://"),
-                                            None, "objclient", access_key=S3_KEY,
-                                            secret_key=S3_SECRET, region=S3_REGION)),
-             _maybe(Boto3Client), _maybe(ObstoreClient)]
-    return [c for c in found if c is not None]
+    return make_clients("s3")

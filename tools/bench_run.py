@@ -1,17 +1,22 @@
 """Run the benchmark workloads for every client, interleaved, and print ratios.
 
-Usage: ``python -m tools.bench_run [--quick] [--server swift,s3] [--out build/bench.md]``
-(normally through ``tools/bench``).  For each server the clients run the same
-workloads in rounds (A B C A B C ...) so that machine drift hits all alike.
+Usage: ``python -m tools.bench_run [--quick] [--server swift,s3] [--out build/bench.md]
+[--json build/bench.json] [--plot build/bench.png] [--publish]`` (normally through
+``tools/bench``).  For each server the clients run the same
+workloads in rounds (A B C, then C B A, ...) so that machine drift hits all alike.
 Reported per client: operations per second (wall) and client CPU per
 operation (``time.process_time``, this process only: the server's CPU is
-not counted), and each as a ratio to the raw urllib3 floor.
+not counted), and each as a ratio to the raw urllib3 floor; peak RSS growth
+of the large object and of the listing, per client in a child process
+(:mod:`tools.bench_mem`); import times.  Tables and targets:
+:mod:`tools.bench_report`; chart: :mod:`tools.bench_plot`.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import statistics
 import subprocess
@@ -22,7 +27,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List, Optional, Tuple
 
-from tools.bench_clients import Client, s3_clients, swift_clients
+from tools import bench_mem, bench_plot, bench_report
+from tools.bench_clients import Client, make_clients
+from tools.bench_report import DELETE_OP, SMALL_OPS, Memory
 
 #: client -> op -> (ops/s, cpu ms/op, of which signing ms/op)
 Result = Dict[str, Dict[str, Tuple[float, float, float]]]
@@ -45,11 +52,12 @@ def _timed(func: Callable[[], object], count: int,
 
 
 def small_objects(clients: List[Client], n: int, rounds: int) -> Result:
-    """n x 4 KiB PUT, GET, HEAD, DELETE per client, sequential."""
+    """n x 4 KiB PUT, GET, HEAD, DELETE per client, sequential (see
+    :data:`tools.bench_report.DELETE_NOTE` for what DELETE sends)."""
     data = os.urandom(4096)
     per_round = max(1, n // rounds)
     samples: Dict[str, Dict[str, List[Tuple[float, float, float]]]] = {
-        c.name: {op: [] for op in ("PUT", "GET", "HEAD", "DELETE")} for c in clients}
+        c.name: {op: [] for op in SMALL_OPS} for c in clients}
     for r in range(rounds):
         order = clients if r % 2 == 0 else list(reversed(clients))
         for client in order:
@@ -60,7 +68,7 @@ def small_objects(clients: List[Client], n: int, rounds: int) -> Result:
             s["GET"].append(_timed(lambda: [client.get(k) for k in keys], per_round, client))
             s["HEAD"].append(_timed(lambda: [client.head(k) for k in keys], per_round,
                                     client))
-            s["DELETE"].append(_timed(lambda: [client.delete(k) for k in keys], per_round,
+            s[DELETE_OP].append(_timed(lambda: [client.delete(k) for k in keys], per_round,
                                       client))
     return {name: {op: (statistics.median(v[0] for v in vals),
                         statistics.median(v[1] for v in vals),
@@ -68,24 +76,48 @@ def small_objects(clients: List[Client], n: int, rounds: int) -> Result:
             for name, ops in samples.items()}
 
 
-def listing(clients: List[Client], n: int, populate: Client) -> Result:
-    """Fully paginated listing of a container of n objects (shared data set)."""
-    keys = [f"list/{i:06d}" for i in range(n)]
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda k: populate.put(k, b""), keys))
-    out: Result = {}
+def listing(clients: List[Client], n: int, populate: Client, server: str = "",
+            container: str = "", memory: Optional[Memory] = None) -> Result:
+    """Fully paginated listing of a container of n objects.
+
+    The data set lives in its own container, ``bench-list-<n>``, kept on the
+    server and reused by the next run (filled once: 10,000 PUTs take minutes
+    on the test Swift).  With ``memory``, each client's peak RSS growth while
+    listing is measured in a child process (:mod:`tools.bench_mem`) and
+    stored there.  The clients go back to ``container`` afterwards.
+    """
+    list_container = f"bench-list-{n}"
     for client in clients:
-        counts: List[int] = []
-        timing = _timed(lambda: counts.append(client.list_all()), 1, client)
-        assert counts[0] >= n, (client.name, counts[0], n)
-        out[client.name] = {f"LIST {n}": timing}
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(populate.delete, keys))
+        client.setup(list_container)
+    try:
+        if populate.list_all() < n:
+            keys = [f"list/{i:06d}" for i in range(n)]
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda k: populate.put(k, b""), keys))
+        out: Result = {}
+        for client in clients:
+            counts: List[int] = []
+            timing = _timed(lambda: counts.append(client.list_all()), 1, client)
+            assert counts[0] >= n, (client.name, counts[0], n)
+            out[client.name] = {f"LIST {n}": timing}
+        if memory is not None:
+            for client in clients:
+                mib = bench_mem.measure(server, client.name, "list", list_container, count=n)
+                if mib is not None:
+                    memory.setdefault(f"LIST {n}", {})[client.name] = mib
+    finally:
+        for client in clients:
+            client.setup(container)
     return out
 
 
-def large_object(clients: List[Client], size_mb: int) -> Result:
-    """One size_mb object PUT and GET (single stream) per client, through files."""
+def large_object(clients: List[Client], size_mb: int, server: str = "", container: str = "",
+                 memory: Optional[Memory] = None) -> Result:
+    """One size_mb object PUT and GET (single stream) per client, through files.
+
+    With ``memory``, each client's peak RSS growth for the PUT + GET is
+    measured in a child process (:mod:`tools.bench_mem`) and stored there.
+    """
     out: Result = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "src.bin")
@@ -98,9 +130,15 @@ def large_object(clients: List[Client], size_mb: int) -> Result:
             put = _timed(lambda: client.put_file(key, src), 1, client)
             get = _timed(lambda: client.get_file(key, dst), 1, client)
             assert os.path.getsize(dst) == size_mb << 20
-            client.delete(key)
+            client.cleanup(key)
+            os.remove(dst)
             out[client.name] = {f"PUT {size_mb} MiB (MiB/s)": (size_mb * put[0], put[1], put[2]),
                                 f"GET {size_mb} MiB (MiB/s)": (size_mb * get[0], get[1], get[2])}
+        if memory is not None:
+            for client in clients:
+                mib = bench_mem.measure(server, client.name, "big", container, path=src)
+                if mib is not None:
+                    memory.setdefault(f"{size_mb} MiB PUT+GET", {})[client.name] = mib
     return out
 
 
@@ -114,7 +152,7 @@ def parallel_objects(clients: List[Client], count: int, threads: int) -> Result:
             put = _timed(lambda: list(pool.map(lambda k: client.put(k, data), keys)), count,
                          client)
             get = _timed(lambda: list(pool.map(client.get, keys)), count, client)
-            list(pool.map(client.delete, keys))
+            list(pool.map(client.cleanup, keys))
         out[client.name] = {f"PUT {count}x1MiB/{threads}t": put,
                             f"GET {count}x1MiB/{threads}t": get}
     return out
@@ -148,116 +186,116 @@ def _merge(into: Result, more: Result) -> None:
         into.setdefault(client, {}).update(ops)
 
 
-def table(server: str, result: Result, floor: str) -> List[str]:
-    """Markdown: one row per operation and client, with ratios to the floor.
-
-    ``x floor`` of the CPU compares with the floor's CPU including signing
-    (S3); ``x unsigned floor`` with the floor's CPU minus its signing.
-    """
-    ops = list(next(iter(result.values())).keys())
-    lines = [f"### {server}", "",
-             "| operation | client | ops/s (MiB/s for one object) | x floor | "
-             "client CPU ms/op | x floor | x unsigned floor |",
-             "|---|---|---:|---:|---:|---:|---:|"]
-    for op in ops:
-        frate, fcpu, fsign = result.get(floor, {}).get(op, (0.0, 0.0, 0.0))
-        for client, vals in result.items():
-            rate, cpu, sign = vals.get(op, (0.0, 0.0, 0.0))
-            rr = f"{rate / frate:.2f}" if frate else "-"
-            cr = f"{cpu / fcpu:.2f}" if fcpu else "-"
-            ur = f"{cpu / (fcpu - fsign):.2f}" if fcpu - fsign > 0 else "-"
-            label = client
-            if client == floor and sign:
-                label += f" (signing {sign:.3f} ms/op = {100 * sign / cpu:.0f}%)"
-            lines.append(f"| {op} | {label} | {rate:.1f} | {rr} | {cpu:.3f} | {cr} | {ur} |")
-    return lines + [""]
-
-
-def _check(lines: List[str], what: str, ok: Optional[bool], detail: str) -> None:
-    if ok is not None:
-        lines.append(f"- {'PASS' if ok else 'FAIL'}: {what} ({detail})")
-
-
-def targets(server: str, result: Result, floor: str) -> List[str]:
-    """PASS/FAIL lines for issue 12's targets that this server's results can decide."""
-    lines = [f"Targets on {server}:", ""]
-    obj = result.get("objclient")
-    if not obj:
-        return []
-    small = ("PUT", "GET", "HEAD", "DELETE")
-    for op in small:
-        cpu = obj[op][1]
-        _check(lines, f"{op} 4 KiB CPU <= 1.3 x floor", cpu <= 1.3 * result[floor][op][1],
-               f"{cpu / result[floor][op][1]:.2f} x")
-        for peer, limit in (("boto3", 0.5), ("python-swiftclient", 1.0)):
-            if peer in result:
-                ratio = cpu / result[peer][op][1]
-                _check(lines, f"{op} 4 KiB CPU <= {limit} x {peer}", ratio <= limit,
-                       f"{ratio:.2f} x")
-    for op, vals in obj.items():
-        if "MiB (MiB/s)" in op:
-            ratio = vals[0] / result[floor][op][0]
-            _check(lines, f"{op} throughput >= 0.9 x floor", ratio >= 0.9, f"{ratio:.2f} x")
-        elif "x1MiB" in op:
-            for peer in ("boto3", "python-swiftclient"):
-                if peer in result:
-                    ratio = vals[0] / result[peer][op][0]
-                    _check(lines, f"{op} throughput >= {peer}", ratio >= 1.0, f"{ratio:.2f} x")
-        elif op.startswith("LIST"):
-            ratio = result[floor][op][0] / vals[0]  # time ratio = inverse rate ratio
-            _check(lines, f"{op} time <= 1.2 x floor", ratio <= 1.2, f"{ratio:.2f} x")
-    return lines + [""]
+def run_server(server: str, sizes: Dict[str, int], memory_check: bool = True
+               ) -> Tuple[Result, Memory, str]:
+    """Every workload on one server; :returns: the results, the memory figures
+    and the floor's name."""
+    clients = make_clients(server)
+    container = f"bench-{uuid.uuid4().hex[:8]}"
+    for client in clients:
+        client.setup(container)
+    print(f"== {server}: {', '.join(c.name for c in clients)}", flush=True)
+    result: Result = {}
+    memory: Optional[Memory] = {} if memory_check else None
+    phases: List[Tuple[str, Callable[[], Result]]] = [
+        ("4 KiB objects", lambda: small_objects(clients, sizes["small"], rounds=4)),
+        ("listing", lambda: listing(clients, sizes["list"], clients[0], server, container,
+                                    memory)),
+        ("large object", lambda: large_object(clients, sizes["big"], server, container,
+                                              memory)),
+        ("1 MiB objects, 8 threads", lambda: parallel_objects(clients, sizes["par"], 8))]
+    for phase, func in phases:
+        t0 = time.perf_counter()
+        _merge(result, func())
+        print(f"   {phase}: {time.perf_counter() - t0:.0f} s", flush=True)
+    return result, memory or {}, clients[0].name
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
     parser.add_argument("--server", default="swift,s3")
-    parser.add_argument("--out", default="build/bench.md")
+    parser.add_argument("--out", default="build/bench.md", help="the Markdown report")
+    parser.add_argument("--json", default="build/bench.json", metavar="PATH",
+                        help="all results and targets as JSON (default %(default)s)")
+    parser.add_argument("--plot", metavar="PATH",
+                        help="PNG bar chart (default build/bench.png; needs matplotlib, "
+                        "the bench extra: without it the chart is skipped unless --plot "
+                        "is given, which then fails)")
+    parser.add_argument("--publish", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"copy the report and chart to {bench_report.PUBLISHED_MD} and "
+                        f"{bench_report.PUBLISHED_PNG} (default: only a full run with the "
+                        "default sizes and servers)")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak RSS measurements (child processes)")
     parser.add_argument("--small", type=int, help="4 KiB objects per op (1000)")
     parser.add_argument("--list", type=int, help="objects in the listed container (10000)")
     parser.add_argument("--big", type=int, help="MiB of the single large object (256)")
     parser.add_argument("--par", type=int, help="1 MiB objects with 8 threads (64)")
     args = parser.parse_args()
-    n_small = args.small or (200 if args.quick else 1000)
-    n_list = args.list or (1000 if args.quick else 10000)
-    big = args.big or (16 if args.quick else 256)
-    par = args.par or (16 if args.quick else 64)
-    report = [f"# objclient benchmark ({time.strftime('%Y-%m-%d %H:%M')}, "
-              f"{os.cpu_count()} cores, {'quick' if args.quick else 'full'} run)", ""]
+    plot_path = args.plot or "build/bench.png"
+    if args.plot:
+        try:
+            bench_plot.require_matplotlib()
+        except bench_plot.PlotUnavailable as exc:
+            parser.error(str(exc))
+    default_run = not (args.quick or args.small or args.list or args.big or args.par
+                       or args.no_memory or args.server != "swift,s3")
+    publish = default_run if args.publish is None else args.publish
+    sizes = {"small": args.small or (200 if args.quick else 1000),
+             "list": args.list or (1000 if args.quick else 10000),
+             "big": args.big or (16 if args.quick else 256),
+             "par": args.par or (16 if args.quick else 64)}
+    started = time.time()
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": bench_report.machine(),
+            "cores": os.cpu_count(), "run": "quick" if args.quick else "full", "sizes": sizes}
+    report = [f"# objclient benchmark ({meta['date']}, {meta['run']} run)", "",
+              f"Machine: {meta['machine']}.", ""]
+    servers: Dict[str, dict] = {}
+    found: List[dict] = []
     for server in args.server.split(","):
-        clients = swift_clients() if server == "swift" else s3_clients()
-        container = f"bench-{uuid.uuid4().hex[:8]}"
-        for client in clients:
-            client.setup(container)
-        print(f"== {server}: {', '.join(c.name for c in clients)}", flush=True)
-        result: Result = {}
-        _merge(result, small_objects(clients, n_small, rounds=4))
-        _merge(result, listing(clients, n_list, populate=clients[0]))
-        _merge(result, large_object(clients, big))
-        _merge(result, parallel_objects(clients, par, threads=8))
-        lines = table(server, result, clients[0].name) + targets(server, result,
-                                                                  clients[0].name)
+        result, memory, floor = run_server(server, sizes, not args.no_memory)
+        server_targets = bench_report.targets(server, result, floor, memory)
+        found += server_targets
+        servers[server] = bench_report.server_json(result, floor, memory)
+        lines = (bench_report.table(server, result, floor)
+                 + bench_report.memory_table(server, memory, floor)
+                 + [f"Targets on {server}:", ""]
+                 + bench_report.target_lines(server_targets) + [""])
         print("\n".join(lines), flush=True)
         report += lines
     imports = import_times()
-    report += ["### import time (fresh interpreter, median ms)", "",
-               "| package | ms |", "|---|---|"]
-    report += [f"| {k} | {v:.0f} |" for k, v in imports.items()] + [""]
-    if "objclient" in imports:
-        tail: List[str] = []
-        _check(tail, "import objclient < 150 ms", imports["objclient"] < 150,
-               f"{imports['objclient']:.0f} ms")
-        if "boto3" in imports:
-            ratio = imports["objclient"] / imports["boto3"]
-            _check(tail, "import objclient <= 0.5 x import boto3", ratio <= 0.5,
-                   f"{ratio:.2f} x")
-        report += tail + [""]
-    print("\n".join(report[-len(imports) - 8:]))
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    tail = ["### import time (fresh interpreter, median ms)", "",
+            "| package | ms |", "|---|---|"]
+    tail += [f"| {k} | {v:.0f} |" for k, v in imports.items()] + [""]
+    import_found = bench_report.import_targets(imports)
+    found += import_found
+    tail += bench_report.target_lines(import_found) + [""]
+    passed = sum(1 for t in found if t["pass"])
+    tail += [f"Summary: {passed} of {len(found)} targets PASS "
+             f"(run took {(time.time() - started) / 60:.1f} min).", ""]
+    print("\n".join(tail))
+    report += tail
+    text = "\n".join(report) + "\n"
+    doc = bench_report.results_json(meta, servers, imports, found)
+    for path in (args.out, args.json, plot_path):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(args.out, "w") as fh:
-        fh.write("\n".join(report) + "\n")
-    print(f"written to {args.out}")
+        fh.write(text)
+    with open(args.json, "w") as fh:
+        json.dump(doc, fh, indent=1)
+        fh.write("\n")
+    print(f"written to {args.out} and {args.json}")
+    chart: Optional[str] = None
+    try:
+        chart = bench_plot.plot(doc, plot_path)
+        print(f"chart written to {chart}")
+    except bench_plot.PlotUnavailable as exc:
+        print(f"no chart: {exc}", file=sys.stderr)
+    if publish:
+        bench_report.check_markdown_converts(os.getcwd(), text)
+        written = bench_report.publish(os.getcwd(), text, chart)
+        print(f"published to {', '.join(written)} (commit them)")
     return 0
 
 

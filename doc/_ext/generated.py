@@ -1,7 +1,9 @@
 """Copy the files the test suite and tools/bench write into ``doc/_generated/``.
 
-``build/conformance-matrix.md`` (written by ``tests/conformance/conftest.py``)
-and ``build/bench.md`` (written by ``tools/bench``) are Markdown pipe tables.
+``build/conformance-matrix.md`` (written by ``tests/conformance/conftest.py``),
+``build/bench.md`` (the latest local run of ``tools/bench``) and the committed
+``doc/benchmark-results.md`` (a run that ``tools/bench --publish`` copied into
+doc/, with its chart ``doc/_static/bench.png``) are Markdown pipe tables.
 Sphinx reads reStructuredText only (no extra dependency), so each table is
 turned into a ``list-table`` and written as ``doc/_generated/<name>.rst``;
 when a file is missing, the ``.rst`` says how to produce it.  Charts
@@ -26,7 +28,10 @@ __all__ = ["GENERATED", "markdown_table_to_rst", "bench_chart_data", "bench_char
 GENERATED: Dict[str, tuple] = {
     "conformance-matrix": ("build/conformance-matrix.md", "tools/test"),
     "bench": ("build/bench.md", "tools/bench"),
+    "bench-published": ("doc/benchmark-results.md", "tools/bench --publish"),
 }
+#: a published page's committed chart (under doc/, shown from /_static/)
+PUBLISHED_CHARTS = {"bench-published": "doc/_static/bench.png"}
 
 
 def _cells(line: str) -> List[str]:
@@ -151,6 +156,7 @@ def bench_chart_data(text: str) -> List[tuple]:
         if len(rows) < 2:
             continue
         header = rows[0]
+        groups += _operation_rows_chart(section, header, rows[1:])
         for col, name in enumerate(header):
             match = _CPU_COLUMN.match(name)
             if not match:
@@ -162,6 +168,26 @@ def bench_chart_data(text: str) -> List[tuple]:
                     bars.append((row[0], float(found.group(1))))
             if bars:
                 groups.append((f"{section}: {match.group('op')}".strip(": "), bars))
+    return groups
+
+
+def _operation_rows_chart(section: str, header: List[str], rows: List[List[str]]
+                          ) -> List[tuple]:
+    """The chart groups of a ``tools/bench`` table: one row per operation and
+    client, the CPU ratio in the ``x floor`` column after ``client CPU ms/op``."""
+    if header[:2] != ["operation", "client"] or "client CPU ms/op" not in header:
+        return []
+    col = header.index("client CPU ms/op") + 1
+    groups: List[tuple] = []
+    for row in rows:
+        try:
+            ratio = float(row[col])
+        except (IndexError, ValueError):
+            continue
+        label = f"{section}: {row[0]}".strip(": ")
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append((row[1].split(" (signing")[0], ratio))
     return groups
 
 
@@ -220,11 +246,19 @@ def write_generated(repo_root: str, out_dir: str) -> List[str]:
         else:
             body = (f".. note::\n\n   ``{source}`` is not there yet: run ``{tool}`` "
                     f"to generate it, then build the documentation again.\n")
+        if name in PUBLISHED_CHARTS:
+            chart = PUBLISHED_CHARTS[name]
+            if name in present and os.path.isfile(os.path.join(repo_root, chart)):
+                body += (f"\n.. image:: /{chart[len('doc/'):]}\n   :alt: benchmark chart"
+                         "\n   :width: 100%\n")
+            _write_if_changed(target, body)
+            continue
         charts = sorted(glob.glob(os.path.join(repo_root, "build", name + "*.svg"))
                         + glob.glob(os.path.join(repo_root, "build", name + "*.png")))
         for chart in charts:
             shutil.copyfile(chart, os.path.join(out_dir, os.path.basename(chart)))
-            body += f"\n.. image:: /_generated/{os.path.basename(chart)}\n   :alt: {name} chart\n"
+            body += (f"\n.. image:: /_generated/{os.path.basename(chart)}\n   :alt: {name} chart"
+                     "\n   :width: 100%\n")
         if name == "bench" and name in present and not charts:
             svg = bench_chart_svg(text)
             if svg:
