@@ -71,7 +71,7 @@ def chart_series(doc: Dict[str, Any], server: str) -> Dict[str, Dict[str, Dict[s
                 listing[f"{op}: time"] = {c: base["rate"] / v["rate"]
                                           for c, v in per_client.items() if v["rate"]}
         elif base.get("cpu_ms_per_op"):
-            cpu[op.replace(" (HEAD+DELETE)", "*")] = {
+            cpu[op] = {
                 c: v["cpu_ms_per_op"] / base["cpu_ms_per_op"] for c, v in per_client.items()}
     return {"cpu": cpu, "listing": listing, "throughput": thr,
             "memory": data.get("peak_rss_growth_mib", {})}

@@ -22,12 +22,13 @@ Result = Dict[str, Dict[str, tuple]]
 Memory = Dict[str, Dict[str, float]]
 
 #: the 4 KiB operations, in order; objclient's (and so the floors') DELETE is two requests
-DELETE_OP = "DELETE (HEAD+DELETE)"
+DELETE_OP = "DELETE"
 SMALL_OPS = ("PUT", "GET", "HEAD", DELETE_OP)
-DELETE_NOTE = (f"`{DELETE_OP}`: objclient's `object_delete` sends HEAD then DELETE (OpenIO "
-               "semantics: NoSuchObject for a missing object, which S3's DELETE does not "
-               "report; on Swift the HEAD also finds a static large object whose segments "
-               "go too), so the floor sends the same two requests; the peers send one DELETE.")
+DELETE_NOTE = ("`DELETE`: objclient's `object_delete` reports a missing object (OpenIO "
+               "semantics: NoSuchObject).  On Swift it sends HEAD then DELETE (the HEAD also "
+               "finds a static large object, whose segments go too); on S3 one DELETE with "
+               "`If-Match: *`, which the server answers with 412 for a missing key.  Each "
+               "floor sends the same requests as objclient; the peers send one DELETE.")
 #: the growth of peak RSS that still counts as "constant memory" for the listing ...
 LIST_MEMORY_BOUND_MIB = 16.0
 #: ... or the floor's growth plus this: one Swift page holds up to 10,000 names, so

@@ -18,7 +18,12 @@ container properties; off for servers without PutBucketTagging),
 ``chunk_size`` (bytes read at a time by downloads, default 1 MiB),
 ``checksum_algorithm`` (``"sha256"`` or ``"crc32c"``: also send that checksum
 with every PUT and part, and check downloads against it when the server
-reports one; default None, MD5 only).
+reports one; default None, MD5 only), ``delete_check`` (how ``object_delete``
+tells a missing object, as S3 answers 204 either way: ``"conditional"``, the
+default, sends one ``DELETE`` with ``If-Match: *``, which a server that
+honours it answers with 412 for a missing key (SeaweedFS and Swift's s3api
+do: the suite checks both); ``"head"`` sends a HEAD first, for a server that
+ignores ``If-Match`` on DELETE).
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ class S3Backend(Backend):
     chunk_size: int = DEFAULT_CHUNK_SIZE
     checksum_algorithm: Optional[str] = None
     signer: Optional[SigV4Auth] = None
+    delete_check: str = "conditional"
 
     def url(self, bucket: Optional[str] = None, key: Optional[str] = None) -> str:
         """The URL of the service, a bucket or an object (no query)."""
@@ -191,7 +197,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                    profile: Optional[str] = None, multipart_threshold: Any = None,
                    part_size: Any = None, concurrency: Any = None, tagging: Any = None,
                    path_keys: Any = None, chunk_size: Any = None,
-                   checksum_algorithm: Optional[str] = None, **options: Any) -> S3Backend:
+                   checksum_algorithm: Optional[str] = None, delete_check: Optional[str] = None,
+                   **options: Any) -> S3Backend:
     """Build an S3 backend for ``s3+http(s)://HOST[:PORT]``.
 
     :param auth: a :class:`SigV4Auth` to use instead of credentials.
@@ -202,6 +209,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
     :param checksum_algorithm: ``"sha256"`` or ``"crc32c"``: an additional
         checksum sent with each PUT and part (``x-amz-checksum-*``) and
         checked on download when the server returns one (default None).
+    :param delete_check: ``"conditional"`` (default) or ``"head"``: how a
+        delete finds out that the object is missing (see the module docstring).
     """
     from .account import S3AccountClient
     from .blob import S3BlobClient
@@ -228,6 +237,9 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
         path_keys = query.pop("path_keys", "0")
     path_keys = str(path_keys).lower() in ("1", "true", "yes", "on")
     algorithm = check_algorithm(checksum_algorithm or query.pop("checksum_algorithm", None))
+    delete_check = (delete_check or query.pop("delete_check", "conditional")).lower()
+    if delete_check not in ("conditional", "head"):
+        raise InvalidArgument("delete_check is 'conditional' or 'head'")
     if auth is None:
         ak, sk, token = resolve_credentials(access_key, secret_key, session_token, profile)
         auth = SigV4Auth(ak, sk, region, session_token=token)
@@ -252,7 +264,7 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                         scheme=scheme, netloc=netloc, region=region,
                         virtual=addressing == "virtual", multipart_threshold=threshold,
                         part_size=psize, concurrency=workers, chunk_size=chunk,
-                        checksum_algorithm=algorithm, signer=auth)
+                        checksum_algorithm=algorithm, signer=auth, delete_check=delete_check)
     backend.account = S3AccountClient(backend)
     backend.container = S3ContainerClient(backend)
     backend.blob = S3BlobClient(backend)

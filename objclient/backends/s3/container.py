@@ -13,8 +13,7 @@ from urllib.parse import unquote_plus
 
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
-                           NoSuchContainer,
-                           NoSuchObject, NotFound)
+                           NoSuchContainer, NoSuchObject, NotFound, PreconditionFailed)
 from ...listing import name_key
 from ...models import ContainerInfo, ObjectInfo, ObjectListing
 from .account import parse_time
@@ -318,10 +317,22 @@ class S3ContainerClient(ContainerClient):
     def content_delete(self, account: str, container: str, obj: str,
                        version: Optional[Any] = None,
                        opts: CallOptions = DEFAULT_OPTS) -> Tuple[bool, Optional[Any]]:
-        """DeleteObject; a HEAD first, as S3 answers 204 for missing keys too."""
-        self.content_show(account, container, obj, version, opts)
-        resp = self.backend.call("DELETE", container, obj, query=self._version_query(version),
-                                 opts=opts, service="container")
+        """DeleteObject.  S3 answers 204 for a missing key too: a missing object
+        is told by ``If-Match: *`` (412) or, for a version or with
+        ``delete_check="head"``, by a HEAD first."""
+        headers = None
+        if version is None and self.backend.delete_check == "conditional":
+            headers = {"If-Match": "*"}
+        else:
+            self.content_show(account, container, obj, version, opts)
+        try:
+            resp = self.backend.call("DELETE", container, obj,
+                                     query=self._version_query(version), headers=headers,
+                                     opts=opts, service="container")
+        except PreconditionFailed as err:
+            raise NoSuchObject(f"object {obj!r} does not exist", status=err.status,
+                               method=err.method, url=err.url, request_id=err.request_id,
+                               code=err.code) from None
         marker = resp.headers.get("x-amz-delete-marker", "").lower() == "true"
         return marker, resp.headers.get("x-amz-version-id") or version
 
