@@ -20,6 +20,7 @@ import functools
 import hashlib
 import hmac
 import posixpath
+import re
 import time
 from typing import Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -40,6 +41,8 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _UNRESERVED = "-_.~"
 #: Headers signed besides ``host`` and every ``x-amz-*`` one.
 _SIGNED_EXTRA = frozenset({"content-md5", "content-type", "range"})
+#: A path with nothing to encode (S3 keys are mostly like that).
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_.~/-]*")
 #: What sign() sets; a resend's old values are removed first.
 _SIGNING_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-content-sha256",
                               "x-amz-security-token"})
@@ -277,9 +280,14 @@ class SigV4Auth(AuthPlugin):
     def sign(self, request: requests.PreparedRequest) -> None:
         """Add ``x-amz-date``, ``x-amz-content-sha256`` and ``Authorization``."""
         parts = urlsplit(request.url or "")
-        path = unquote(parts.path) or "/"
         s3_path = self.service == "s3" and not self.normalize_path
-        if s3_path:
+        plain = s3_path and _PLAIN_PATH.fullmatch(parts.path) and "/." not in parts.path
+        if plain:
+            # Nothing encoded, nothing to encode: sent and signed as it is.
+            path = parts.path
+        else:
+            path = unquote(parts.path) or "/"
+        if s3_path and not plain:
             sent = _safe_path(path)
             if sent != parts.path:
                 request.url = urlunsplit((parts.scheme, parts.netloc, sent, parts.query, ""))
@@ -318,7 +326,7 @@ class SigV4Auth(AuthPlugin):
         signed["host"] = host or _host_header(parts.scheme, parts.netloc)
         names = sorted(signed)
         canon = "".join(f"{n}:{' '.join(signed[n].split())}\n" for n in names)
-        uri = (uri_encode(path, encode_slash=False) if s3_path
+        uri = (path if plain else uri_encode(path, encode_slash=False) if s3_path
                else canonical_uri(path, normalize=self.normalize_path,
                                   double_encode=self.service != "s3"))
         query = canonical_query(parse_query(parts.query)) if parts.query else ""

@@ -331,6 +331,12 @@ class HTTPClient:
             return self.endpoint
         if self.auth is not None:
             _headers, generation = self._auth_headers()
+            return self._endpoint_of(generation)
+        return None
+
+    def _endpoint_of(self, generation: int) -> Optional[str]:
+        """The plugin's endpoint for this authentication ``generation``."""
+        if self.auth is not None:
             cached = self._endpoint_cache
             if cached is not None and cached[0] == generation:
                 return cached[1]
@@ -342,9 +348,18 @@ class HTTPClient:
 
     def url_for(self, path: str) -> str:
         """An absolute URL for ``path``, which may already be absolute."""
+        return self._absolute(path, None)
+
+    def _absolute(self, path: str, generation: Optional[int]) -> str:
+        """``url_for``, with the authentication generation when already known."""
         if path.startswith(("http://", "https://")):
             return path
-        base = self.get_endpoint()
+        if self.endpoint:
+            base: Optional[str] = self.endpoint
+        elif generation is not None:
+            base = self._endpoint_of(generation)
+        else:
+            base = self.get_endpoint()
         if not base:
             raise InvalidArgument(f"no endpoint to send {path!r} to")
         return base + "/" + path.lstrip("/")
@@ -431,7 +446,9 @@ class HTTPClient:
             if authenticated and self.auth is not None:
                 auth_headers, generation = self._auth_headers()
                 req_headers.update(auth_headers)
-            full_url = self.url_for(url)
+                full_url = self._absolute(url, generation)
+            else:
+                full_url = self.url_for(url)
             attempt_timeout = self._bounded_timeout(connect_t, read_t, deadline)
             if attempt > 1:
                 body.rewind()

@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import datetime
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3
 from urllib3.connectionpool import port_by_scheme
 from requests.cookies import cookiejar_from_dict
-from requests.models import RequestEncodingMixin
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 __all__ = ["DirectRequest", "DirectResponse", "Headers", "PoolCache", "split_url"]
 
 _NO_TIME = datetime.timedelta(0)
-_encode_params = RequestEncodingMixin._encode_params
 
 
 def split_url(url: str, params: Any) -> Optional[Tuple[str, str, str]]:
@@ -51,11 +49,31 @@ def split_url(url: str, params: Any) -> Optional[Tuple[str, str, str]]:
         return None
     target = slash + path if slash else "/"
     if params:
-        query = _encode_params(params)
+        query = encode_query(params)
         if query:
             target += ("&" if "?" in target else "?") + query
     origin = scheme + "://" + netloc
     return origin, origin + target, target
+
+
+def encode_query(params: Any) -> str:
+    """``params`` (a mapping or ``(name, value)`` pairs; a value may be a list)
+    as a query string, the way requests encodes them: None values are left
+    out, text goes as UTF-8.  A str or bytes is taken as already encoded."""
+    if isinstance(params, str):
+        return params
+    if isinstance(params, bytes):
+        return params.decode("ascii")
+    pairs = []
+    for name, values in (params.items() if hasattr(params, "items") else params):
+        if values is None:
+            continue
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            values = (values,)
+        for value in values:
+            if value is not None:
+                pairs.append((name, value))
+    return urlencode(pairs)
 
 
 class DirectRequest:

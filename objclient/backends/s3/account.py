@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import calendar
+import datetime
 import time
 from typing import Any, Iterator, List, Optional, Tuple
 
@@ -24,6 +25,12 @@ def parse_time(value: Optional[str]) -> Optional[float]:
     if not value:
         return None
     text = value.strip().rstrip("Z").split(".")[0]
+    try:
+        # fromisoformat is C: the whole seconds, read as UTC.
+        when = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
+        return float(int(when.timestamp()))
+    except ValueError:
+        pass
     try:
         return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%S")))
     except ValueError:

@@ -144,10 +144,15 @@ def meta_from_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     return out
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~/-]+")
+
+
 def key_path(key: Optional[str]) -> str:
     """The percent-encoded form of an object key for a URL path."""
     if not key:
         return ""
+    if _PLAIN_KEY.fullmatch(key) and "/." not in "/" + key:
+        return key  # nothing to encode (most keys): no per-segment pass
     # "." and ".." segments are escaped, or URL layers would collapse them.
     return "/".join("%2E" * len(seg) if seg in (".", "..") else quote(seg, safe="-_.~")
                     for seg in key.split("/"))

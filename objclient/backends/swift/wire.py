@@ -7,6 +7,8 @@ Nothing here sends a request; every function is testable on its own.
 
 from __future__ import annotations
 
+import functools
+
 import email.utils
 import hashlib
 import hmac
@@ -49,6 +51,7 @@ def object_path(account: str, container: str, obj: str) -> str:
     return f"{container_path(account, container)}/{quote_name(obj)}"
 
 
+@functools.lru_cache(maxsize=64)
 def split_storage_url(storage_url: str) -> Tuple[str, str]:
     """``(root, account)`` of a storage URL ``http://h/v1/AUTH_x``.
 
