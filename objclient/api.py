@@ -24,7 +24,7 @@ from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Ma
                     Optional, Sequence, Tuple, TypeVar)
 
 from .config import resolve
-from .contract import Backend, CallOptions, Capability, Range
+from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, Range
 from .exceptions import ClientError, InvalidArgument, NotSupported
 from .http.redact import redact_url
 from .models import AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo, ObjectInfo, ObjectListing
@@ -175,6 +175,8 @@ class ObjectStorageApi:
     # -- helpers -----------------------------------------------------------------
     @staticmethod
     def _pop_options(kwargs: Dict[str, Any]) -> CallOptions:
+        if not kwargs:
+            return DEFAULT_OPTS  # the common case: nothing to sort out
         values = {k: kwargs.pop(k) for k in _OPTION_KEYS if k in kwargs}
         for key in list(kwargs):
             if key in _IGNORED_KEYS:
