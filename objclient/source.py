@@ -7,12 +7,12 @@ and says whether it can be read again (rewound) for a retry.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .exceptions import InvalidArgument
+from .hashing import BackgroundHash
 
 __all__ = ["Source", "open_source"]
 
@@ -35,7 +35,7 @@ class Source:
         self._pending = b""
         self.size = size
         self._close_reader = close_reader
-        self._md5: Optional[Any] = hashlib.md5()
+        self._md5: Optional[Any] = BackgroundHash()
         self._digest = ""
         self.bytes_read = 0
         #: ``progress(bytes_read, size)`` after each read; a rewind (for a
@@ -68,7 +68,9 @@ class Source:
             self._digest = self._md5.hexdigest()
             self._md5 = None
         else:
-            self._md5 = hashlib.md5()
+            if self._md5 is not None:
+                self._md5.close()
+            self._md5 = BackgroundHash()
         self.bytes_read = 0
         if self.progress is not None:
             self.progress(0, self.size)
@@ -157,6 +159,8 @@ class Source:
 
     def close(self) -> None:
         """Close the underlying file if this source opened it."""
+        if self._md5 is not None:
+            self._md5.close()
         if self._close_reader and self._reader is not None:
             self._reader.close()
 

@@ -9,7 +9,6 @@ corrupt data.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any, Callable, Iterator, Optional
 
@@ -17,6 +16,7 @@ import requests
 import urllib3
 
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
+from ..hashing import BackgroundHash
 from ..streaming import ChunkStream
 from .redact import redact_url
 
@@ -45,7 +45,7 @@ class BodyStream(ChunkStream):
         self.expected_md5 = expected_md5.lower() if expected_md5 else None
         self.expected_size = expected_size
         self.deadline = deadline
-        self._md5 = hashlib.md5() if self.expected_md5 else None
+        self._md5 = BackgroundHash() if self.expected_md5 else None
         self._on_close = on_close
         self.bytes_read = 0
         self._method = resp.request.method if resp.request is not None else "GET"
@@ -112,6 +112,8 @@ class BodyStream(ChunkStream):
             self.close()
 
     def _release(self) -> None:
+        if self._md5 is not None:
+            self._md5.close()
         try:
             self._resp.close()
         finally:
