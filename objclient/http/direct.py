@@ -18,7 +18,7 @@ from the environment, debug logging) goes the full requests way.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -28,7 +28,7 @@ from requests.cookies import cookiejar_from_dict
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-__all__ = ["DirectRequest", "DirectResponse", "Headers", "PoolCache", "split_url"]
+__all__ = ["DirectRequest", "DirectResponse", "Headers", "PoolCache", "lower_items", "split_url"]
 
 _NO_TIME = datetime.timedelta(0)
 
@@ -139,12 +139,26 @@ class Headers(Mapping[str, str]):
         value = self._value
         return [(entry[0], value(entry)) for entry in self._store.values()]
 
+    def lower_items(self) -> List[Tuple[str, str]]:
+        """``(lower-case name, value)`` pairs, as requests' header dict has them."""
+        value = self._value
+        return [(name, value(entry)) for name, entry in self._store.items()]
+
     def copy(self) -> CaseInsensitiveDict:
         """A mutable copy, as requests' header dict."""
         return CaseInsensitiveDict(self.items())
 
     def __repr__(self) -> str:
         return repr(dict(self.items()))
+
+
+def lower_items(headers: Mapping[str, str]) -> Iterable[Tuple[str, str]]:
+    """``(lower-case name, value)`` pairs of any header mapping (without a
+    ``lower()`` per name where the mapping keeps them lower-cased already)."""
+    pairs = getattr(headers, "lower_items", None)
+    if pairs is not None:
+        return pairs()  # type: ignore[no-any-return]
+    return [(name.lower(), value) for name, value in headers.items()]
 
 
 def response_headers(raw: Any) -> Any:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import attrs
 
 from ...exceptions import InvalidName
+from ...http.direct import lower_items
 from ...names import NameRules
 
 __all__ = ["S3NameRules", "S3_NAME_RULES", "check_bucket", "encode_meta_value",
@@ -137,8 +138,7 @@ def meta_headers(properties: Mapping[str, str]) -> Dict[str, str]:
 def meta_from_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     """Properties from response headers."""
     out = {}
-    for name, value in headers.items():
-        low = name.lower()
+    for low, value in lower_items(headers):
         if low.startswith(META_PREFIX):
             out[low[len(META_PREFIX):]] = decode_meta_value(value)
     return out

@@ -16,6 +16,8 @@ import json
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
+from ...http.direct import lower_items
+
 __all__ = [
     "quote_name", "object_path", "container_path", "split_storage_url",
     "encode_header_value", "decode_header_value", "meta_headers", "remove_meta_headers",
@@ -103,8 +105,7 @@ def read_meta(kind: str, headers: Mapping[str, str],
     """
     prefix = f"x-{kind.lower()}-meta-"
     out = {}
-    for name, value in headers.items():
-        low = name.lower()
+    for low, value in lower_items(headers):
         if low.startswith(prefix):
             key = low[len(prefix):]
             if key and key not in skip:
