@@ -257,7 +257,8 @@ class SigV4Auth(AuthPlugin):
     :param service: the service name in the scope (``s3``).
     :param normalize_path: normalise the path before signing (never for S3).
     :param sign_payload: sign bodies held in memory (streamed bodies are
-        always sent as ``UNSIGNED-PAYLOAD``).
+        always sent as ``UNSIGNED-PAYLOAD``, and so is a request that comes
+        with ``X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`` already set).
     """
 
     secret_headers = ("X-Amz-Security-Token",)
@@ -294,6 +295,9 @@ class SigV4Auth(AuthPlugin):
         body = request.body
         if body is None or body == b"" or body == "":
             payload = EMPTY_SHA256
+        elif request.headers.get("X-Amz-Content-SHA256") == UNSIGNED_PAYLOAD:
+            # The caller chose it (a body whose Content-MD5 the server checks).
+            payload = UNSIGNED_PAYLOAD
         elif isinstance(body, (bytes, str)) and self.sign_payload:
             data = body.encode("utf-8") if isinstance(body, str) else body
             payload = hashlib.sha256(data).hexdigest()

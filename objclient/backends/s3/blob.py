@@ -1,7 +1,8 @@
 """S3 backend: object bytes (PutObject, GetObject, presigned URLs).
 
-Small objects are read into memory so the body is signed and carries a
-``Content-MD5``; larger ones of known size up to the multipart threshold
+Small objects are read into memory and carry a signed ``Content-MD5``,
+which the server checks (their payload is not hashed again with SHA-256 for
+the signature); larger ones of known size up to the multipart threshold
 are streamed once as ``UNSIGNED-PAYLOAD`` and their ETag checked against
 the MD5 computed while sending; above the threshold (or when the size is
 unknown and the data outgrows one part) the upload is multipart (see
@@ -20,6 +21,7 @@ import base64
 import binascii
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import (ChecksumMismatch, ClientError, InvalidArgument, InvalidName,
                            NoSuchContainer)
@@ -29,7 +31,7 @@ from ...ranges import range_header
 from ...source import Source
 from ...transfer.checksums import (CHECKSUM_ALGORITHMS, VerifiedStream, checksum_b64,
                                    checksum_header, new_hasher)
-from .container import content_md5, etag_hash, info_from_headers
+from .container import etag_hash, info_from_headers
 from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
 from .names import meta_headers
 
@@ -99,9 +101,14 @@ class S3BlobClient(BlobClient):
              data: Optional[bytes], headers: Dict[str, str], etag: Optional[str],
              autocreate: bool, opts: CallOptions) -> Tuple[ObjectInfo, List[ChunkInfo]]:
         if data is not None:
+            import base64
             import hashlib
-            md5 = hashlib.md5(data).hexdigest()
-            headers["Content-MD5"] = content_md5(data)
+            digest = hashlib.md5(data).digest()
+            md5 = digest.hex()
+            # The signed Content-MD5 protects the body, which the server checks
+            # against it: a SHA-256 of the payload would only cost CPU.
+            headers["Content-MD5"] = base64.b64encode(digest).decode("ascii")
+            headers["X-Amz-Content-SHA256"] = UNSIGNED_PAYLOAD
             if etag is not None and etag != md5:
                 raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; "
                                        "nothing was stored", expected=etag, actual=md5)

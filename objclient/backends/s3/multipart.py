@@ -5,7 +5,8 @@ parts to the shared :class:`~objclient.transfer.TransferEngine` (bounded
 pool, per-part retries, deadline, cancellation on the first fatal error):
 at most ``concurrency`` parts are in flight while the next one is read, so
 memory stays near ``(concurrency + 1) * part_size`` whatever the object's
-size.  Each part is sent with its ``Content-MD5`` and signed payload, and
+size.  Each part is sent with its ``Content-MD5`` (and an unsigned payload:
+the server checks the MD5, a SHA-256 of it would only cost CPU), and
 its ETag is checked against the MD5; ``CompleteMultipartUpload`` is checked
 for an ``<Error>`` even when it answers 200; on any failure (including
 KeyboardInterrupt) the upload is aborted so no orphan parts remain.
@@ -18,6 +19,7 @@ import hashlib
 import time
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
+from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import ChecksumMismatch, ClientError, ServerError
 from ...transfer.checksums import checksum_b64, checksum_header, new_hasher
@@ -80,7 +82,10 @@ class MultipartUploader:
         """UploadPart; :returns: ``(number, etag, checksum the server confirmed)``."""
         digest = hashlib.md5(data).digest()
         md5 = digest.hex()
-        headers = {"Content-MD5": base64.b64encode(digest).decode("ascii")}
+        # Content-MD5 protects the part (the server checks it), so its payload
+        # is not hashed a second time, with SHA-256, for the signature.
+        headers = {"Content-MD5": base64.b64encode(digest).decode("ascii"),
+                   "X-Amz-Content-SHA256": UNSIGNED_PAYLOAD}
         sent = None
         if self.algorithm:
             sent = checksum_b64(self.algorithm, data)

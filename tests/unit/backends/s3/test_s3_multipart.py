@@ -49,7 +49,9 @@ def test_parts_are_sent_with_their_md5_and_completed_in_order():
     parts = _calls("PUT", "partNumber=")
     assert len(parts) == 3
     assert all("Content-MD5" in c.request.headers for c in parts)
-    assert all(c.request.headers["X-Amz-Content-SHA256"] != "UNSIGNED-PAYLOAD" for c in parts)
+    # The signed Content-MD5 protects each part: no SHA-256 of the payload.
+    assert all(c.request.headers["X-Amz-Content-SHA256"] == "UNSIGNED-PAYLOAD" for c in parts)
+    assert all("content-md5" in c.request.headers["Authorization"] for c in parts)
     body = _calls("POST", "uploadId=up-1")[0].request.body.decode()
     assert re.findall(r"<PartNumber>(\d+)</PartNumber>", body) == ["1", "2", "3"]
     assert not _calls("DELETE", "uploadId=up-1")
