@@ -26,7 +26,6 @@ from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Ma
 from .config import resolve
 from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, Range
 from .exceptions import ClientError, InvalidArgument, NotSupported
-from .http.redact import redact_url
 from .models import AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo, ObjectInfo, ObjectListing
 from .registry import backend_scheme, factory_for
 from .source import open_source
@@ -117,6 +116,7 @@ class ObjectStorageApi:
     @property
     def url(self) -> str:
         """The URL this API was built from, with secrets redacted."""
+        from .http.redact import redact_url  # not at import: it loads logging, shlex
         return redact_url(self._url)
 
     @property

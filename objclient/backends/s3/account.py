@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import calendar
+import functools
 import datetime
 import time
 from typing import Any, Iterator, List, Optional, Tuple
@@ -20,8 +21,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["S3AccountClient", "parse_time"]
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_time(value: Optional[str]) -> Optional[float]:
-    """Epoch seconds of an S3 ISO 8601 time (``2013-05-24T00:00:00.000Z``)."""
+    """Epoch seconds of an S3 ISO 8601 time (``2013-05-24T00:00:00.000Z``).
+
+    Cached: the entries of a listing share few distinct times."""
     if not value:
         return None
     text = value.strip().rstrip("Z").split(".")[0]

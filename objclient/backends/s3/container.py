@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["S3ContainerClient", "info_from_headers", "etag_hash", "content_md5"]
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
+_HEX32 = re.compile(r"[0-9a-f]{32}")
 #: DeleteObjects takes at most this many keys per request.
 DELETE_BATCH = 1000
 
@@ -35,9 +36,17 @@ def content_md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
 
 
+def _url_decoded(text: str) -> str:
+    """A key of a listing with ``encoding-type=url``, decoded."""
+    return unquote_plus(text) if ("%" in text or "+" in text) else text
+
+
 def etag_hash(etag: Optional[str], headers: Optional[Mapping[str, str]] = None
               ) -> Tuple[Optional[str], str]:
     """``(hash, hash_method)`` from an ETag: an MD5 only when it is one."""
+    if (headers is None and etag and len(etag) == 34 and etag[0] == '"'
+            and etag[33] == '"' and _HEX32.fullmatch(etag, 1, 33)):
+        return etag[1:33], "md5"  # the usual listing entry: a quoted lower-case MD5
     value = (etag or "").strip().strip('"').lower()
     if not value:
         return None, "etag"
@@ -208,14 +217,15 @@ class S3ContainerClient(ContainerClient):
             resp = self.backend.call("GET", container, query=query, opts=opts,
                                      service="container")
             root = parse(resp.content)
-            decode = unquote_plus if (text_of(root, "EncodingType") or "").lower() == "url" \
+            decode = _url_decoded if (text_of(root, "EncodingType") or "").lower() == "url" \
                 else (lambda s: s)
             entries: List[Tuple[bytes, str, Any]] = []
             mkey = name_key(marker) if marker else None
             for item in root.findall("Contents"):
                 name = decode(text_of(item, "Key") or "")
-                if mkey is None or name_key(name) > mkey:
-                    entries.append((name_key(name), name, item))
+                key = name_key(name)
+                if mkey is None or key > mkey:
+                    entries.append((key, name, item))
             for item in root.findall("CommonPrefixes"):
                 name = decode(text_of(item, "Prefix") or "")
                 if mkey is None or name_key(name) > mkey or (
