@@ -111,51 +111,67 @@ def listing(clients: List[Client], n: int, populate: Client, server: str = "",
     return out
 
 
+def _median3(samples: List[Tuple[float, float, float]]) -> Tuple[float, float, float]:
+    return (statistics.median(v[0] for v in samples), statistics.median(v[1] for v in samples),
+            statistics.median(v[2] for v in samples))
+
+
 def large_object(clients: List[Client], size_mb: int, server: str = "", container: str = "",
-                 memory: Optional[Memory] = None) -> Result:
-    """One size_mb object PUT and GET (single stream) per client, through files.
+                 memory: Optional[Memory] = None, rounds: int = 3) -> Result:
+    """One size_mb object PUT and GET (single stream) per client, through files,
+    in ``rounds`` interleaved rounds (A B C, C B A, ...); the medians count.
 
     With ``memory``, each client's peak RSS growth for the PUT + GET is
     measured in a child process (:mod:`tools.bench_mem`) and stored there.
     """
-    out: Result = {}
+    samples: Dict[str, Dict[str, List[Tuple[float, float, float]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "src.bin")
         with open(src, "wb") as fh:
             for _ in range(size_mb):
                 fh.write(os.urandom(1 << 20))
-        for client in clients:
-            key = f"large/{uuid.uuid4().hex}"
-            dst = os.path.join(tmp, "dst.bin")
-            put = _timed(lambda: client.put_file(key, src), 1, client)
-            get = _timed(lambda: client.get_file(key, dst), 1, client)
-            assert os.path.getsize(dst) == size_mb << 20
-            client.cleanup(key)
-            os.remove(dst)
-            out[client.name] = {f"PUT {size_mb} MiB (MiB/s)": (size_mb * put[0], put[1], put[2]),
-                                f"GET {size_mb} MiB (MiB/s)": (size_mb * get[0], get[1], get[2])}
+        for r in range(rounds):
+            for client in (clients if r % 2 == 0 else list(reversed(clients))):
+                key = f"large/{uuid.uuid4().hex}"
+                dst = os.path.join(tmp, "dst.bin")
+                put = _timed(lambda: client.put_file(key, src), 1, client)
+                get = _timed(lambda: client.get_file(key, dst), 1, client)
+                assert os.path.getsize(dst) == size_mb << 20
+                client.cleanup(key)
+                os.remove(dst)
+                mine = samples.setdefault(client.name, {})
+                mine.setdefault(f"PUT {size_mb} MiB (MiB/s)", []).append(
+                    (size_mb * put[0], put[1], put[2]))
+                mine.setdefault(f"GET {size_mb} MiB (MiB/s)", []).append(
+                    (size_mb * get[0], get[1], get[2]))
         if memory is not None:
             for client in clients:
                 mib = bench_mem.measure(server, client.name, "big", container, path=src)
                 if mib is not None:
                     memory.setdefault(f"{size_mb} MiB PUT+GET", {})[client.name] = mib
-    return out
+    return {name: {op: _median3(vals) for op, vals in ops.items()}
+            for name, ops in samples.items()}
 
 
-def parallel_objects(clients: List[Client], count: int, threads: int) -> Result:
-    """count x 1 MiB objects PUT then GET with a pool of threads."""
+def parallel_objects(clients: List[Client], count: int, threads: int,
+                     rounds: int = 3) -> Result:
+    """count x 1 MiB objects PUT then GET with a pool of threads, in ``rounds``
+    interleaved rounds; the medians count."""
     data = os.urandom(1 << 20)
-    out: Result = {}
-    for client in clients:
-        keys = [f"par/{uuid.uuid4().hex}/{i}" for i in range(count)]
-        with ThreadPoolExecutor(threads) as pool:
-            put = _timed(lambda: list(pool.map(lambda k: client.put(k, data), keys)), count,
-                         client)
-            get = _timed(lambda: list(pool.map(client.get, keys)), count, client)
-            list(pool.map(client.cleanup, keys))
-        out[client.name] = {f"PUT {count}x1MiB/{threads}t": put,
-                            f"GET {count}x1MiB/{threads}t": get}
-    return out
+    samples: Dict[str, Dict[str, List[Tuple[float, float, float]]]] = {}
+    for r in range(rounds):
+        for client in (clients if r % 2 == 0 else list(reversed(clients))):
+            keys = [f"par/{uuid.uuid4().hex}/{i}" for i in range(count)]
+            with ThreadPoolExecutor(threads) as pool:
+                put = _timed(lambda: list(pool.map(lambda k: client.put(k, data), keys)),
+                             count, client)
+                get = _timed(lambda: list(pool.map(client.get, keys)), count, client)
+                list(pool.map(client.cleanup, keys))
+            mine = samples.setdefault(client.name, {})
+            mine.setdefault(f"PUT {count}x1MiB/{threads}t", []).append(put)
+            mine.setdefault(f"GET {count}x1MiB/{threads}t", []).append(get)
+    return {name: {op: _median3(vals) for op, vals in ops.items()}
+            for name, ops in samples.items()}
 
 
 IMPORTS = {"objclient": "import objclient; objclient.ObjectStorageApi",
