@@ -135,8 +135,9 @@ def plot(doc: Dict[str, Any], path: str) -> str:
         passed = sum(1 for t in found if t["pass"])
         ax = axes[rows - 1][1]
         ax.text(0, 1, f"targets: {passed} of {len(found)} PASS\n\n"
-                "* DELETE: objclient and the floor send\nHEAD then DELETE; the peers send\n"
-                "one DELETE", va="top", fontsize=9, transform=ax.transAxes)
+                "DELETE: objclient and the floor send HEAD\nthen DELETE on Swift, one DELETE with\n"
+                "If-Match: * on S3; the peers send one DELETE", va="top", fontsize=9,
+                transform=ax.transAxes)
         for col in (1, 2, 3):
             axes[rows - 1][col].set_axis_off()
     fig.tight_layout(rect=(0, 0, 1, 0.97))
