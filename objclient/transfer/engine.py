@@ -28,8 +28,8 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import (Any, Callable, Deque, Dict, Generic, Iterable, Iterator, List, Optional, Tuple,
-                    TypeVar)
+from typing import (Any, Callable, Deque, Dict, Generic, Iterable, Iterator, List, NoReturn,
+                    Optional, Tuple, TypeVar)
 
 import attrs
 
@@ -68,6 +68,18 @@ class Part:
     def last(self) -> int:
         """Offset of the part's last byte."""
         return self.offset + self.size - 1
+
+
+def _clean_up_and_raise(cleanup: Optional[Callable[[List[Any]], None]],
+                        results: Dict[int, Any], error: BaseException) -> NoReturn:
+    """Hand the finished parts, in order, to ``cleanup`` (its own errors are
+    dropped: the first error is the one to report), then raise ``error``."""
+    if cleanup is not None:
+        try:
+            cleanup([results[i] for i in sorted(results)])
+        except ClientError:
+            pass
+    raise error
 
 
 def plan_parts(total: int, part_size: int, max_parts: int = 10000) -> List[Part]:
@@ -248,12 +260,7 @@ class TransferEngine(Generic[T]):
                         except BaseException:  # noqa: BLE001 - first error wins
                             pass
         if error is not None:
-            if cleanup is not None:
-                try:
-                    cleanup([results[i] for i in sorted(results)])
-                except ClientError:
-                    pass
-            raise error
+            _clean_up_and_raise(cleanup, results, error)
         return [results[i] for i in sorted(results)]
 
     def upload_stream(self, reader: Any, part_size: int,
@@ -334,12 +341,7 @@ class TransferEngine(Generic[T]):
                         pass
             else:
                 return [results[i] for i in sorted(results)]
-        if cleanup is not None:
-            try:
-                cleanup([results[i] for i in sorted(results)])
-            except ClientError:
-                pass
-        raise error
+        _clean_up_and_raise(cleanup, results, error)
 
     def download(self, parts: List[Part], fetch: Callable[[Part, bytes], bytes], *,
                  progress: Optional[Callable[[int, Optional[int]], None]] = None,
