@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from .exceptions import InvalidArgument
 from .hashing import BackgroundHash
 
-__all__ = ["Source", "open_source"]
+__all__ = ["Source", "open_source", "read_up_to"]
 
 _DEFAULT_BLOCK = 1024 * 1024
 
@@ -169,6 +169,20 @@ class Source:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def read_up_to(reader: Any, size: int) -> bytes:
+    """``size`` bytes from ``reader`` (fewer only at its end): reads may come
+    back short, so it reads until it has them."""
+    pieces = []
+    have = 0
+    while have < size:
+        more = reader.read(size - have)
+        if not more:
+            break
+        pieces.append(more)
+        have += len(more)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def open_source(data: Any = None, file_or_path: Any = None) -> Source:

@@ -13,12 +13,12 @@ tools/keystone-server and tests/functional/keystone/).
 
 from __future__ import annotations
 
-import datetime
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from ..exceptions import InvalidArgument, NotFound, Unauthorized
 from ..http.redact import redact_value
+from ..timestamps import iso_to_epoch
 from .base import ExpiringTokenAuth
 from .token_cache import TokenCache
 
@@ -34,16 +34,7 @@ _INTERFACES = {"public": "public", "publicurl": "public", "internal": "internal"
 def parse_expires_at(value: Optional[str]) -> Optional[float]:
     """Epoch seconds of Keystone's ``expires_at`` or ``issued_at`` (ISO 8601,
     UTC when it names no zone)."""
-    if not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        when = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when.timestamp()
+    return iso_to_epoch(value)
 
 
 def find_endpoint(catalog: List[Mapping[str, Any]], service_type: str,

@@ -9,6 +9,7 @@ from typing import Any, Iterable, List, Optional, Tuple
 from ...exceptions import (BadRequest, ClientError, ConnectionFailed, DeadlineReached,
                            InvalidArgument, NotFound, ServerError, Timeout, TooManyRequests)
 from ...ranges import resolve_range
+from ...source import read_up_to
 from .models import BallInfo, ChunkOutcome
 
 __all__ = ["positive", "check_rf", "read_full", "retryable", "as_client_error", "collect",
@@ -29,17 +30,8 @@ def check_rf(rf: Any) -> int:
     return rf
 
 
-def read_full(reader: Any, size: int) -> bytes:
-    """Read ``size`` bytes (fewer only at the end of ``reader``)."""
-    parts: List[bytes] = []
-    have = 0
-    while have < size:
-        block = reader.read(size - have)
-        if not block:
-            break
-        parts.append(block)
-        have += len(block)
-    return b"".join(parts)
+#: ``size`` bytes of a reader, fewer only at its end (the shared helper).
+read_full = read_up_to
 
 
 def retryable(exc: BaseException) -> bool:

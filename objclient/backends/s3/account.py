@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import calendar
 import functools
-import datetime
 import time
 from typing import Any, Iterator, List, Optional, Tuple
 
 from ...contract import DEFAULT_OPTS, AccountClient, CallOptions
 from ...listing import list_page, name_key
 from ...models import AccountInfo, ContainerEntry, ContainerListing
+from ...timestamps import iso_to_epoch
 from .xml import parse, text_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,12 +29,9 @@ def parse_time(value: Optional[str]) -> Optional[float]:
     if not value:
         return None
     text = value.strip().rstrip("Z").split(".")[0]
-    try:
-        # fromisoformat is C: the whole seconds, read as UTC.
-        when = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
-        return float(int(when.timestamp()))
-    except ValueError:
-        pass
+    seconds = iso_to_epoch(text)  # the whole seconds, read as UTC
+    if seconds is not None:
+        return float(int(seconds))
     try:
         return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%S")))
     except ValueError:

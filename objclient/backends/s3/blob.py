@@ -28,7 +28,7 @@ from ...exceptions import (ChecksumMismatch, ClientError, InvalidArgument, Inval
 from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
-from ...source import Source
+from ...source import Source, read_up_to
 from ...transfer.checksums import (CHECKSUM_ALGORITHMS, VerifiedStream, checksum_b64,
                                    checksum_header, new_hasher)
 from .container import etag_hash, info_from_headers
@@ -88,12 +88,12 @@ class S3BlobClient(BlobClient):
                                    autocreate, opts)
         if size is None:
             # Unknown size: one part's worth (plus a byte) tells single PUT from multipart.
-            first = _read_up_to(source, backend.part_size + 1)
+            first = read_up_to(source, backend.part_size + 1)
             if len(first) > backend.part_size:
                 return self._multipart(account, container, obj, source, headers, etag,
                                        first, autocreate, opts)
         elif size <= IN_MEMORY_LIMIT:
-            first = _read_up_to(source, size)
+            first = read_up_to(source, size)
         return self._put(account, container, obj, source, first, headers, etag,
                          autocreate, opts)
 
@@ -263,17 +263,6 @@ class S3BlobClient(BlobClient):
         return abort_stale_uploads(self.backend, bucket, older_than, prefix, opts)
 
 
-def _read_up_to(source: Source, size: int) -> bytes:
-    """Up to ``size`` bytes; fewer only at the end (reads may come short)."""
-    pieces = []
-    have = 0
-    while have < size:
-        more = source.read(size - have)
-        if not more:
-            break
-        pieces.append(more)
-        have += len(more)
-    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _without_none(values: Dict[str, Any]) -> Dict[str, Any]:

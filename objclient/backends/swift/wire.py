@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 from urllib.parse import quote, unquote
 
 from ...http.direct import lower_items
+from ...timestamps import iso_to_epoch
 
 __all__ = [
     "quote_name", "object_path", "container_path", "split_storage_url",
@@ -135,16 +136,7 @@ def parse_http_date(value: Optional[str]) -> Optional[float]:
 
 def parse_listing_date(value: Optional[str]) -> Optional[float]:
     """Epoch seconds of a listing's ``last_modified`` (ISO, UTC, no zone)."""
-    if not value:
-        return None
-    import datetime
-    try:
-        when = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when.timestamp()
+    return iso_to_epoch(value)
 
 
 def bulk_delete_body(container: str, names: Sequence[str]) -> bytes:
