@@ -103,7 +103,25 @@ class BatchItem:
     labels: Dict[str, str] = attrs.field(factory=dict)
 
 
-class Batch:
+class _Records:
+    """What both batch kinds share: their items, total size, clearing, length."""
+
+    _items: Dict[Any, BatchItem]
+
+    @property
+    def size(self) -> int:
+        """Total payload bytes."""
+        return sum(len(i.data) for i in self._items.values())
+
+    def clear(self) -> None:
+        """Forget every record."""
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Batch(_Records):
     """Records of ONE entry for ``write_batch``/``update_batch``/``remove_batch``."""
 
     def __init__(self) -> None:
@@ -123,20 +141,8 @@ class Batch:
         """``[(timestamp, item)]`` in ascending timestamp order."""
         return sorted(self._items.items())
 
-    @property
-    def size(self) -> int:
-        """Total payload bytes."""
-        return sum(len(i.data) for i in self._items.values())
 
-    def clear(self) -> None:
-        """Forget every record."""
-        self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-class RecordBatch:
+class RecordBatch(_Records):
     """Records of several entries, for the v2 multi-entry protocol (§8)."""
 
     def __init__(self) -> None:
@@ -163,18 +169,6 @@ class RecordBatch:
         """Items by entry index, then timestamp: the body order of §8."""
         order = {e: i for i, e in enumerate(self.entries())}
         return sorted(self._items.values(), key=lambda i: (order[i.entry], i.timestamp))
-
-    @property
-    def size(self) -> int:
-        """Total payload bytes."""
-        return sum(len(i.data) for i in self._items.values())
-
-    def clear(self) -> None:
-        """Forget every record."""
-        self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def error_for(status: int, message: str) -> ClientError:
