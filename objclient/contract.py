@@ -67,6 +67,22 @@ def build_http_client(endpoint: Optional[str], auth: Any, options: Dict[str, Any
     return HTTPClient(endpoint, auth=auth, **kwargs)
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def bool_option(name: str, value: Any, default: bool) -> bool:
+    """A yes/no option given as a bool or, from a URL query, as a string."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    from .exceptions import InvalidArgument
+    raise InvalidArgument(f"{name} is a yes/no option, not {value!r}")
+
+
 def reject_unknown_options(backend: str, options: Mapping[str, Any]) -> None:
     """Raise for keywords no layer used (a typo should not pass silently)."""
     if options:

@@ -36,6 +36,7 @@ class Source:
         self.size = size
         self._close_reader = close_reader
         self._md5: Optional[Any] = BackgroundHash()
+        self._hashing = True
         self._digest = ""
         self.bytes_read = 0
         #: ``progress(bytes_read, size)`` after each read; a rewind (for a
@@ -70,7 +71,7 @@ class Source:
         else:
             if self._md5 is not None:
                 self._md5.close()
-            self._md5 = BackgroundHash()
+            self._md5 = BackgroundHash() if self._hashing else None
         self.bytes_read = 0
         if self.progress is not None:
             self.progress(0, self.size)
@@ -150,9 +151,16 @@ class Source:
                 return
             yield block
 
+    def skip_hash(self) -> None:
+        """Stop hashing (for a backend told not to check data, ``checksum=False``);
+        :meth:`md5_hex` then answers ``""``."""
+        if self._md5 is not None:
+            self._md5.close()
+        self._md5, self._hashing, self._digest = None, False, ""
+
     def md5_hex(self) -> str:
         """Hex MD5 of the bytes read so far (or of the earlier whole pass,
-        after ``rewind(keep_digest=True)``)."""
+        after ``rewind(keep_digest=True)``); ``""`` after :meth:`skip_hash`."""
         if self._md5 is None:
             return self._digest
         return self._md5.hexdigest()

@@ -27,6 +27,8 @@ class Client:
     """What a benchmarked client can do on one container/bucket."""
 
     name = "client"
+    #: the workloads this client runs (None: all of them); see :mod:`tools.bench_run`
+    phases: Optional[Tuple[str, ...]] = None
 
     def setup(self, container: str) -> None:
         """Create the container if needed."""
@@ -135,9 +137,11 @@ class RawSwift(Client):
 class ObjclientClient(Client):
     """objclient on any backend, through the facade."""
 
-    def __init__(self, url: str, account: Optional[str], name: str, **options: Any) -> None:
+    def __init__(self, url: str, account: Optional[str], name: str,
+                 phases: Optional[Tuple[str, ...]] = None, **options: Any) -> None:
         import objclient
         self.name = name
+        self.phases = phases
         self.api = objclient.ObjectStorageApi(url, **options)
         self.account = account
 
@@ -302,14 +306,26 @@ def _maybe(factory: Callable[[], Client]) -> Optional[Client]:
         return None
 
 
-def _objclient_swift() -> Client:
-    return ObjclientClient(SWIFT_AUTH.replace("http://", "swift+http://"), None, "objclient",
-                           user=SWIFT_USER, key=SWIFT_KEY)
+#: objclient with its client-side MD5 off: what it costs to move the bytes
+#: alone, compared with the clients that check nothing (the floor,
+#: python-swiftclient's Connection).  Only the data-moving workloads: the
+#: 4 KiB and listing ones hash (next to) nothing.
+UNCHECKED = "objclient (checksum=False)"
+UNCHECKED_PHASES = ("large", "parallel")
 
 
-def _objclient_s3() -> Client:
-    return ObjclientClient(S3_ENDPOINT.replace("http://", "s3+http://"), None, "objclient",
-                           access_key=S3_KEY, secret_key=S3_SECRET, region=S3_REGION)
+def _objclient_swift(name: str = "objclient", **extra: Any) -> Client:
+    return ObjclientClient(SWIFT_AUTH.replace("http://", "swift+http://"), None, name,
+                           user=SWIFT_USER, key=SWIFT_KEY, **extra)
+
+
+def _objclient_s3(name: str = "objclient", **extra: Any) -> Client:
+    return ObjclientClient(S3_ENDPOINT.replace("http://", "s3+http://"), None, name,
+                           access_key=S3_KEY, secret_key=S3_SECRET, region=S3_REGION, **extra)
+
+
+def _unchecked(factory: Callable[..., Client]) -> Callable[[], Client]:
+    return lambda: factory(UNCHECKED, phases=UNCHECKED_PHASES, checksum=False)
 
 
 def _raw_s3() -> Client:
@@ -317,11 +333,14 @@ def _raw_s3() -> Client:
     return RawS3()
 
 
-#: server -> [(client name, factory)], the floor first, then objclient, then the peers.
+#: server -> [(client name, factory)], the floor first, then objclient (as it
+#: comes, then with checksum=False), then the peers.
 FACTORIES: Dict[str, List[Tuple[str, Callable[[], Client]]]] = {
     "swift": [(RawSwift.name, RawSwift), ("objclient", _objclient_swift),
+              (UNCHECKED, _unchecked(_objclient_swift)),
               (SwiftclientClient.name, SwiftclientClient)],
     "s3": [("urllib3 (floor)", _raw_s3), ("objclient", _objclient_s3),
+           (UNCHECKED, _unchecked(_objclient_s3)),
            (Boto3Client.name, Boto3Client), (ObstoreClient.name, ObstoreClient)],
 }
 

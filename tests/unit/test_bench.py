@@ -52,6 +52,27 @@ def test_targets_compare_objclient_with_the_floor_and_the_peers() -> None:
     assert all(t["server"] == "swift" for t in found.values())
 
 
+def test_throughput_targets_compare_like_for_like_with_the_unchecked_row() -> None:
+    result = _result()
+    result[bench_report.UNCHECKED] = {"PUT 256 MiB (MiB/s)": (185.0, 50.0, 0.0),
+                                      "PUT 64x1MiB/8t": (80.0, 1.5, 0.0)}
+    result["boto3"] = {"PUT 64x1MiB/8t": (72.0, 4.0, 0.0)}
+    found = _by_name(bench_report.targets("swift", result, FLOOR, MEMORY))
+    floor = found["PUT 256 MiB (MiB/s) throughput >= 0.9 x floor, like for like "
+                  f"({bench_report.UNCHECKED}: {FLOOR} checks nothing)"]
+    assert (floor["pass"], floor["ratio"]) == (True, 0.925)
+    assert floor["detail"] == "0.925 x; objclient as it comes, MD5 on: 0.950 x"
+    peer = found[f"PUT 64x1MiB/8t throughput >= {SWIFTCLIENT}, like for like "
+                 f"({bench_report.UNCHECKED}: {SWIFTCLIENT} checks nothing)"]
+    assert peer["pass"] is True and round(peer["ratio"], 3) == 1.067
+    # boto3 checks what it uploads: objclient as it comes is judged.
+    boto = found["PUT 64x1MiB/8t throughput >= boto3"]
+    assert boto["pass"] is False and round(boto["ratio"], 3) == 0.972
+    table = "\n".join(bench_report.table("swift", result, FLOOR))
+    assert bench_report.LIKE_FOR_LIKE_NOTE in table
+    assert f"| PUT | {bench_report.UNCHECKED} |" not in table  # 4 KiB: not run
+
+
 def test_memory_targets_use_the_bounds_and_say_them() -> None:
     found = _by_name(bench_report.targets("s3", _result(), FLOOR, MEMORY))
     constant = found["LIST 10000: constant memory (peak RSS growth <= max(16 MiB, floor's "

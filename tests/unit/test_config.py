@@ -102,3 +102,19 @@ def test_profile_secrets_go_to_the_keyring_when_installed(clean_env, monkeypatch
     monkeypatch.setattr(config, "_keyring_module", lambda: None)
     with pytest.raises(InvalidArgument, match="keyring package"):
         config.load_profile("prod")
+
+
+@pytest.mark.parametrize("value, expected", [(None, True), (False, False), ("no", False),
+                                             ("ON", True), ("0", False), (" true ", True)])
+def test_yes_no_options_read_bools_and_url_strings(value, expected):
+    from objclient.contract import bool_option
+    assert bool_option("checksum", value, True) is expected
+
+
+def test_a_yes_no_option_refuses_anything_else():
+    from objclient.contract import bool_option
+    with pytest.raises(InvalidArgument, match="checksum is a yes/no option"):
+        bool_option("checksum", "maybe", True)
+    with pytest.raises(InvalidArgument, match="checksum is a yes/no option"):
+        objclient.ObjectStorageApi("s3+http://127.0.0.1:1?checksum=perhaps",
+                                   access_key="a", secret_key="b")

@@ -59,3 +59,12 @@ def test_exactly_one_of_data_and_path():
         open_source()
     with pytest.raises(InvalidArgument):
         open_source(data=b"", file_or_path="x")
+
+
+def test_skip_hash_stops_hashing_for_good_even_after_a_rewind():
+    with open_source(data=b"abc" * 10) as src:
+        src.read(3)
+        src.skip_hash()
+        assert src.read() == b"abc" * 9 and src.md5_hex() == ""
+        src.rewind()
+        assert src.read() == b"abc" * 10 and src.md5_hex() == ""

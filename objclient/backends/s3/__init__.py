@@ -23,7 +23,12 @@ tells a missing object, as S3 answers 204 either way: ``"conditional"``, the
 default, sends one ``DELETE`` with ``If-Match: *``, which a server that
 honours it answers with 412 for a missing key (SeaweedFS and Swift's s3api
 do: the suite checks both); ``"head"`` sends a HEAD first, for a server that
-ignores ``If-Match`` on DELETE).
+ignores ``If-Match`` on DELETE), ``checksum`` (default True: every PUT and part
+goes with its ``Content-MD5``, which the server checks, and downloads are
+checked against an MD5 ETag; False turns the client's MD5 off both ways, as
+boto3's ``request_checksum_calculation="when_required"`` does: the hash
+reported is then the server's ETag, only sizes are checked, and a multipart
+object reports its ETag with ``hash_method="etag"``).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ import attrs
 import requests
 
 from ...auth.sigv4 import SigV4Auth
-from ...contract import (Backend, CallOptions, Capability, build_http_client,
+from ...contract import (Backend, CallOptions, Capability, bool_option, build_http_client,
                          reject_unknown_options)
 from ...exceptions import (ChecksumMismatch, ClientError, Conflict, ContainerNotEmpty,
                            InvalidArgument, NoSuchContainer, NoSuchObject, NotFound)
@@ -103,6 +108,8 @@ class S3Backend(Backend):
     checksum_algorithm: Optional[str] = None
     signer: Optional[SigV4Auth] = None
     delete_check: str = "conditional"
+    #: whether the client hashes what it sends and reads (``checksum`` option)
+    checksum: bool = True
 
     def url(self, bucket: Optional[str] = None, key: Optional[str] = None) -> str:
         """The URL of the service, a bucket or an object (no query)."""
@@ -198,7 +205,7 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                    part_size: Any = None, concurrency: Any = None, tagging: Any = None,
                    path_keys: Any = None, chunk_size: Any = None,
                    checksum_algorithm: Optional[str] = None, delete_check: Optional[str] = None,
-                   **options: Any) -> S3Backend:
+                   checksum: Any = None, **options: Any) -> S3Backend:
     """Build an S3 backend for ``s3+http(s)://HOST[:PORT]``.
 
     :param auth: a :class:`SigV4Auth` to use instead of credentials.
@@ -211,6 +218,7 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
         checked on download when the server returns one (default None).
     :param delete_check: ``"conditional"`` (default) or ``"head"``: how a
         delete finds out that the object is missing (see the module docstring).
+    :param checksum: False: no MD5 on the client, either way (default True).
     """
     from .account import S3AccountClient
     from .blob import S3BlobClient
@@ -237,6 +245,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
         path_keys = query.pop("path_keys", "0")
     path_keys = str(path_keys).lower() in ("1", "true", "yes", "on")
     algorithm = check_algorithm(checksum_algorithm or query.pop("checksum_algorithm", None))
+    checksum = bool_option("checksum", query.pop("checksum", None) if checksum is None
+                           else checksum, True)
     delete_check = (delete_check or query.pop("delete_check", "conditional")).lower()
     if delete_check not in ("conditional", "head"):
         raise InvalidArgument("delete_check is 'conditional' or 'head'")
@@ -264,7 +274,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                         scheme=scheme, netloc=netloc, region=region,
                         virtual=addressing == "virtual", multipart_threshold=threshold,
                         part_size=psize, concurrency=workers, chunk_size=chunk,
-                        checksum_algorithm=algorithm, signer=auth, delete_check=delete_check)
+                        checksum_algorithm=algorithm, signer=auth, delete_check=delete_check,
+                        checksum=checksum)
     backend.account = S3AccountClient(backend)
     backend.container = S3ContainerClient(backend)
     backend.blob = S3BlobClient(backend)

@@ -100,11 +100,14 @@ class S3BlobClient(BlobClient):
     def _put(self, account: str, container: str, obj: str, source: Source,
              data: Optional[bytes], headers: Dict[str, str], etag: Optional[str],
              autocreate: bool, opts: CallOptions) -> Tuple[ObjectInfo, List[ChunkInfo]]:
-        if data is not None:
-            import base64
-            import hashlib
-            digest = hashlib.md5(data).digest()
-            md5 = digest.hex()
+        checked = self.backend.checksum
+        if not checked:
+            source.skip_hash()
+        md5: Optional[str] = None
+        if data is not None and checked:
+            # ``data`` is all the source gave, hashed as it was read.
+            md5 = source.md5_hex()
+            digest = bytes.fromhex(md5)
             # The signed Content-MD5 protects the body, which the server checks
             # against it: a SHA-256 of the payload would only cost CPU.
             headers["Content-MD5"] = base64.b64encode(digest).decode("ascii")
@@ -117,7 +120,9 @@ class S3BlobClient(BlobClient):
             wanted = _md5_header(etag)
             if wanted:
                 headers["Content-MD5"] = wanted
-            body = source
+            if data is not None:
+                headers["X-Amz-Content-SHA256"] = UNSIGNED_PAYLOAD
+            body = source if data is None else data
         algorithm = self.backend.checksum_algorithm or ""
         sent = self._checksum(algorithm, data, source) if algorithm else None
         if sent:
@@ -129,21 +134,30 @@ class S3BlobClient(BlobClient):
             raise ChecksumMismatch(f"stored object has {algorithm} {confirmed}, the data sent "
                                    f"has {sent}; the object was removed", expected=sent,
                                    actual=confirmed)
-        if data is None:
-            md5 = source.md5_hex()
         size = len(data) if data is not None else source.bytes_read
         got, method = etag_hash(resp.headers.get("ETag"))
-        if (etag is not None and etag != md5) or (method == "md5" and got != md5):
+        if not checked:
+            if source.size is not None and size != source.size:
+                self._discard(container, obj, opts)
+                raise ChecksumMismatch(f"object {obj!r}: {size} bytes sent of {source.size}; "
+                                       "the object was removed", expected=str(source.size),
+                                       actual=str(size))
+            md5 = got if method == "md5" else None
+        elif data is None:
+            md5 = source.md5_hex()
+        if checked and ((etag is not None and etag != md5) or (method == "md5" and got != md5)):
             self._discard(container, obj, opts)
             raise ChecksumMismatch(f"stored object has ETag {got}, the data sent has MD5 "
                                    f"{md5}; the object was removed", expected=etag or md5,
                                    actual=got)
-        info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
+        info = ObjectInfo(name=obj, size=size, hash=md5 or got,
+                          hash_method="md5" if md5 else method,
                           mime_type=headers["Content-Type"], container=container,
                           account=account, version=resp.headers.get("x-amz-version-id"),
                           properties=_props(headers),
                           extra={f"checksum_{algorithm}": confirmed} if confirmed else {})
-        return info, [ChunkInfo(url=self.backend.url(container, obj), size=size, hash=md5)]
+        return info, [ChunkInfo(url=self.backend.url(container, obj), size=size,
+                                hash=info.hash)]
 
     @staticmethod
     def _checksum(algorithm: str, data: Optional[bytes], source: Source) -> Optional[str]:
@@ -194,6 +208,15 @@ class S3BlobClient(BlobClient):
                                           opts=opts)
             uploader.start()
         size, md5, final_etag = uploader.run(source, head)
+        if not md5:  # checksum=False: only the server's (multipart) ETag is known
+            got, method = etag_hash(final_etag)
+            info = ObjectInfo(name=obj, size=size, hash=got, hash_method=method,
+                              mime_type=headers["Content-Type"], container=container,
+                              account=account, properties=_props(headers),
+                              extra=_without_none({"etag": final_etag,
+                                                   "parts": uploader.part_count}))
+            return info, [ChunkInfo(url=self.backend.url(container, obj), size=size,
+                                    hash=got)]
         if etag is not None and etag != md5:
             self._discard(container, obj, opts)
             raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; the "
@@ -227,7 +250,8 @@ class S3BlobClient(BlobClient):
         info = info_from_headers(resp.headers, account, container, obj)
         length = resp.headers.get("Content-Length")
         expected_md5 = info.hash if (info.hash_method == "md5" and not ranges
-                                     and resp.status_code == 200) else None
+                                     and resp.status_code == 200
+                                     and self.backend.checksum) else None
         stream = BodyStream(resp, expected_size=int(length) if length and length.isdigit()
                             else None, expected_md5=expected_md5, deadline=opts.deadline,
                             chunk_size=self.backend.chunk_size)

@@ -80,12 +80,14 @@ class MultipartUploader:
 
     def _put_part(self, number: int, data: bytes) -> Tuple[int, str, Optional[str]]:
         """UploadPart; :returns: ``(number, etag, checksum the server confirmed)``."""
-        digest = hashlib.md5(data).digest()
-        md5 = digest.hex()
-        # Content-MD5 protects the part (the server checks it), so its payload
-        # is not hashed a second time, with SHA-256, for the signature.
-        headers = {"Content-MD5": base64.b64encode(digest).decode("ascii"),
-                   "X-Amz-Content-SHA256": UNSIGNED_PAYLOAD}
+        headers = {"X-Amz-Content-SHA256": UNSIGNED_PAYLOAD}
+        md5 = None
+        if self.backend.checksum:
+            digest = hashlib.md5(data).digest()
+            md5 = digest.hex()
+            # Content-MD5 protects the part (the server checks it), so its payload
+            # is not hashed a second time, with SHA-256, for the signature.
+            headers["Content-MD5"] = base64.b64encode(digest).decode("ascii")
         sent = None
         if self.algorithm:
             sent = checksum_b64(self.algorithm, data)
@@ -93,7 +95,7 @@ class MultipartUploader:
         resp = self.backend.call("PUT", self.bucket, self.key, query=self._query(number),
                                  data=data, headers=headers, opts=self.opts, service="blob")
         got, method = etag_hash(resp.headers.get("ETag"))
-        if method == "md5" and got != md5:
+        if md5 is not None and method == "md5" and got != md5:
             raise ChecksumMismatch(f"part {number} of {self.key!r} has ETag {got}, its data "
                                    f"has MD5 {md5}", expected=md5, actual=got)
         confirmed = resp.headers.get(checksum_header(self.algorithm)) \
@@ -102,16 +104,19 @@ class MultipartUploader:
             raise ChecksumMismatch(f"part {number} of {self.key!r} has {self.algorithm} "
                                    f"{confirmed}, its data {sent}", expected=sent,
                                    actual=confirmed)
-        return number, got or md5, confirmed
+        return number, got or md5 or "", confirmed
 
     def run(self, source: "Source", head: bytes = b"") -> Tuple[int, str, str]:
         """Upload every part of ``source`` (after ``head``, bytes already read
         from it, so that its MD5 covers them) and complete; abort on any failure.
 
-        :returns: ``(size, hex MD5 of the whole data, final ETag)``.
+        :returns: ``(size, hex MD5 of the whole data, final ETag)``; the MD5 is
+            ``""`` when the backend's ``checksum`` is off.
         """
         if self.upload_id is None:
             self.start()
+        if not self.backend.checksum:
+            source.skip_hash()
         total = None if source.size is None else len(head) + source.size
         part_size = fitting_part_size(self.backend.part_size, total)
         workers = self.backend.concurrency

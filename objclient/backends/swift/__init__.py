@@ -14,8 +14,8 @@ Accounts are Swift account names (``AUTH_test``); the default account is
 the one the credentials give.  Backend options: ``segment_threshold`` and
 ``segment_size`` (bytes; uploads larger than the threshold become static
 large objects), ``segment_workers`` (parallel segment uploads, default 4),
-``upfront_md5_limit`` (see below), ``token_cache`` (a path or
-:class:`~objclient.auth.TokenCache`).
+``upfront_md5_limit`` (see below), ``checksum`` (default True; see below),
+``token_cache`` (a path or :class:`~objclient.auth.TokenCache`).
 
 Integrity of uploads: a body of known size up to ``upfront_md5_limit``
 bytes (default 16 MiB) is hashed first and its MD5 sent as ``ETag``, so
@@ -24,7 +24,11 @@ A larger body (or one of unknown size) is hashed while it is sent, in the
 same pass, and checked against the ETag Swift answers; on a mismatch the
 object is deleted and ChecksumMismatch raised.  Hashing a large file first
 would read it twice and cost about as much time as sending it on loopback;
-set the limit higher to prefer that.
+set the limit higher to prefer that.  Downloads are checked against their
+ETag.  ``checksum=False`` turns the client's MD5 off both ways (as
+python-swiftclient's ``checksum`` option does): nothing is hashed, the hash
+reported is the ETag Swift computed, and only sizes are checked.  A caller's
+``etag`` still goes as ``ETag``.  Static large objects keep their checks.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from typing import Any, Dict, FrozenSet, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from ...auth import TempAuth, TokenAuth, TokenCache
-from ...contract import Backend, Capability, build_http_client, reject_unknown_options
+from ...contract import (Backend, Capability, bool_option, build_http_client,
+                         reject_unknown_options)
 from ...exceptions import ClientError, ConnectionFailed, InvalidArgument, Timeout
 from ...http.redact import redact_url
 from ...names import NameRules
@@ -86,7 +91,8 @@ class SwiftBackend(Backend):
     def __init__(self, *args: Any, segment_threshold: int = DEFAULT_SEGMENT_THRESHOLD,
                  segment_size: int = DEFAULT_SEGMENT_SIZE,
                  segment_workers: int = DEFAULT_SEGMENT_WORKERS,
-                 upfront_md5_limit: int = DEFAULT_UPFRONT_MD5_LIMIT, **kwargs: Any) -> None:
+                 upfront_md5_limit: int = DEFAULT_UPFRONT_MD5_LIMIT, checksum: bool = True,
+                 **kwargs: Any) -> None:
         self._explicit_account: Optional[str] = None
         self._caps: Optional[FrozenSet[Capability]] = None
         self._info: Optional[Dict[str, Any]] = None
@@ -95,6 +101,8 @@ class SwiftBackend(Backend):
         self.segment_size = int(segment_size)
         self.segment_workers = max(1, int(segment_workers))
         self.upfront_md5_limit = int(upfront_md5_limit)
+        #: whether the client hashes what it sends and reads (``checksum`` option)
+        self.checksum = checksum
         self.temp_url_keys: Dict[str, str] = {}
         super().__init__(*args, **kwargs)
         if self.segment_size <= 0 or self.segment_threshold < 0:
@@ -235,7 +243,7 @@ def create_backend(url: str, *, auth: Any = None, default_account: Optional[str]
                    segment_size: Any = DEFAULT_SEGMENT_SIZE,
                    segment_workers: Any = DEFAULT_SEGMENT_WORKERS,
                    upfront_md5_limit: Any = DEFAULT_UPFRONT_MD5_LIMIT,
-                   **options: Any) -> SwiftBackend:
+                   checksum: Any = None, **options: Any) -> SwiftBackend:
     """Build a Swift backend for ``url`` (see the module docstring).
 
     :param auth: an auth plugin, instead of credentials in ``options``.
@@ -248,6 +256,7 @@ def create_backend(url: str, *, auth: Any = None, default_account: Optional[str]
     :param upfront_md5_limit: bodies of known size up to this many bytes are
         hashed before they are sent, with their MD5 as ``ETag`` (default
         16 MiB); larger ones are checked after (see the module docstring).
+    :param checksum: False: no MD5 on the client, either way (default True).
     :raises InvalidArgument: credentials or options are missing or unknown.
     """
     endpoint = None
@@ -262,7 +271,8 @@ def create_backend(url: str, *, auth: Any = None, default_account: Optional[str]
         default_account=default_account or account,
         description=f"OpenStack Swift at {redact_url(url)}",
         segment_threshold=int(segment_threshold), segment_size=int(segment_size),
-        segment_workers=int(segment_workers), upfront_md5_limit=int(upfront_md5_limit))
+        segment_workers=int(segment_workers), upfront_md5_limit=int(upfront_md5_limit),
+        checksum=bool_option("checksum", checksum, True))
     backend.account = SwiftAccountClient(backend)
     backend.container = SwiftContainerClient(backend)
     backend.blob = SwiftBlobClient(backend)

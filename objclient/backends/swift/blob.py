@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -133,11 +132,14 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
         """
         path = object_path(account, container, obj)
         hdrs = dict(headers)
+        if not self.swift.checksum:
+            return self._put_unchecked(path, obj, source, hdrs, etag, opts)
         known = source.size is not None
         expected = etag
         if known and source.size <= _IN_MEMORY:  # type: ignore[operator]
             # Small: read once, hash once, send as bytes (no second pass).
-            return self._put_bytes(path, obj, source.read(), hdrs, etag, opts)
+            data = source.read()
+            return self._put_bytes(path, obj, data, source.md5_hex(), hdrs, etag, opts)
         if known and source.rewindable and source.size <= self.swift.upfront_md5_limit:
             expected_md5 = _prehash(source)
             if etag and etag != expected_md5:
@@ -162,10 +164,34 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                                    f"expected {wanted}", expected=wanted, actual=stored)
         return resp, md5, size
 
-    def _put_bytes(self, path: str, obj: str, data: bytes, hdrs: dict,
+    def _put_unchecked(self, path: str, obj: str, source: Source, hdrs: dict,
+                       etag: Optional[str], opts: CallOptions) -> Tuple[Any, str, int]:
+        """``checksum=False``: nothing hashed here; the hash is the ETag Swift
+        computed (Swift still checks a caller's ``etag``)."""
+        source.skip_hash()
+        known = source.size is not None
+        if etag:
+            hdrs["ETag"] = etag
+        body: Any
+        if known and source.size <= _IN_MEMORY:  # type: ignore[operator]
+            body = source.read()
+        elif known:
+            hdrs["Content-Length"] = str(source.size)
+            body = source if source.size else b""
+        else:
+            body = _blocks(source)
+        resp = self._send_put(path, hdrs, body, etag, opts)
+        size = source.bytes_read
+        if known and size != source.size:
+            self._discard(path, opts)
+            raise ChecksumMismatch(f"object {obj!r}: {size} bytes sent of {source.size}",
+                                   expected=str(source.size), actual=str(size))
+        return resp, unquote_etag(resp.headers.get("Etag")) or "", size
+
+    def _put_bytes(self, path: str, obj: str, data: bytes, md5: str, hdrs: dict,
                    etag: Optional[str], opts: CallOptions) -> Tuple[Any, str, int]:
-        """PUT of a body held in memory, its MD5 sent as ``ETag``."""
-        md5 = hashlib.md5(data).hexdigest()
+        """PUT of a body held in memory, its MD5 (hashed as it was read) sent
+        as ``ETag``."""
         if etag and etag != md5:
             raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}",
                                    expected=etag, actual=md5)
@@ -221,7 +247,8 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
         length = resp.headers.get("Content-Length")
         size = int(length) if length and length.isdigit() else None
         whole = resp.status_code == 200
-        md5 = info.hash if whole and info.hash_method == "md5" else None
+        md5 = info.hash if whole and info.hash_method == "md5" and self.swift.checksum \
+            else None
         body = BodyStream(resp, expected_size=size, expected_md5=md5, deadline=opts.deadline)
         if resp.status_code == 206:
             boundary = parse_content_type_boundary(resp.headers.get("Content-Type", ""))

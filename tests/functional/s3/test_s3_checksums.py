@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from objclient.exceptions import ChecksumMismatch
 from objclient.transfer.checksums import VerifiedStream, checksum_b64
 
 from .conftest import SEAWEED, SEAWEED_AK, SEAWEED_SK, SWIFT, SWIFT_AK, SWIFT_SK, make
@@ -65,6 +66,42 @@ def test_swift_s3api_ignores_checksums_and_still_round_trips():
             assert "checksum_sha256" not in meta.extra
             assert api.object_fetch(None, bucket, name)[1].read() == body
     finally:
+        api.container_flush(None, bucket)
+        api.container_delete(None, bucket)
+        api.close()
+
+
+def test_checksum_off_sends_no_md5_and_reports_the_server_etag(monkeypatch):
+    api = make(SEAWEED, SEAWEED_AK, SEAWEED_SK, path_keys=True, checksum=False,
+               multipart_threshold=5 * MiB, part_size=5 * MiB, concurrency=2)
+    bucket = f"oc-s3ck-{uuid.uuid4().hex[:10]}"
+    api.container_create(None, bucket)
+    sent = []
+    real = api.http.request
+
+    def spy(method, url, **kwargs):
+        if method == "PUT" and ("uploadId=" not in url or "partNumber=" in url):
+            sent.append((kwargs.get("headers") or {}).get("Content-MD5"))
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(api.http, "request", spy)
+    try:
+        small = b"unchecked " * 100
+        _chunks, _size, md5 = api.object_create(None, bucket, data=small, obj_name="small")
+        assert md5 == hashlib.md5(small).hexdigest()  # SeaweedFS's ETag of a single PUT
+        meta, stream = api.object_fetch(None, bucket, "small")
+        assert stream.read() == small and stream.expected_md5 is None
+        big = os.urandom(11 * MiB)
+        *_rest, meta = api.object_create_ext(None, bucket, data=big, obj_name="mp")
+        assert meta.hash_method == "etag" and meta.hash.endswith("-3")
+        assert meta.extra["parts"] == 3
+        assert api.object_fetch(None, bucket, "mp")[1].read() == big
+        assert sent and set(sent) == {None}
+        # A caller's etag still goes as Content-MD5, which the server checks.
+        with pytest.raises(ChecksumMismatch):
+            api.object_create(None, bucket, data=b"abc", obj_name="wrong", etag="0" * 32)
+    finally:
+        monkeypatch.undo()
         api.container_flush(None, bucket)
         api.container_delete(None, bucket)
         api.close()

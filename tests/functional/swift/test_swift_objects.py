@@ -265,3 +265,35 @@ def test_a_large_upload_whose_etag_differs_is_deleted_and_raises(container, monk
             api.object_show(None, container, "bad")
     finally:
         api.close()
+
+
+def test_checksum_off_hashes_nothing_and_reports_the_etag_swift_computed(container):
+    import io
+    from objclient import hashing
+    api = make_api(checksum="false", upfront_md5_limit=1024 * 1024)
+    made = []
+    real_init = hashing.BackgroundHash.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(1)
+        real_init(self, *args, **kwargs)
+
+    try:
+        hashing.BackgroundHash.__init__ = counting
+        for name, data in (("small", b"tiny" * 100), ("large", os.urandom(3 << 20))):
+            made.clear()
+            _chunks, size, md5 = api.object_create(None, container, obj_name=name,
+                                                   file_or_path=io.BytesIO(data))
+            meta, stream = api.object_fetch(None, container, name)
+            assert stream.read() == data and size == len(data)
+            assert md5 == meta["hash"] == hashlib.md5(data).hexdigest()
+            # The Source made one hash object and dropped it unused; the
+            # download made none.
+            assert len(made) <= 1 and stream.expected_md5 is None
+        # A caller's etag still goes, and Swift still refuses data that differs.
+        with pytest.raises(ChecksumMismatch):
+            api.object_create(None, container, data=b"abc", obj_name="wrong",
+                              etag="0" * 32)
+    finally:
+        hashing.BackgroundHash.__init__ = real_init
+        api.close()
