@@ -110,6 +110,9 @@ class S3Backend(Backend):
     delete_check: str = "conditional"
     #: whether the client hashes what it sends and reads (``checksum`` option)
     checksum: bool = True
+    #: whether the server checks and echoes ``x-amz-checksum-crc32`` (None:
+    #: not known yet; False: it ignored one, Content-MD5 is sent instead)
+    crc32_confirmed: Optional[bool] = None
 
     def url(self, bucket: Optional[str] = None, key: Optional[str] = None) -> str:
         """The URL of the service, a bucket or an object (no query)."""

@@ -1,24 +1,31 @@
 """S3 backend: object bytes (PutObject, GetObject, presigned URLs).
 
-Small objects are read into memory and carry a signed ``Content-MD5``,
-which the server checks (their payload is not hashed again with SHA-256 for
-the signature); larger ones of known size up to the multipart threshold
-are streamed once as ``UNSIGNED-PAYLOAD`` and their ETag checked against
+Small objects (up to 8 MiB) are read into memory and sent with their CRC32
+as ``x-amz-checksum-crc32``, which S3 servers that implement the additional
+checksums check and echo (AWS, SeaweedFS): CRC32 costs a quarter of an MD5,
+and the server's ETag, the MD5 of what it stored, becomes the hash.  A
+server that ignores the header (Swift's s3api) does not echo it: that
+upload is checked after the fact (MD5 of the data against the ETag; on a
+mismatch the object is deleted), and from then on small objects carry a
+``Content-MD5`` instead.  The payload is never hashed again with SHA-256
+for the signature (``UNSIGNED-PAYLOAD``).  Larger objects of known size up
+to the multipart threshold are streamed once and their ETag checked against
 the MD5 computed while sending; above the threshold (or when the size is
 unknown and the data outgrows one part) the upload is multipart (see
-:mod:`objclient.backends.s3.multipart`).  With the backend option
-``checksum_algorithm`` (``sha256``/``crc32c``) each PUT and part also
-carries ``x-amz-checksum-*``, which the server checks, and downloads are
-checked against the checksum the server returns (SeaweedFS does both;
-Swift's s3api ignores these headers, so only MD5 protects data there).
+:mod:`objclient.backends.s3.multipart`).  Downloads ask for the stored
+checksum (``x-amz-checksum-mode``) and check a whole body against it, else
+against an MD5 ETag.  With the backend option ``checksum_algorithm``
+(``sha256``/``crc32c``/``crc32``) every PUT and part carries that checksum
+as well as its MD5.  With ``checksum=False`` nothing is hashed on the
+client: the server's ETag is the hash and sizes are checked.
 """
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import base64
 import binascii
+import hashlib
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ...auth.sigv4 import UNSIGNED_PAYLOAD
@@ -44,6 +51,18 @@ __all__ = ["S3BlobClient", "IN_MEMORY_LIMIT"]
 IN_MEMORY_LIMIT = 8 * 1024 * 1024
 
 _BLOCK = 1024 * 1024
+
+
+def _full_object_checksum(headers: Mapping[str, str]) -> Optional[Tuple[str, str]]:
+    """``(algorithm, base64 value)`` of a whole-object checksum the server
+    reported (a multipart object's composite one, ``...-N``, cannot be checked)."""
+    if (headers.get("x-amz-checksum-type") or "FULL_OBJECT").upper() != "FULL_OBJECT":
+        return None
+    for algorithm in CHECKSUM_ALGORITHMS:
+        value = headers.get(checksum_header(algorithm))
+        if value and "-" not in value:
+            return algorithm, value
+    return None
 
 
 def _md5_header(etag: Optional[str]) -> Optional[str]:
@@ -92,42 +111,53 @@ class S3BlobClient(BlobClient):
             if len(first) > backend.part_size:
                 return self._multipart(account, container, obj, source, headers, etag,
                                        first, autocreate, opts)
-        elif size <= IN_MEMORY_LIMIT:
+        crc = False
+        if size is not None and size <= IN_MEMORY_LIMIT:
+            # CRC32 where the server confirms it (four times cheaper than MD5).
+            crc = (backend.checksum and not backend.checksum_algorithm
+                   and backend.crc32_confirmed is not False)
+            if crc:
+                source.skip_hash()
             first = read_up_to(source, size)
         return self._put(account, container, obj, source, first, headers, etag,
-                         autocreate, opts)
+                         autocreate, opts, crc)
 
     def _put(self, account: str, container: str, obj: str, source: Source,
              data: Optional[bytes], headers: Dict[str, str], etag: Optional[str],
-             autocreate: bool, opts: CallOptions) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+             autocreate: bool, opts: CallOptions,
+             crc: bool = False) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        """One PutObject of ``data`` (held in memory) or of the rest of ``source``.
+
+        How the data is protected (the module docstring says why): with
+        ``crc``, by its CRC32, which the server checks and echoes; else, with
+        the backend's ``checksum`` on, by ``Content-MD5`` (in memory) or by
+        the MD5 computed while sending, checked against the ETag; with it
+        off, by its size only.  A caller's ``etag`` always goes as
+        ``Content-MD5``.
+        """
         checked = self.backend.checksum
         if not checked:
             source.skip_hash()
+        wanted = _md5_header(etag)
         md5: Optional[str] = None
-        if data is not None and checked:
-            # ``data`` is all the source gave, hashed as it was read.
-            md5 = source.md5_hex()
-            digest = bytes.fromhex(md5)
-            # The signed Content-MD5 protects the body, which the server checks
-            # against it: a SHA-256 of the payload would only cost CPU.
-            headers["Content-MD5"] = base64.b64encode(digest).decode("ascii")
+        if data is not None:
+            # The data is protected by a checksum the server checks (or not at
+            # all, checksum off): a SHA-256 of the payload would only cost CPU.
             headers["X-Amz-Content-SHA256"] = UNSIGNED_PAYLOAD
-            if etag is not None and etag != md5:
-                raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; "
-                                       "nothing was stored", expected=etag, actual=md5)
-            body: Any = data
-        else:
-            wanted = _md5_header(etag)
-            if wanted:
-                headers["Content-MD5"] = wanted
-            if data is not None:
-                headers["X-Amz-Content-SHA256"] = UNSIGNED_PAYLOAD
-            body = source if data is None else data
-        algorithm = self.backend.checksum_algorithm or ""
+            if checked and not crc:
+                md5 = source.md5_hex()  # ``data`` is all the source gave, hashed as read
+                wanted = base64.b64encode(bytes.fromhex(md5)).decode("ascii")
+                if etag is not None and etag != md5:
+                    raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; "
+                                           "nothing was stored", expected=etag, actual=md5)
+        if wanted:
+            headers["Content-MD5"] = wanted
+        algorithm = "crc32" if crc else (self.backend.checksum_algorithm or "")
         sent = self._checksum(algorithm, data, source) if algorithm else None
         if sent:
             headers[checksum_header(algorithm)] = sent
-        resp = self._send_put(container, obj, body, headers, autocreate, opts)
+        resp = self._send_put(container, obj, source if data is None else data, headers,
+                              autocreate, opts)
         confirmed = resp.headers.get(checksum_header(algorithm)) if sent else None
         if confirmed is not None and confirmed != sent:
             self._discard(container, obj, opts)
@@ -136,20 +166,29 @@ class S3BlobClient(BlobClient):
                                    actual=confirmed)
         size = len(data) if data is not None else source.bytes_read
         got, method = etag_hash(resp.headers.get("ETag"))
-        if not checked:
+        if crc and confirmed is None:
+            # The server ignored the CRC32: check the MD5 now, send Content-MD5 from now on.
+            self.backend.crc32_confirmed = False
+            md5 = hashlib.md5(data).hexdigest()  # type: ignore[arg-type]
+        elif crc or not checked:
+            # The server checked the data (crc), or nobody did: its ETag is the hash.
+            if crc:
+                self.backend.crc32_confirmed = True
             if source.size is not None and size != source.size:
                 self._discard(container, obj, opts)
                 raise ChecksumMismatch(f"object {obj!r}: {size} bytes sent of {source.size}; "
                                        "the object was removed", expected=str(source.size),
                                        actual=str(size))
-            md5 = got if method == "md5" else None
         elif data is None:
             md5 = source.md5_hex()
-        if checked and ((etag is not None and etag != md5) or (method == "md5" and got != md5)):
+        if md5 is not None and ((etag is not None and etag != md5)
+                                or (method == "md5" and got != md5)):
             self._discard(container, obj, opts)
             raise ChecksumMismatch(f"stored object has ETag {got}, the data sent has MD5 "
                                    f"{md5}; the object was removed", expected=etag or md5,
                                    actual=got)
+        if md5 is None and method == "md5":
+            md5 = got
         info = ObjectInfo(name=obj, size=size, hash=md5 or got,
                           hash_method="md5" if md5 else method,
                           mime_type=headers["Content-Type"], container=container,
@@ -233,34 +272,33 @@ class S3BlobClient(BlobClient):
     def download(self, account: str, container: str, obj: str, *,
                  version: Optional[Any], ranges: Optional[Sequence[Range]],
                  opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, Any]:
-        """GetObject (one range at most); the whole body is checked against
-        its ETag when that is an MD5, and against the SHA-256 or CRC32C the
-        server reports (asked for when the backend's ``checksum_algorithm`` is
-        set; a multipart object's composite checksum cannot be checked)."""
+        """GetObject (one range at most).  A whole body is checked against the
+        full-object checksum the server reports (CRC32 for what objclient
+        stored, or the backend's ``checksum_algorithm``), else against its
+        ETag when that is an MD5; with the ``checksum`` option off only
+        against its size (a ``checksum_algorithm`` still counts)."""
+        backend = self.backend
         headers = {}
-        if self.backend.checksum_algorithm:
+        if backend.checksum or backend.checksum_algorithm:
             headers["x-amz-checksum-mode"] = "ENABLED"
         if ranges:
             if len(ranges) > 1:
                 raise InvalidArgument("S3 reads one range per request")
             headers["Range"] = range_header(ranges)
         query = [("versionId", str(version))] if version is not None else None
-        resp = self.backend.call("GET", container, obj, query=query, headers=headers,
-                                 opts=opts, stream=True, service="blob")
+        resp = backend.call("GET", container, obj, query=query, headers=headers,
+                            opts=opts, stream=True, service="blob")
         info = info_from_headers(resp.headers, account, container, obj)
         length = resp.headers.get("Content-Length")
-        expected_md5 = info.hash if (info.hash_method == "md5" and not ranges
-                                     and resp.status_code == 200
-                                     and self.backend.checksum) else None
+        whole = not ranges and resp.status_code == 200
+        reported = _full_object_checksum(resp.headers) if whole and headers else None
+        expected_md5 = info.hash if (whole and info.hash_method == "md5" and backend.checksum
+                                     and reported is None) else None
         stream = BodyStream(resp, expected_size=int(length) if length and length.isdigit()
                             else None, expected_md5=expected_md5, deadline=opts.deadline,
-                            chunk_size=self.backend.chunk_size)
-        if not ranges and resp.status_code == 200:
-            for algorithm in CHECKSUM_ALGORITHMS:
-                value = resp.headers.get(checksum_header(algorithm))
-                if value and "-" not in value and (resp.headers.get(
-                        "x-amz-checksum-type") or "FULL_OBJECT").upper() == "FULL_OBJECT":
-                    return info, VerifiedStream(stream, algorithm, value)
+                            chunk_size=backend.chunk_size)
+        if reported is not None:
+            return info, VerifiedStream(stream, *reported)
         return info, stream
 
     def temp_url(self, account: str, container: str, obj: str, method: str = "GET",

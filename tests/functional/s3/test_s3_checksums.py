@@ -105,3 +105,34 @@ def test_checksum_off_sends_no_md5_and_reports_the_server_etag(monkeypatch):
         api.container_flush(None, bucket)
         api.container_delete(None, bucket)
         api.close()
+
+
+@pytest.mark.parametrize("server", ["seaweedfs", "swift"])
+def test_small_objects_go_with_crc32_where_the_server_confirms_it(server):
+    if server == "seaweedfs":
+        api = make(SEAWEED, SEAWEED_AK, SEAWEED_SK, path_keys=True)
+    else:
+        api = make(SWIFT, SWIFT_AK, SWIFT_SK, tagging=False)
+    bucket = f"oc-s3crc-{uuid.uuid4().hex[:10]}"
+    api.container_create(None, bucket)
+    try:
+        for n in range(2):
+            data = os.urandom(1000 + n)
+            *_rest, meta = api.object_create_ext(None, bucket, data=data, obj_name=f"o{n}")
+            assert meta.hash == hashlib.md5(data).hexdigest() and meta.hash_method == "md5"
+            _meta, stream = api.object_fetch(None, bucket, f"o{n}")
+            assert stream.read() == data
+        if server == "seaweedfs":
+            # SeaweedFS checks the CRC32, keeps it and reports it on GET.
+            assert api._backend.crc32_confirmed is True
+            assert meta.extra["checksum_crc32"] == checksum_b64("crc32", data)
+            assert isinstance(stream, VerifiedStream) and stream.algorithm == "crc32"
+        else:
+            # Swift's s3api ignores it: the MD5 was checked after the first PUT,
+            # and the second went with Content-MD5.
+            assert api._backend.crc32_confirmed is False
+            assert "checksum_crc32" not in meta.extra
+    finally:
+        api.container_flush(None, bucket)
+        api.container_delete(None, bucket)
+        api.close()

@@ -177,10 +177,61 @@ def test_download_with_the_right_checksum_or_a_composite_one_passes():
 
 
 @responses.activate
-def test_download_without_the_option_does_not_ask_for_checksums():
+def test_download_asks_for_checksums_unless_checksum_is_off():
     _get(b"hello", {})
     assert _api(None).object_fetch(None, "bkt", "obj")[1].read() == b"hello"
-    assert "x-amz-checksum-mode" not in responses.calls[0].request.headers
+    assert responses.calls[0].request.headers["x-amz-checksum-mode"] == "ENABLED"
+    assert _api(None, checksum=False).object_fetch(None, "bkt", "obj")[1].read() == b"hello"
+    assert "x-amz-checksum-mode" not in responses.calls[1].request.headers
+
+
+@responses.activate
+def test_small_put_sends_crc32_instead_of_md5_and_reports_the_servers_etag():
+    responses.add_callback(responses.PUT, OBJ, callback=_echo_put("crc32"))
+    api = _api(None)
+    _chunks, size, md5 = api.object_create(None, "bkt", data=b"hello", obj_name="obj")
+    headers = _calls("PUT")[0].request.headers
+    assert headers["x-amz-checksum-crc32"] == checksum_b64("crc32", b"hello")
+    assert "Content-MD5" not in headers and md5 == hashlib.md5(b"hello").hexdigest()
+    assert api._backend.crc32_confirmed is True
+
+
+@responses.activate
+def test_small_put_whose_crc32_comes_back_different_removes_the_object():
+    responses.add_callback(responses.PUT, OBJ, callback=_echo_put("crc32", corrupt=True))
+    responses.add(responses.DELETE, OBJ, status=204)
+    with pytest.raises(ChecksumMismatch, match="crc32"):
+        _api(None).object_create(None, "bkt", data=b"hello", obj_name="obj")
+    assert len(_calls("DELETE")) == 1
+
+
+@pytest.mark.parametrize("stored", [b"hello", b"hellO"])
+@responses.activate
+def test_a_server_that_ignores_crc32_gets_the_md5_checked_after_and_content_md5_next(stored):
+    responses.add(responses.PUT, OBJ, headers={"ETag": f'"{hashlib.md5(stored).hexdigest()}"'})
+    responses.add(responses.DELETE, OBJ, status=204)
+    api = _api(None)
+    if stored != b"hello":
+        with pytest.raises(ChecksumMismatch):
+            api.object_create(None, "bkt", data=b"hello", obj_name="obj")
+        assert len(_calls("DELETE")) == 1
+    else:
+        assert api.object_create(None, "bkt", data=b"hello", obj_name="obj")[2] == \
+            hashlib.md5(b"hello").hexdigest()
+    assert api._backend.crc32_confirmed is False
+    responses.replace(responses.PUT, OBJ,
+                      headers={"ETag": f'"{hashlib.md5(b"again").hexdigest()}"'})
+    api.object_create(None, "bkt", data=b"again", obj_name="obj")
+    headers = _calls("PUT")[-1].request.headers
+    assert "x-amz-checksum-crc32" not in headers
+    assert headers["Content-MD5"] == base64.b64encode(hashlib.md5(b"again").digest()).decode()
+
+
+@responses.activate
+def test_download_with_a_reported_crc32_checks_it_and_not_the_md5():
+    _get(b"hello", {"x-amz-checksum-crc32": checksum_b64("crc32", b"hellO")})
+    with pytest.raises(ChecksumMismatch, match="crc32"):
+        _api(None).object_fetch(None, "bkt", "obj")[1].read()
 
 
 @responses.activate
