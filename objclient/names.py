@@ -65,10 +65,10 @@ class NameRules:
         size = _utf8_len(value, f"{kind} name")
         if size > limit:
             raise InvalidName(f"{kind} name is {size} bytes long; this backend allows {limit}")
-        bad = [c for c in forbidden if c in value]
-        if bad:
-            raise InvalidName(f"{kind} name {value!r} holds {bad[0]!r}, "
-                              f"which this backend does not allow")
+        for char in forbidden:
+            if char in value:
+                raise InvalidName(f"{kind} name {value!r} holds {char!r}, "
+                                  f"which this backend does not allow")
         return value
 
     def check_account(self, account: object) -> str:

@@ -329,7 +329,11 @@ class HTTPClient:
         (looked up once per authentication)."""
         if self.endpoint:
             return self.endpoint
-        if self.auth is not None:
+        auth = self.auth
+        if auth is not None:
+            cached = self._endpoint_cache
+            if cached is not None and cached[0] == self._auth_generation and auth.valid:
+                return cached[1]  # every request asks: no lock, no headers built
             _headers, generation = self._auth_headers()
             return self._endpoint_of(generation)
         return None

@@ -80,6 +80,10 @@ class BodyStream(ChunkStream):
                 if self._md5 is not None:
                     self._md5.update(chunk)
                 yield chunk
+                if self.bytes_read == self.expected_size:
+                    # All announced bytes are in: http.client has already
+                    # ended the body (and urllib3 pooled the connection).
+                    break
         except ClientError:
             self.close()
             raise

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import base64
 import hashlib
 import re
-from email.utils import parsedate_to_datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import unquote_plus
 
@@ -16,6 +15,7 @@ from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgu
                            NoSuchContainer, NoSuchObject, NotFound, PreconditionFailed)
 from ...listing import name_key
 from ...models import ContainerInfo, ObjectInfo, ObjectListing
+from ...timestamps import http_date_to_epoch
 from .account import parse_time
 from .names import meta_from_headers, meta_headers
 from .xml import delete_body, embedded_error, location_body, parse, tagging_body, text_of
@@ -58,12 +58,7 @@ def etag_hash(etag: Optional[str], headers: Optional[Mapping[str, str]] = None
 
 
 def _http_time(value: Optional[str]) -> Optional[float]:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return None
+    return http_date_to_epoch(value)
 
 
 def info_from_headers(headers: Mapping[str, str], account: str, container: str,

@@ -34,7 +34,7 @@ reported is the ETag Swift computed, and only sizes are checked.  A caller's
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, FrozenSet, Optional
+from typing import Any, Dict, FrozenSet, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from ...auth import TempAuth, TokenAuth, TokenCache
@@ -97,6 +97,7 @@ class SwiftBackend(Backend):
         self._caps: Optional[FrozenSet[Capability]] = None
         self._info: Optional[Dict[str, Any]] = None
         self._info_lock = threading.Lock()
+        self._last_split: Optional[Tuple[str, str, str]] = None
         self.segment_threshold = int(segment_threshold)
         self.segment_size = int(segment_size)
         self.segment_workers = max(1, int(segment_workers))
@@ -115,7 +116,7 @@ class SwiftBackend(Backend):
         if self._explicit_account:
             return self._explicit_account
         try:
-            return split_storage_url(self.storage_url())[1]
+            return self._split(self.storage_url())[1]
         except ClientError:
             raise
         except InvalidArgument:
@@ -156,10 +157,17 @@ class SwiftBackend(Backend):
                                   "storage_url, or Keystone credentials")
         return url
 
+    def _split(self, storage_url: str) -> Tuple[str, str]:
+        """:func:`split_storage_url`, remembered for the last URL (every
+        request needs it, and the URL changes only with a new login)."""
+        last = self._last_split
+        if last is None or last[0] != storage_url:
+            last = self._last_split = (storage_url, *split_storage_url(storage_url))
+        return last[1], last[2]
+
     def url(self, path: str = "") -> str:
         """Absolute URL of ``path`` (``/<account>/...`` quoted) under ``/v1``."""
-        root, _ = split_storage_url(self.storage_url())
-        return root + path
+        return self._split(self.storage_url())[0] + path
 
     def info(self) -> Dict[str, Any]:
         """The cluster's ``/info`` document ({} when it is not exposed)."""

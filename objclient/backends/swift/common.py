@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
 import requests
 
@@ -40,7 +40,7 @@ class SwiftRequests:
     @property
     def swift(self) -> "SwiftBackend":
         """The Swift backend this sub-client belongs to."""
-        return cast("SwiftBackend", self.backend)
+        return self.backend  # type: ignore[return-value]
 
     def _send(self, method: str, path: str, opts: CallOptions, service: str, *,
               headers: Optional[Mapping[str, str]] = None, **kwargs: Any

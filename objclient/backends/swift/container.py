@@ -12,7 +12,7 @@ import attrs
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, NotSupported)
-from ...models import ContainerInfo, ObjectInfo, ObjectListing
+from ...models import ContainerInfo, ObjectInfo, ObjectListing, listing_object_info
 from .account import listing_params
 from .common import SwiftRequests, int_header
 from .versions import (is_delete_marker, purge_versions, version_of, version_query,
@@ -241,15 +241,15 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         large = "slo_etag" in row
         etag = unquote_etag(row.get("slo_etag") if large else row.get("hash"))
         mtime = parse_listing_date(row.get("last_modified"))
-        marker = is_delete_marker(row.get("content_type"))
-        return ObjectInfo(name=row["name"], size=int(row.get("bytes") or 0),
-                          hash=None if marker else etag,
-                          hash_method="etag" if large else "md5",
-                          mime_type=row.get("content_type") or "application/octet-stream",
-                          mtime=mtime, ctime=mtime, container=container, account=account,
-                          chunk_method="slo" if large else None,
-                          version=version_of(row.get("version_id")), deleted=marker,
-                          is_latest=bool(row.get("is_latest", True)))
+        content_type = row.get("content_type")
+        marker = is_delete_marker(content_type)
+        return listing_object_info(
+            name=str(row["name"]), size=int(row.get("bytes") or 0),
+            hash=None if marker else etag, hash_method="etag" if large else "md5",
+            mime_type=content_type or "application/octet-stream", mtime=mtime, ctime=mtime,
+            container=container, account=account, chunk_method="slo" if large else None,
+            version=version_of(row.get("version_id")), deleted=marker,
+            is_latest=bool(row.get("is_latest", True)))
 
     def _with_properties(self, account: str, container: str, objects: List[ObjectInfo],
                          opts: CallOptions) -> List[ObjectInfo]:

@@ -47,7 +47,9 @@ def version_of(value: Optional[str]) -> Optional[str]:
 
 def is_delete_marker(content_type: Optional[str]) -> bool:
     """Whether a ``?versions`` listing row is a delete marker."""
-    return (content_type or "").replace(" ", "").lower().startswith(
+    if not content_type or "deleted" not in content_type.lower():
+        return False  # the common case, cheaply (listings ask for every row)
+    return content_type.replace(" ", "").lower().startswith(
         "application/x-deleted;swift_versions_deleted")
 
 

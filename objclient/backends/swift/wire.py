@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 
-import email.utils
 import hashlib
 import hmac
 import json
@@ -17,7 +16,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 from urllib.parse import quote, unquote
 
 from ...http.direct import lower_items
-from ...timestamps import iso_to_epoch
+from ...timestamps import http_date_to_epoch, iso_to_epoch
 
 __all__ = [
     "quote_name", "object_path", "container_path", "split_storage_url",
@@ -44,6 +43,7 @@ def quote_name(name: str) -> str:
     return quote(name.encode("utf-8"), safe="/").replace(".", "%2E")
 
 
+@functools.lru_cache(maxsize=256)
 def container_path(account: str, container: str) -> str:
     """``/<account>/<container>`` quoted, relative to the ``/v1`` root."""
     return f"/{quote_name(account)}/{quote_name(container)}"
@@ -126,12 +126,7 @@ def parse_timestamp(value: Optional[str]) -> Optional[float]:
 
 def parse_http_date(value: Optional[str]) -> Optional[float]:
     """Epoch seconds of an HTTP date (``Last-Modified``)."""
-    if not value:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return None
+    return http_date_to_epoch(value)
 
 
 def parse_listing_date(value: Optional[str]) -> Optional[float]:
