@@ -16,7 +16,7 @@ import queue
 import threading
 from typing import Any, Callable, List, Optional
 
-__all__ = ["BackgroundHash", "INLINE_LIMIT"]
+__all__ = ["BackgroundHash", "INLINE_LIMIT", "new_md5", "close_hash"]
 
 #: Bodies up to this size are hashed on the calling thread.
 INLINE_LIMIT = 4 * 1024 * 1024
@@ -95,3 +95,18 @@ class BackgroundHash:
             self.close()
         except Exception:  # noqa: BLE001 - never raise from a finaliser
             pass
+
+
+def new_md5(size: Optional[int] = None) -> Any:
+    """An MD5 for a body of ``size`` bytes: plain hashlib when the size is
+    known and small enough to be hashed inline anyway (no thread, no
+    finaliser), else a :class:`BackgroundHash`."""
+    if size is not None and size <= INLINE_LIMIT:
+        return hashlib.md5()
+    return BackgroundHash()
+
+
+def close_hash(digest: Any) -> None:
+    """Stop a :class:`BackgroundHash`'s thread; nothing for a hashlib object."""
+    if type(digest) is BackgroundHash:
+        digest.close()

@@ -12,7 +12,7 @@ import os
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .exceptions import InvalidArgument
-from .hashing import BackgroundHash
+from .hashing import close_hash, new_md5
 
 __all__ = ["Source", "open_source", "read_up_to"]
 
@@ -35,7 +35,7 @@ class Source:
         self._pending = b""
         self.size = size
         self._close_reader = close_reader
-        self._md5: Optional[Any] = BackgroundHash()
+        self._md5: Optional[Any] = new_md5(size)
         self._hashing = True
         self._digest = ""
         self.bytes_read = 0
@@ -70,8 +70,8 @@ class Source:
             self._md5 = None
         else:
             if self._md5 is not None:
-                self._md5.close()
-            self._md5 = BackgroundHash() if self._hashing else None
+                close_hash(self._md5)
+            self._md5 = new_md5(self.size) if self._hashing else None
         self.bytes_read = 0
         if self.progress is not None:
             self.progress(0, self.size)
@@ -155,7 +155,7 @@ class Source:
         """Stop hashing (for a backend told not to check data, ``checksum=False``);
         :meth:`md5_hex` then answers ``""``."""
         if self._md5 is not None:
-            self._md5.close()
+            close_hash(self._md5)
         self._md5, self._hashing, self._digest = None, False, ""
 
     def md5_hex(self) -> str:
@@ -168,7 +168,7 @@ class Source:
     def close(self) -> None:
         """Close the underlying file if this source opened it."""
         if self._md5 is not None:
-            self._md5.close()
+            close_hash(self._md5)
         if self._close_reader and self._reader is not None:
             self._reader.close()
 

@@ -18,6 +18,7 @@ from the environment, debug logging) goes the full requests way.
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode, urlsplit
 
@@ -275,6 +276,12 @@ class PoolCache:
         self._keys.pop(origin, None)
 
 
+@functools.lru_cache(maxsize=64)
+def _timeout(connect: float, read: float) -> urllib3.Timeout:
+    """One urllib3 Timeout per pair (the pool clones it for each request)."""
+    return urllib3.Timeout(connect=connect, read=read)
+
+
 def urlopen(pools: PoolCache, origin: str, method: str, target: str, body: Optional[bytes],
             headers: Any, timeout: Tuple[float, float]) -> Any:
     """Send one request through the origin's pool; urllib3 errors pass through.
@@ -283,7 +290,7 @@ def urlopen(pools: PoolCache, origin: str, method: str, target: str, body: Optio
     """
     kwargs = dict(body=body, headers=headers, retries=False, redirect=False,
                   assert_same_host=False, preload_content=False, decode_content=False,
-                  timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
+                  timeout=_timeout(*timeout))
     try:
         return pools.get(origin).urlopen(method, target, **kwargs)
     except urllib3.exceptions.ClosedPoolError:

@@ -10,13 +10,13 @@ corrupt data.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 import requests
 import urllib3
 
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
-from ..hashing import BackgroundHash
+from ..hashing import close_hash, new_md5
 from ..streaming import ChunkStream
 from .redact import redact_url
 
@@ -34,18 +34,27 @@ class BodyStream(ChunkStream):
     :param expected_size: the number of bytes the body must have.
     :param deadline: absolute ``time.monotonic()`` after which reading stops.
     :param on_close: called once when the stream is closed or exhausted.
+    :param checksum: ``(algorithm, base64 digest)`` the whole body must have
+        (a server-reported ``x-amz-checksum-*``; see
+        :mod:`objclient.transfer.checksums`); checked at the end.
     """
 
     def __init__(self, resp: requests.Response, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
                  expected_md5: Optional[str] = None, expected_size: Optional[int] = None,
                  deadline: Optional[float] = None,
-                 on_close: Optional[Callable[[], None]] = None) -> None:
+                 on_close: Optional[Callable[[], None]] = None,
+                 checksum: Optional[Tuple[str, str]] = None) -> None:
         self._resp = resp
         self.chunk_size = chunk_size
         self.expected_md5 = expected_md5.lower() if expected_md5 else None
         self.expected_size = expected_size
         self.deadline = deadline
-        self._md5 = BackgroundHash() if self.expected_md5 else None
+        self._md5 = new_md5(expected_size) if self.expected_md5 else None
+        self.checksum = checksum
+        self._hasher: Any = None
+        if checksum is not None:
+            from ..transfer.checksums import new_hasher
+            self._hasher = new_hasher(checksum[0])
         self._on_close = on_close
         self.bytes_read = 0
         self._method = resp.request.method if resp.request is not None else "GET"
@@ -79,6 +88,8 @@ class BodyStream(ChunkStream):
                 self.bytes_read += len(chunk)
                 if self._md5 is not None:
                     self._md5.update(chunk)
+                if self._hasher is not None:
+                    self._hasher.update(chunk)
                 yield chunk
                 if self.bytes_read == self.expected_size:
                     # All announced bytes are in: http.client has already
@@ -105,6 +116,11 @@ class BodyStream(ChunkStream):
                 raise ConnectionFailed(
                     f"body has {self.bytes_read} bytes, {self.expected_size} were announced",
                     method=self._method, url=self._url)
+            if self._hasher is not None:
+                from ..transfer.checksums import check_digest
+                check_digest(self.checksum[0], self._hasher,  # type: ignore[index]
+                             self.checksum[1], method=self._method,  # type: ignore[index]
+                             url=self._url)
             if self._md5 is not None:
                 actual = self._md5.hexdigest()
                 if actual != self.expected_md5:
@@ -117,7 +133,7 @@ class BodyStream(ChunkStream):
 
     def _release(self) -> None:
         if self._md5 is not None:
-            self._md5.close()
+            close_hash(self._md5)
         try:
             self._resp.close()
         finally:

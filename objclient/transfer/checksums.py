@@ -24,7 +24,7 @@ from ..exceptions import ChecksumMismatch, InvalidArgument
 from ..streaming import ChunkStream
 
 __all__ = ["CHECKSUM_ALGORITHMS", "crc32c", "Crc32c", "Crc32", "new_hasher", "checksum_b64",
-           "checksum_header", "check_algorithm", "VerifiedStream"]
+           "checksum_header", "check_algorithm", "check_digest", "VerifiedStream"]
 
 #: The algorithms objclient can send and verify, by option value.
 CHECKSUM_ALGORITHMS = ("sha256", "crc32c", "crc32")
@@ -141,6 +141,18 @@ def checksum_header(algorithm: str) -> str:
     return f"x-amz-checksum-{algorithm}"
 
 
+def check_digest(algorithm: str, hasher: Any, expected: str, **context: Any) -> None:
+    """Compare what ``hasher`` saw with the base64 digest a server reported.
+
+    :raises ChecksumMismatch: they differ (``context``: method, url ...).
+    """
+    actual = base64.b64encode(hasher.digest()).decode("ascii")
+    if actual != expected:
+        raise ChecksumMismatch(f"downloaded data has {algorithm} {actual}, the server "
+                               f"reported {expected}", expected=expected, actual=actual,
+                               **context)
+
+
 class VerifiedStream(ChunkStream):
     """A download stream checked, at its end, against a base64 checksum.
 
@@ -165,12 +177,11 @@ class VerifiedStream(ChunkStream):
         for chunk in self._stream:
             self._hasher.update(chunk)
             yield chunk
-        actual = base64.b64encode(self._hasher.digest()).decode("ascii")
-        if actual != self.expected:
+        try:
+            check_digest(self.algorithm, self._hasher, self.expected)
+        except ChecksumMismatch:
             self.close()
-            raise ChecksumMismatch(f"downloaded data has {self.algorithm} {actual}, the "
-                                   f"server reported {self.expected}",
-                                   expected=self.expected, actual=actual)
+            raise
 
     def _release(self) -> None:
         self._stream.close()

@@ -36,7 +36,7 @@ from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
 from ...source import Source, read_up_to
-from ...transfer.checksums import (CHECKSUM_ALGORITHMS, VerifiedStream, checksum_b64,
+from ...transfer.checksums import (CHECKSUM_ALGORITHMS, checksum_b64,
                                    checksum_header, new_hasher)
 from .container import etag_hash, info_from_headers
 from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
@@ -294,12 +294,9 @@ class S3BlobClient(BlobClient):
         reported = _full_object_checksum(resp.headers) if whole and headers else None
         expected_md5 = info.hash if (whole and info.hash_method == "md5" and backend.checksum
                                      and reported is None) else None
-        stream = BodyStream(resp, expected_size=int(length) if length and length.isdigit()
-                            else None, expected_md5=expected_md5, deadline=opts.deadline,
-                            chunk_size=backend.chunk_size)
-        if reported is not None:
-            return info, VerifiedStream(stream, *reported)
-        return info, stream
+        return info, BodyStream(resp, expected_size=int(length) if length and length.isdigit()
+                                else None, expected_md5=expected_md5, deadline=opts.deadline,
+                                chunk_size=backend.chunk_size, checksum=reported)
 
     def temp_url(self, account: str, container: str, obj: str, method: str = "GET",
                  expires: int = 3600) -> str:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from objclient.exceptions import ChecksumMismatch
-from objclient.transfer.checksums import VerifiedStream, checksum_b64
+from objclient.transfer.checksums import checksum_b64
 
 from .conftest import SEAWEED, SEAWEED_AK, SEAWEED_SK, SWIFT, SWIFT_AK, SWIFT_SK, make
 
@@ -33,7 +33,8 @@ def test_single_put_checksum_is_confirmed_and_downloads_are_verified(seaweed_ck,
     *_rest, meta = api.object_create_ext(None, bucket, data=small, obj_name="small")
     assert meta.extra[f"checksum_{algorithm}"] == checksum_b64(algorithm, small)
     _meta, stream = api.object_fetch(None, bucket, "small")
-    assert isinstance(stream, VerifiedStream) and stream.read() == small
+    assert stream.checksum == (algorithm, checksum_b64(algorithm, small))
+    assert stream.read() == small
     mid = tmp_path / "mid.bin"
     mid.write_bytes(os.urandom(int(1.5 * MiB)))
     api._backend.multipart_threshold = 64 * MiB  # a streamed (file) PUT
@@ -126,7 +127,7 @@ def test_small_objects_go_with_crc32_where_the_server_confirms_it(server):
             # SeaweedFS checks the CRC32, keeps it and reports it on GET.
             assert api._backend.crc32_confirmed is True
             assert meta.extra["checksum_crc32"] == checksum_b64("crc32", data)
-            assert isinstance(stream, VerifiedStream) and stream.algorithm == "crc32"
+            assert stream.checksum == ("crc32", checksum_b64("crc32", data))
         else:
             # Swift's s3api ignores it: the MD5 was checked after the first PUT,
             # and the second went with Content-MD5.
