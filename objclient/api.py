@@ -23,12 +23,10 @@ import time
 from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, TypeVar)
 
-from .config import resolve
 from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, Range
 from .exceptions import ClientError, InvalidArgument, NotSupported
 from .models import AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo, ObjectInfo, ObjectListing
 from .registry import backend_scheme, factory_for
-from .source import open_source
 
 __all__ = ["ObjectStorageApi"]
 
@@ -101,6 +99,7 @@ class ObjectStorageApi:
 
     def __init__(self, url: Optional[str] = None, *, auth: Any = None,
                  profile: Optional[str] = None, **kwargs: Any) -> None:
+        from .config import resolve  # configparser: only once an API is made
         url, profile_options = resolve(url, profile)
         options = dict(profile_options)
         options.update(kwargs)
@@ -487,6 +486,7 @@ class ObjectStorageApi:
             raise InvalidArgument("etag must be a hex MD5 string")
         if mime_type is not None and any(c in mime_type for c in "\r\n\0"):
             raise InvalidArgument("mime_type has a CR, LF or NUL character")
+        from .source import open_source  # not imported with objclient: threads, queues
         with open_source(data=data, file_or_path=file_or_path) as source:
             source.progress = progress
             meta, chunks = self.blob_client.upload(

@@ -18,6 +18,7 @@ import attrs
 __all__ = [
     "AccountInfo", "ContainerInfo", "ContainerEntry", "ObjectInfo",
     "ObjectListing", "ContainerListing", "ChunkInfo", "TimingRecord", "listing_object_info",
+    "object_info_from_state",
 ]
 
 
@@ -192,12 +193,19 @@ def listing_object_info(**fields: Any) -> ObjectInfo:
     which make thousands: a third of the cost.  Nothing is converted or
     checked, so each value must already be what the field holds;
     ``properties`` and ``extra`` start as new empty dicts unless given."""
-    info = object.__new__(ObjectInfo)
-    state = info.__dict__
-    state.update(_OBJECT_DEFAULTS)
+    state = dict(_OBJECT_DEFAULTS)
     state["properties"] = {}
     state["extra"] = {}
     state.update(fields)
+    return object_info_from_state(state)
+
+
+def object_info_from_state(state: Dict[str, Any]) -> ObjectInfo:
+    """An :class:`ObjectInfo` whose attributes are ``state``, which must hold
+    every field, each already what the field holds (nothing is checked):
+    the cheapest way to make one, for listings."""
+    info = object.__new__(ObjectInfo)
+    object.__setattr__(info, "__dict__", state)
     return info
 
 

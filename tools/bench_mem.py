@@ -8,7 +8,9 @@ workload) and ``growth_mib`` (the difference).  Workloads:
 * ``big``: PUT the file ``--file`` as one object (streaming), GET it back into
   a file, delete it;
 * ``list``: list the whole CONTAINER (which holds ``--count`` objects or more),
-  paginated as in the timed run.
+  paginated; also timed (``wall_s``, ``cpu_s``, and ``sign_s`` for the S3
+  floor): the benchmark's listing figures come from here, each client in a
+  process of its own, as a program using one client runs it.
 
 :func:`measure` runs it from the benchmark (``tools/bench_run.py``).
 """
@@ -23,6 +25,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from typing import Dict, Optional
 
@@ -92,6 +95,7 @@ def run(server: str, name: str, workload: str, container: str,
         _warm_up(client, tmp)
         gc.collect()
         baseline = reset_peak()
+        times: Dict[str, float] = {}
         if workload == "big":
             assert path, "--file is needed for the big workload"
             key = f"mem/{uuid.uuid4().hex}"
@@ -99,19 +103,32 @@ def run(server: str, name: str, workload: str, container: str,
             client.get_file(key, os.path.join(tmp, "out.bin"))
             client.cleanup(key)
         elif workload == "list":
+            sign0 = getattr(client, "sign_cpu", 0.0)
+            wall0, cpu0 = time.perf_counter(), time.process_time()
             listed = client.list_all()
+            times = {"wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
+                     "sign_s": getattr(client, "sign_cpu", 0.0) - sign0}
             assert listed >= count, (listed, count)
         else:
             raise SystemExit(f"unknown workload {workload!r} (big or list)")
         peak = peak_rss_mib()
     return {"baseline_mib": round(baseline, 2), "peak_mib": round(peak, 2),
-            "growth_mib": round(peak - baseline, 2)}
+            "growth_mib": round(peak - baseline, 2), **times}
 
 
 def measure(server: str, name: str, workload: str, container: str,
             path: Optional[str] = None, count: int = 0) -> Optional[float]:
     """Run :func:`run` in a fresh interpreter; :returns: the growth in MiB, or
     None (with a message on stderr) when the child failed."""
+    found = measure_all(server, name, workload, container, path, count)
+    return None if found is None else found["growth_mib"]
+
+
+def measure_all(server: str, name: str, workload: str, container: str,
+                path: Optional[str] = None, count: int = 0) -> Optional[Dict[str, float]]:
+    """Run :func:`run` in a fresh interpreter; :returns: all it reports (the
+    listing also ``wall_s``, ``cpu_s`` and ``sign_s``), or None (with a
+    message on stderr) when the child failed."""
     cmd = [sys.executable, "-m", "tools.bench_mem", server, name, workload, container,
            "--count", str(count)]
     if path:
@@ -119,9 +136,9 @@ def measure(server: str, name: str, workload: str, container: str,
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=os.getcwd())
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-3:]
-        print(f"  memory {workload} {name}: failed: {' | '.join(tail)}", file=sys.stderr)
+        print(f"  {workload} {name}: failed: {' | '.join(tail)}", file=sys.stderr)
         return None
-    return float(json.loads(proc.stdout.strip().splitlines()[-1])["growth_mib"])
+    return {k: float(v) for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()}
 
 
 def main() -> int:

@@ -37,6 +37,9 @@ from tools.bench_report import DELETE_OP, SMALL_OPS, Memory
 #: median round counts.
 SMALL_ROUNDS = 20
 
+#: Rounds of the listing (A B C, C B A, ...); the median counts.
+LIST_ROUNDS = 5
+
 #: client -> op -> (ops/s, cpu ms/op, of which signing ms/op)
 Result = Dict[str, Dict[str, Tuple[float, float, float]]]
 
@@ -84,13 +87,19 @@ def small_objects(clients: List[Client], n: int, rounds: int) -> Result:
 
 def listing(clients: List[Client], n: int, populate: Client, server: str = "",
             container: str = "", memory: Optional[Memory] = None) -> Result:
-    """Fully paginated listing of a container of n objects.
+    """Fully paginated listing of a container of n objects, in
+    :data:`LIST_ROUNDS` interleaved rounds (A B C, C B A, ...); the medians count.
 
-    The data set lives in its own container, ``bench-list-<n>``, kept on the
-    server and reused by the next run (filled once: 10,000 PUTs take minutes
-    on the test Swift).  With ``memory``, each client's peak RSS growth while
-    listing is measured in a child process (:mod:`tools.bench_mem`) and
-    stored there.  The clients go back to ``container`` afterwards.
+    Each listing runs in a child process of its own (:mod:`tools.bench_mem`),
+    which reports its time, CPU and peak RSS growth: a listing keeps
+    thousands of objects alive, and in one process shared by every client
+    the cyclic GC's full collections would walk the other clients' objects
+    too (boto3's models alone are 50,000), a cost none of them has in a
+    program of its own.  The data set lives in its own container,
+    ``bench-list-<n>``, kept on the server and reused by the next run (filled
+    once: 10,000 PUTs take minutes on the test Swift).  With ``memory``, the
+    median growth is stored there.  The clients go back to ``container``
+    afterwards.
     """
     list_container = f"bench-list-{n}"
     for client in clients:
@@ -100,17 +109,23 @@ def listing(clients: List[Client], n: int, populate: Client, server: str = "",
             keys = [f"list/{i:06d}" for i in range(n)]
             with ThreadPoolExecutor(8) as pool:
                 list(pool.map(lambda k: populate.put(k, b""), keys))
-        out: Result = {}
-        for client in clients:
-            counts: List[int] = []
-            timing = _timed(lambda: counts.append(client.list_all()), 1, client)
-            assert counts[0] >= n, (client.name, counts[0], n)
-            out[client.name] = {f"LIST {n}": timing}
+        samples: Dict[str, List[Tuple[float, float, float]]] = {c.name: [] for c in clients}
+        growth: Dict[str, List[float]] = {c.name: [] for c in clients}
+        for r in range(LIST_ROUNDS):
+            for client in (clients if r % 2 == 0 else list(reversed(clients))):
+                found = bench_mem.measure_all(server, client.name, "list", list_container,
+                                              count=n)
+                if found is None:
+                    continue
+                samples[client.name].append((1 / found["wall_s"], found["cpu_s"] * 1000,
+                                             found["sign_s"] * 1000))
+                growth[client.name].append(found["growth_mib"])
+        out: Result = {name: {f"LIST {n}": _median3(vals)}
+                       for name, vals in samples.items() if vals}
         if memory is not None:
-            for client in clients:
-                mib = bench_mem.measure(server, client.name, "list", list_container, count=n)
-                if mib is not None:
-                    memory.setdefault(f"LIST {n}", {})[client.name] = mib
+            for name, vals in growth.items():
+                if vals:
+                    memory.setdefault(f"LIST {n}", {})[name] = statistics.median(vals)
     finally:
         for client in clients:
             client.setup(container)
@@ -186,21 +201,26 @@ IMPORTS = {"objclient": "import objclient; objclient.ObjectStorageApi",
            "obstore": "import obstore.store"}
 
 
-def import_times(runs: int = 5) -> Dict[str, float]:
-    """Median milliseconds of the import in a fresh interpreter."""
-    out = {}
-    for name, stmt in IMPORTS.items():
-        times = []
-        for _ in range(runs):
-            code = f"import time; t=time.perf_counter(); {stmt}; print(time.perf_counter()-t)"
+def import_times(runs: int = 11) -> Dict[str, float]:
+    """Median milliseconds of the import in a fresh interpreter, the
+    packages taking turns (A B C, C B A, ...) so that the servers' work
+    after the last workload weighs on all alike."""
+    times: Dict[str, List[float]] = {name: [] for name in IMPORTS}
+    missing = set()
+    for r in range(runs):
+        names = list(IMPORTS) if r % 2 == 0 else list(reversed(IMPORTS))
+        for name in names:
+            if name in missing:
+                continue
+            code = (f"import time; t=time.perf_counter(); {IMPORTS[name]}; "
+                    "print(time.perf_counter()-t)")
             proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                   cwd=os.getcwd())
             if proc.returncode != 0:
-                break
-            times.append(float(proc.stdout.strip()) * 1000)
-        if times:
-            out[name] = statistics.median(times)
-    return out
+                missing.add(name)  # not installed
+                continue
+            times[name].append(float(proc.stdout.strip()) * 1000)
+    return {name: statistics.median(vals) for name, vals in times.items() if vals}
 
 
 def _merge(into: Result, more: Result) -> None:

@@ -90,3 +90,17 @@ def test_other_models_have_their_guaranteed_keys() -> None:
 def test_models_compare_by_value_and_print_without_extra() -> None:
     assert _obj() == _obj()
     assert "extra" not in repr(_obj()) and "name='o'" in repr(_obj())
+
+
+def test_objects_made_the_cheap_way_equal_the_attrs_made_ones():
+    from objclient.models import listing_object_info, object_info_from_state
+    made = ObjectInfo(name="a", size=3, hash="h", mtime=1.0, container="c", account="x")
+    cheap = listing_object_info(name="a", size=3, hash="h", mtime=1.0, container="c",
+                                account="x")
+    assert cheap == made and repr(cheap) == repr(made) and dict(cheap) == dict(made)
+    state = {f: getattr(made, f) for f in attrs.fields_dict(ObjectInfo)}
+    direct = object_info_from_state(dict(state, properties={}, extra={}))
+    assert direct == made and direct["length"] == 3
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        direct.size = 4
+    assert cheap.properties is not listing_object_info(name="b").properties

@@ -27,8 +27,23 @@ def listing_params(prefix: Optional[str], delimiter: Optional[str], marker: Opti
         if value:
             params[key] = value
     if limit is not None:
-        params["limit"] = str(min(limit + 1, 10000))
+        params["limit"] = str(min(limit + 1, SERVER_LISTING_LIMIT))
     return params
+
+
+#: Swift's most names per listing request (``container_listing_limit``; a
+#: larger ``limit`` is refused with 412).
+SERVER_LISTING_LIMIT = 10000
+
+
+def page_truncated(count: int, limit: Optional[int]) -> bool:
+    """Whether more entries may follow a page of ``count`` rows asked for
+    with :func:`listing_params`: one row more than ``limit`` came, or the
+    server's own cap was reached (then the one extra row could not be
+    asked for, and the next page tells)."""
+    if limit is not None and count > limit:
+        return True
+    return count >= SERVER_LISTING_LIMIT
 
 
 class SwiftAccountClient(SwiftRequests, AccountClient):
@@ -74,8 +89,8 @@ class SwiftAccountClient(SwiftRequests, AccountClient):
             from . import refine
             raise refine(err, NoSuchAccount, f"account {account!r} does not exist") from None
         rows: List[Any] = doc if isinstance(doc, list) else []
-        truncated = limit is not None and len(rows) > limit
-        if truncated:
+        truncated = page_truncated(len(rows), limit)
+        if limit is not None:
             rows = rows[:limit]
         entries = []
         for row in rows:
