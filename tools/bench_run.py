@@ -175,7 +175,7 @@ def large_object(clients: List[Client], size_mb: int, server: str = "", containe
 
 
 def parallel_objects(clients: List[Client], count: int, threads: int,
-                     rounds: int = 3) -> Result:
+                     rounds: int = 5) -> Result:
     """count x 1 MiB objects PUT then GET with a pool of threads, in ``rounds``
     interleaved rounds; the medians count."""
     data = os.urandom(1 << 20)
