@@ -69,13 +69,15 @@ def info_from_headers(headers: Mapping[str, str], account: str, container: str,
     if headers.get("Content-Range"):
         size = headers["Content-Range"].rsplit("/", 1)[-1]
     mtime = _http_time(headers.get("Last-Modified"))
-    return ObjectInfo(name=obj, size=int(size) if size and size.isdigit() else 0,
-                      hash=digest, hash_method=method,
-                      mime_type=headers.get("Content-Type") or "application/octet-stream",
-                      ctime=mtime, mtime=mtime, version=headers.get("x-amz-version-id"),
-                      properties=meta_from_headers(headers), container=container,
-                      account=account, policy=headers.get("x-amz-storage-class"),
-                      extra={"etag": headers.get("ETag")})
+    return object_info_from_state({
+        "name": obj, "size": int(size) if size and size.isdigit() else 0,
+        "hash": digest, "hash_method": method,
+        "mime_type": headers.get("Content-Type") or "application/octet-stream",
+        "ctime": mtime, "mtime": mtime, "version": headers.get("x-amz-version-id"),
+        "deleted": False, "properties": meta_from_headers(headers),
+        "policy": headers.get("x-amz-storage-class"), "chunk_method": None, "id": None,
+        "container": container, "account": account, "is_latest": True,
+        "extra": {"etag": headers.get("ETag")}})
 
 
 def start_after(marker: str) -> str:

@@ -77,14 +77,15 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
     crange = headers.get("Content-Range")
     if crange and "/" in crange:
         size = crange.rsplit("/", 1)[1]
-    return ObjectInfo(
-        name=name, size=int(size or 0), hash=etag,
-        hash_method="etag" if (large or dlo) else "md5",
-        mime_type=headers.get("Content-Type") or "application/octet-stream",
-        ctime=ts, mtime=parse_http_date(headers.get("Last-Modified")) or ts,
-        properties=read_meta("object", headers), container=container, account=account,
-        chunk_method=extra.get("large_object"),
-        version=version_of(headers.get("X-Object-Version-Id")), extra=extra)
+    return object_info_from_state({
+        "name": name, "size": int(size or 0), "hash": etag,
+        "hash_method": "etag" if (large or dlo) else "md5",
+        "mime_type": headers.get("Content-Type") or "application/octet-stream",
+        "ctime": ts, "mtime": parse_http_date(headers.get("Last-Modified")) or ts,
+        "version": version_of(headers.get("X-Object-Version-Id")), "deleted": False,
+        "properties": read_meta("object", headers), "policy": None,
+        "chunk_method": extra.get("large_object"), "id": None, "container": container,
+        "account": account, "is_latest": True, "extra": extra})
 
 
 class SwiftContainerClient(SwiftRequests, ContainerClient):
