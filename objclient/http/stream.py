@@ -25,6 +25,19 @@ __all__ = ["BodyStream", "DEFAULT_CHUNK_SIZE"]
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 
 
+_CHECKSUMS: Any = None
+
+
+def _checksums() -> Any:
+    """:mod:`objclient.transfer.checksums`, imported on first need (it brings
+    the transfer package; an import statement per request costs too)."""
+    global _CHECKSUMS
+    if _CHECKSUMS is None:
+        from ..transfer import checksums
+        _CHECKSUMS = checksums
+    return _CHECKSUMS
+
+
 class BodyStream(ChunkStream):
     """An iterator of byte chunks over a streamed response, also file-like.
 
@@ -53,8 +66,7 @@ class BodyStream(ChunkStream):
         self.checksum = checksum
         self._hasher: Any = None
         if checksum is not None:
-            from ..transfer.checksums import new_hasher
-            self._hasher = new_hasher(checksum[0])
+            self._hasher = _checksums().new_hasher(checksum[0])
         self._on_close = on_close
         self.bytes_read = 0
         self._method = resp.request.method if resp.request is not None else "GET"
@@ -117,10 +129,14 @@ class BodyStream(ChunkStream):
                     f"body has {self.bytes_read} bytes, {self.expected_size} were announced",
                     method=self._method, url=self._url)
             if self._hasher is not None:
-                from ..transfer.checksums import check_digest
-                check_digest(self.checksum[0], self._hasher,  # type: ignore[index]
-                             self.checksum[1], method=self._method,  # type: ignore[index]
-                             url=self._url)
+                try:
+                    _checksums().check_digest(self.checksum[0],  # type: ignore[index]
+                                              self._hasher,
+                                              self.checksum[1])  # type: ignore[index]
+                except ClientError as err:
+                    # The URL is redacted only for an error (every read ends here).
+                    err.method, err.url = self._method, self._url
+                    raise
             if self._md5 is not None:
                 actual = self._md5.hexdigest()
                 if actual != self.expected_md5:

@@ -56,13 +56,15 @@ _BLOCK = 1024 * 1024
 def _full_object_checksum(headers: Mapping[str, str]) -> Optional[Tuple[str, str]]:
     """``(algorithm, base64 value)`` of a whole-object checksum the server
     reported (a multipart object's composite one, ``...-N``, cannot be checked)."""
-    if (headers.get("x-amz-checksum-type") or "FULL_OBJECT").upper() != "FULL_OBJECT":
-        return None
-    for algorithm in CHECKSUM_ALGORITHMS:
-        value = headers.get(checksum_header(algorithm))
+    for algorithm, header in _CHECKSUM_HEADERS:
+        value = headers.get(header)
         if value and "-" not in value:
-            return algorithm, value
+            kind = headers.get("x-amz-checksum-type")
+            return (algorithm, value) if not kind or kind.upper() == "FULL_OBJECT" else None
     return None
+
+
+_CHECKSUM_HEADERS = tuple((name, checksum_header(name)) for name in CHECKSUM_ALGORITHMS)
 
 
 def _md5_header(etag: Optional[str]) -> Optional[str]:

@@ -59,6 +59,22 @@ def test_md5_mismatch_raises_checksum_mismatch(server: ScriptedServer) -> None:
     assert stream.closed
 
 
+def test_a_reported_checksum_is_checked_and_a_mismatch_names_the_request(
+        server: ScriptedServer) -> None:
+    from objclient.transfer.checksums import checksum_b64
+    server.script("/o", Step(body=PAYLOAD))
+    good = _stream(server, "/o", checksum=("crc32", checksum_b64("crc32", PAYLOAD)))
+    assert good.read() == PAYLOAD and good.closed
+    server.script("/o?X-Amz-Signature=secret", Step(body=PAYLOAD))
+    bad = _stream(server, "/o?X-Amz-Signature=secret",
+                  checksum=("crc32", checksum_b64("crc32", b"other")))
+    with pytest.raises(ChecksumMismatch, match="crc32") as info:
+        bad.read()
+    assert info.value.method == "GET" and "/o" in info.value.url
+    assert "secret" not in str(info.value) and "secret" not in info.value.url
+    assert bad.closed
+
+
 def test_short_body_raises_connection_failed(server: ScriptedServer) -> None:
     server.script("/short", Step(body=b"x" * 1000, content_length=5000))
     stream = _stream(server, "/short")
