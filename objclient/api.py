@@ -180,6 +180,8 @@ class ObjectStorageApi:
         for key in list(kwargs):
             if key in _IGNORED_KEYS:
                 kwargs.pop(key)
+        if not values:
+            return DEFAULT_OPTS  # only the method's own arguments were given
         headers = values.get("headers") or {}
         if not isinstance(headers, Mapping):
             raise InvalidArgument("headers must be a mapping")

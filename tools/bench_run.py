@@ -38,7 +38,7 @@ from tools.bench_report import DELETE_OP, SMALL_OPS, Memory
 SMALL_ROUNDS = 20
 
 #: Rounds of the listing (A B C, C B A, ...); the median counts.
-LIST_ROUNDS = 5
+LIST_ROUNDS = 7
 
 #: client -> op -> (ops/s, cpu ms/op, of which signing ms/op)
 Result = Dict[str, Dict[str, Tuple[float, float, float]]]

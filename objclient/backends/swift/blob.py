@@ -100,11 +100,9 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             self._ensure_container(account, container, policy, container_properties, opts)
             source.rewind()
             resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
-        now = time.time()
+        when = parse_http_date(resp.headers.get("Last-Modified")) or time.time()
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
-                          mime_type=headers["Content-Type"],
-                          ctime=parse_http_date(resp.headers.get("Last-Modified")) or now,
-                          mtime=parse_http_date(resp.headers.get("Last-Modified")) or now,
+                          mime_type=headers["Content-Type"], ctime=when, mtime=when,
                           properties=dict(properties), container=container, account=account,
                           version=version_of(resp.headers.get("X-Object-Version-Id")))
         url = backend.url(object_path(account, container, obj))
