@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import re
 from typing import Dict, Mapping, Optional
@@ -33,6 +34,7 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ENCODED = re.compile(r"^=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=256)
 def check_bucket(name: str) -> str:
     """Return ``name`` if it is a valid S3 bucket name, else raise.
 
