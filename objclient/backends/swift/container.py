@@ -88,6 +88,10 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
         "account": account, "is_latest": True, "extra": extra})
 
 
+#: the query of a HEAD that shows a static large object's manifest, encoded once
+_MANIFEST_GET = "multipart-manifest=get"
+
+
 class SwiftContainerClient(SwiftRequests, ContainerClient):
     """Container and object-metadata operations.
 
@@ -339,14 +343,18 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
             return False, str(version)
         # HEAD first: it tells a large object, and a DELETE of an absent
         # object would still leave a delete marker in a versioned container.
-        head = self._head(account, container, obj, opts, {"multipart-manifest": "get"})
+        path = object_path(account, container, obj)
+        try:
+            head = self._send("HEAD", path, opts, "object", params=_MANIFEST_GET)
+        except NotFound as err:
+            raise refine(err, NoSuchObject, f"object {obj!r} does not exist in container "
+                         f"{container!r}") from None
         is_slo = head.headers.get("X-Static-Large-Object", "").lower() == "true"
         try:
             if is_slo:
                 resp = self._delete_slo(account, container, obj, opts)
             else:
-                resp = self._send("DELETE", object_path(account, container, obj), opts,
-                                  "object")
+                resp = self._send("DELETE", path, opts, "object")
         except NotFound as err:
             raise refine(err, NoSuchObject, f"object {obj!r} does not exist") from None
         marker = version_of(resp.headers.get("X-Object-Version-Id"))
