@@ -45,6 +45,10 @@ HTTP_OPTIONS = frozenset({
     "secret_headers"})
 
 
+#: the words a yes/no option takes from a URL query or a profile
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def build_http_client(endpoint: Optional[str], auth: Any, options: Dict[str, Any],
                       **defaults: Any) -> "HTTPClient":
     """The one HTTPClient of a backend, from the API's keywords.
@@ -61,13 +65,9 @@ def build_http_client(endpoint: Optional[str], auth: Any, options: Dict[str, Any
         kwargs["timeout"] = float(kwargs["timeout"])
     if "pool_maxsize" in kwargs:
         kwargs["pool_maxsize"] = int(kwargs["pool_maxsize"])
-    if isinstance(kwargs.get("verify"), str) and kwargs["verify"].lower() in (
-            "0", "false", "no", "off", "1", "true", "yes", "on"):
-        kwargs["verify"] = kwargs["verify"].lower() in ("1", "true", "yes", "on")
+    if isinstance(kwargs.get("verify"), str) and kwargs["verify"].lower() in _TRUE + _FALSE:
+        kwargs["verify"] = kwargs["verify"].lower() in _TRUE
     return HTTPClient(endpoint, auth=auth, **kwargs)
-
-
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def bool_option(name: str, value: Any, default: bool) -> bool:

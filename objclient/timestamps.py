@@ -9,7 +9,6 @@ another reads HTTP dates (``Last-Modified``).
 from __future__ import annotations
 
 import datetime
-import email.utils
 from typing import Optional
 
 __all__ = ["iso_to_epoch", "http_date_to_epoch"]
@@ -68,6 +67,7 @@ def http_date_to_epoch(value: Optional[str]) -> Optional[float]:
         except (ValueError, IndexError):
             return None
         return (when - _EPOCH).total_seconds()
+    import email.utils  # the obsolete forms only: not loaded for what servers send
     try:
         return email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):

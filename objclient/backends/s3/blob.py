@@ -331,7 +331,5 @@ def _without_none(values: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _props(headers: Mapping[str, str]) -> Dict[str, str]:
-    from .names import META_PREFIX, meta_from_headers
-    if not any(name.lower().startswith(META_PREFIX) for name in headers):
-        return {}  # the usual upload: no properties, nothing to decode
+    from .names import meta_from_headers
     return meta_from_headers(headers)

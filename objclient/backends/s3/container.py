@@ -57,10 +57,6 @@ def etag_hash(etag: Optional[str], headers: Optional[Mapping[str, str]] = None
     return value, "etag"
 
 
-def _http_time(value: Optional[str]) -> Optional[float]:
-    return http_date_to_epoch(value)
-
-
 def info_from_headers(headers: Mapping[str, str], account: str, container: str,
                       obj: str) -> ObjectInfo:
     """An :class:`ObjectInfo` from HEAD/GET response headers."""
@@ -68,16 +64,14 @@ def info_from_headers(headers: Mapping[str, str], account: str, container: str,
     size = headers.get("Content-Length")
     if headers.get("Content-Range"):
         size = headers["Content-Range"].rsplit("/", 1)[-1]
-    mtime = _http_time(headers.get("Last-Modified"))
-    return object_info_from_state({
-        "name": obj, "size": int(size) if size and size.isdigit() else 0,
-        "hash": digest, "hash_method": method,
-        "mime_type": headers.get("Content-Type") or "application/octet-stream",
-        "ctime": mtime, "mtime": mtime, "version": headers.get("x-amz-version-id"),
-        "deleted": False, "properties": meta_from_headers(headers),
-        "policy": headers.get("x-amz-storage-class"), "chunk_method": None, "id": None,
-        "container": container, "account": account, "is_latest": True,
-        "extra": {"etag": headers.get("ETag")}})
+    mtime = http_date_to_epoch(headers.get("Last-Modified"))
+    return ObjectInfo(name=obj, size=int(size) if size and size.isdigit() else 0,
+                      hash=digest, hash_method=method,
+                      mime_type=headers.get("Content-Type") or "application/octet-stream",
+                      ctime=mtime, mtime=mtime, version=headers.get("x-amz-version-id"),
+                      properties=meta_from_headers(headers), container=container,
+                      account=account, policy=headers.get("x-amz-storage-class"),
+                      extra={"etag": headers.get("ETag")})
 
 
 def start_after(marker: str) -> str:
@@ -275,12 +269,7 @@ class S3ContainerClient(ContainerClient):
 
     @staticmethod
     def _listed(fields: Mapping[str, str], account: str, container: str) -> ObjectInfo:
-        etag = fields.get("ETag")
-        if (etag and len(etag) == 34 and etag[0] == '"' and etag[33] == '"'
-                and _HEX32.fullmatch(etag, 1, 33)):
-            digest, method = etag[1:33], "md5"  # the usual entry: a quoted MD5
-        else:
-            digest, method = etag_hash(etag)
+        digest, method = etag_hash(fields.get("ETag"))
         mtime = parse_time(fields.get("LastModified"))
         # Made without attrs' __init__: a listing makes thousands.
         return object_info_from_state({

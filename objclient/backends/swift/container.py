@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import attrs
 
@@ -77,15 +77,14 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
     crange = headers.get("Content-Range")
     if crange and "/" in crange:
         size = crange.rsplit("/", 1)[1]
-    return object_info_from_state({
-        "name": name, "size": int(size or 0), "hash": etag,
-        "hash_method": "etag" if (large or dlo) else "md5",
-        "mime_type": headers.get("Content-Type") or "application/octet-stream",
-        "ctime": ts, "mtime": parse_http_date(headers.get("Last-Modified")) or ts,
-        "version": version_of(headers.get("X-Object-Version-Id")), "deleted": False,
-        "properties": read_meta("object", headers), "policy": None,
-        "chunk_method": extra.get("large_object"), "id": None, "container": container,
-        "account": account, "is_latest": True, "extra": extra})
+    return ObjectInfo(
+        name=name, size=int(size or 0), hash=etag,
+        hash_method="etag" if (large or dlo) else "md5",
+        mime_type=headers.get("Content-Type") or "application/octet-stream",
+        ctime=ts, mtime=parse_http_date(headers.get("Last-Modified")) or ts,
+        properties=read_meta("object", headers), container=container, account=account,
+        chunk_method=extra.get("large_object"),
+        version=version_of(headers.get("X-Object-Version-Id")), extra=extra)
 
 
 #: the query of a HEAD that shows a static large object's manifest, encoded once
@@ -286,7 +285,9 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
 
     # -- objects -----------------------------------------------------------------------
     def _head(self, account: str, container: str, obj: str, opts: CallOptions,
-              query: Optional[dict] = None, version: Optional[Any] = None) -> Any:
+              query: Union[None, str, dict] = None, version: Optional[Any] = None) -> Any:
+        """HEAD of an object; ``query`` a dict or, with no ``version``, an
+        encoded query string."""
         if version is not None:
             query = dict(query or {}, **(version_query(version) or {}))
         from . import refine
@@ -343,18 +344,14 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
             return False, str(version)
         # HEAD first: it tells a large object, and a DELETE of an absent
         # object would still leave a delete marker in a versioned container.
-        path = object_path(account, container, obj)
-        try:
-            head = self._send("HEAD", path, opts, "object", params=_MANIFEST_GET)
-        except NotFound as err:
-            raise refine(err, NoSuchObject, f"object {obj!r} does not exist in container "
-                         f"{container!r}") from None
+        head = self._head(account, container, obj, opts, _MANIFEST_GET)
         is_slo = head.headers.get("X-Static-Large-Object", "").lower() == "true"
         try:
             if is_slo:
                 resp = self._delete_slo(account, container, obj, opts)
             else:
-                resp = self._send("DELETE", path, opts, "object")
+                resp = self._send("DELETE", object_path(account, container, obj), opts,
+                                  "object")
         except NotFound as err:
             raise refine(err, NoSuchObject, f"object {obj!r} does not exist") from None
         marker = version_of(resp.headers.get("X-Object-Version-Id"))
