@@ -619,34 +619,47 @@ class ObjectStorageApi:
         :returns: a listing with ``objects``, ``prefixes``, ``truncated``
             and ``next_marker`` (dict access works as with OpenIO).
         """
-        acct, cont = self._names(account, container)
-        if versions or deleted:
-            self._need(Capability.VERSIONING)
         if limit is not None and limit < 0:
             raise InvalidArgument("limit must be >= 0")
+        return self.container.content_list(
+            *self._names(account, container),
+            **self._listing_args(prefix, delimiter, marker, end_marker, versions, deleted),
+            limit=_LIST_LIMIT if limit is None else limit, properties=properties, opts=opts)
+
+    def _listing_args(self, prefix: Optional[str], delimiter: Optional[str],
+                      marker: Optional[str], end_marker: Optional[str], versions: bool,
+                      deleted: bool) -> Dict[str, Any]:
+        """The checked arguments a listing shares with its iterator."""
+        if versions or deleted:
+            self._need(Capability.VERSIONING)
         if delimiter is not None and (not delimiter or len(delimiter) != 1):
             raise InvalidArgument("delimiter must be one character")
-        return self.container.content_list(
-            acct, cont, prefix=prefix or None, delimiter=delimiter, marker=marker or None,
-            end_marker=end_marker or None, limit=_LIST_LIMIT if limit is None else limit,
-            versions=versions, deleted=deleted, properties=properties, opts=opts)
+        return {"prefix": prefix or None, "delimiter": delimiter, "marker": marker or None,
+                "end_marker": end_marker or None, "versions": versions, "deleted": deleted}
 
     def object_list_iter(self, account: Optional[str], container: str,
                          prefix: Optional[str] = None, delimiter: Optional[str] = None,
-                         page_size: int = _LIST_LIMIT, **kwargs: Any) -> Iterator[Any]:
-        """Every object (and common prefix, as a str) of a container, a page
-        at a time: constant memory on any container size."""
-        marker = kwargs.pop("marker", None)
-        while True:
-            page = self.object_list(account, container, limit=page_size, marker=marker,
-                                    prefix=prefix, delimiter=delimiter, **dict(kwargs))
-            if delimiter:
-                yield from _merge_listing(page.objects, page.prefixes)
-            else:
-                yield from page.objects
-            if not page.truncated:
-                return
-            marker = page.next_marker
+                         page_size: int = _LIST_LIMIT, marker: Optional[str] = None,
+                         end_marker: Optional[str] = None, properties: bool = False,
+                         versions: bool = False, deleted: bool = False,
+                         **kwargs: Any) -> Iterator[Any]:
+        """Every object (and common prefix, as a str) of a container in name
+        order, fetched ``page_size`` at a time: constant memory on any
+        container size.  Where the backend can, each entry is made only as
+        the loop reaches it."""
+        opts = self._pop_options(kwargs)
+        if kwargs:
+            raise TypeError(f"object_list_iter() got unexpected keyword arguments "
+                            f"{sorted(kwargs)}")
+        try:
+            args = self._listing_args(prefix, delimiter, marker, end_marker, versions,
+                                      deleted)
+            yield from self.container.content_iter(
+                *self._names(account, container), **args, page_size=page_size,
+                properties=properties, opts=opts)
+        except ClientError as err:
+            err.with_context(self.backend, "object_list")
+            raise
 
     @_operation()
     def object_locate(self, account: Optional[str], container: str, obj: str,
@@ -737,17 +750,3 @@ def _check_range(rng: Any) -> Range:
     if start is not None and end is not None and end < start:
         raise InvalidArgument(f"range end is before its start: {rng!r}")
     return (start, end)
-
-
-def _merge_listing(objects: List[ObjectInfo], prefixes: List[str]) -> Iterator[Any]:
-    """Objects and prefixes in name order (prefixes as plain strings)."""
-    from .listing import name_key
-    i = j = 0
-    while i < len(objects) or j < len(prefixes):
-        if j >= len(prefixes) or (i < len(objects)
-                                  and name_key(objects[i].name) < name_key(prefixes[j])):
-            yield objects[i]
-            i += 1
-        else:
-            yield prefixes[j]
-            j += 1

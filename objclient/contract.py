@@ -257,6 +257,29 @@ class ContainerClient(_SubClient):
         """One page of objects, Swift's listing rules (see objclient.listing)."""
         raise self._unsupported("object_list")
 
+    def content_iter(self, account: str, container: str, *, prefix: Optional[str],
+                     delimiter: Optional[str], marker: Optional[str],
+                     end_marker: Optional[str], page_size: int, versions: bool,
+                     deleted: bool, properties: bool,
+                     opts: CallOptions = DEFAULT_OPTS) -> Iterator[Any]:
+        """Every entry after ``marker`` in name order (common prefixes as
+        plain strings), :meth:`content_list` pages of ``page_size`` at a
+        time.  A backend that can make each entry only as the caller's loop
+        reaches it overrides this: then no page of entries outlives it."""
+        from .listing import merge_listing
+        while True:
+            page = self.content_list(account, container, prefix=prefix, delimiter=delimiter,
+                                     marker=marker, end_marker=end_marker, limit=page_size,
+                                     versions=versions, deleted=deleted,
+                                     properties=properties, opts=opts)
+            if page.prefixes:
+                yield from merge_listing(page.objects, page.prefixes)
+            else:
+                yield from page.objects
+            if not page.truncated:
+                return
+            marker = page.next_marker
+
     def content_show(self, account: str, container: str, obj: str,
                      version: Optional[Any] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:

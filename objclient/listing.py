@@ -14,7 +14,7 @@ SeaweedFS filer and others list alike without reading a whole container.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple, TypeVar
 
 import attrs
 
@@ -124,3 +124,17 @@ def iter_all(scan: Callable[[Optional[str], bool], Iterable[Tuple[str, T]]], *,
         if not page.truncated:
             return
         marker = page.next_marker
+
+
+def merge_listing(objects: List[Any], prefixes: List[str]) -> Iterator[Any]:
+    """Objects (each with a ``name``) and common prefixes (plain strings),
+    in name order."""
+    i = j = 0
+    while i < len(objects) or j < len(prefixes):
+        if j >= len(prefixes) or (i < len(objects)
+                                  and name_key(objects[i].name) < name_key(prefixes[j])):
+            yield objects[i]
+            i += 1
+        else:
+            yield prefixes[j]
+            j += 1

@@ -77,6 +77,28 @@ def test_iterator_with_delimiter_pages_through_prefixes(target, listed):
     assert flat == ["a", "a/", "b", "b/", "c.txt", "d/", "z", "é"]
 
 
+def test_iterator_gives_what_the_listing_gives(target, listed):
+    api = target.api
+    whole = api.object_list(target.account, listed)["objects"]
+    assert list(api.object_list_iter(target.account, listed, page_size=4)) == whole
+    assert [o["name"] for o in api.object_list_iter(target.account, listed, marker="b")] == \
+        ["b/x", "c.txt", "d/", "d/e", "z", "é"]
+    assert [o["name"] for o in api.object_list_iter(target.account, listed, prefix="a/",
+                                                    page_size=1)] == ["a/1", "a/2", "a/b/c"]
+    target.require(Capability.END_MARKER)
+    assert [o["name"] for o in api.object_list_iter(target.account, listed, marker="a/2",
+                                                    end_marker="c.txt", page_size=2)] == \
+        ["a/b/c", "b", "b/x"]
+
+
+def test_an_abandoned_iterator_leaves_the_client_usable(target, listed):
+    api = target.api
+    items = api.object_list_iter(target.account, listed, page_size=2)
+    assert next(items)["name"] == "a"
+    items.close()
+    assert _names(api.object_list(target.account, listed, limit=2)) == ["a", "a/1"]
+
+
 def test_pagination_over_1001_objects(target):
     api = target.api
     name = target.new_container_name("many")

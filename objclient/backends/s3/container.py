@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import base64
 import hashlib
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import unquote_plus
 
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
@@ -18,7 +18,8 @@ from ...models import ContainerInfo, ObjectInfo, ObjectListing, object_info_from
 from ...timestamps import http_date_to_epoch
 from .account import parse_time
 from .names import meta_from_headers, meta_headers
-from .xml import delete_body, embedded_error, location_body, parse, tagging_body, text_of
+from .xml import (Entry, delete_body, embedded_error, location_body, parse, parse_listing,
+                  tagging_body, text_of)
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
@@ -184,12 +185,7 @@ class S3ContainerClient(ContainerClient):
                      end_marker: Optional[str], limit: int, versions: bool,
                      deleted: bool, properties: bool,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectListing:
-        """ListObjectsV2 pages until ``limit`` entries; end_marker is applied here.
-
-        (Fetching the next page on a helper thread while this one's entries
-        are converted was tried: it cost more CPU than it hid, the two
-        threads taking turns at the GIL.)
-        """
+        """ListObjectsV2 pages until ``limit`` entries; end_marker is applied here."""
         if limit <= 0:
             return ObjectListing()
         objects: List[ObjectInfo] = []
@@ -200,23 +196,12 @@ class S3ContainerClient(ContainerClient):
         truncated = False
         last: Optional[str] = None
         while True:
-            query: List[Tuple[str, str]] = [("list-type", "2"), ("encoding-type", "url"),
-                                            ("max-keys", str(min(1000, limit - len(objects)
-                                                                 - len(prefixes))))]
-            if prefix:
-                query.append(("prefix", prefix))
-            if delimiter:
-                query.append(("delimiter", delimiter))
-            if token:
-                query.append(("continuation-token", token))
-            elif marker and start_after(marker):
-                query.append(("start-after", start_after(marker)))
-            resp = self.backend.call("GET", container, query=query, opts=opts,
-                                     service="container")
-            root = parse(resp.content)
+            root, entries, more, token = self._list_page(
+                container, prefix, delimiter, marker, token,
+                min(1000, limit - len(objects) - len(prefixes)), opts)
             stopped = False
-            for entry in self._page_entries(root, marker, mkey):
-                name = entry if isinstance(entry, str) else entry.get("Key", "")
+            for entry in self._page_entries(root, entries, marker, mkey):
+                name = entry if isinstance(entry, str) else entry[0]
                 if end_key is not None and name_key(name) >= end_key:
                     stopped = True
                     break
@@ -228,8 +213,6 @@ class S3ContainerClient(ContainerClient):
                 else:
                     objects.append(self._listed(entry, account, container))
                 last = name
-            more = (text_of(root, "IsTruncated") or "").lower() == "true"
-            token = text_of(root, "NextContinuationToken")
             if stopped or truncated:
                 break
             if not more or not token:
@@ -240,43 +223,114 @@ class S3ContainerClient(ContainerClient):
         return ObjectListing(objects=objects, prefixes=prefixes, truncated=truncated,
                              next_marker=last if truncated else None)
 
-    @staticmethod
-    def _page_entries(root: Any, marker: Optional[str], mkey: Optional[bytes]
-                      ) -> List[Any]:
-        """One page's keys after ``marker`` (each as its fields, ``Key``
-        decoded) and common prefixes (each a str), in UTF-8 byte order."""
-        decode = _url_decoded if (text_of(root, "EncodingType") or "").lower() == "url" \
-            else None
-        entries: List[Any] = []
-        for item in root.iterfind("Contents"):
-            fields = {child.tag: child.text or "" for child in item}  # one pass, not finds
-            if decode is not None:
-                fields["Key"] = decode(fields.get("Key", ""))
-            if mkey is None or name_key(fields.get("Key", "")) > mkey:
-                entries.append(fields)
-        common = root.findall("CommonPrefixes")
-        if common:
-            for item in common:
-                name = text_of(item, "Prefix") or ""
-                if decode is not None:
-                    name = decode(name)
-                if mkey is None or name_key(name) > mkey or (
-                        marker != name and marker.startswith(name)):  # type: ignore[union-attr]
-                    entries.append(name)
-            # S3 sends keys and prefixes as two sorted lists: merge them.
-            entries.sort(key=lambda e: name_key(e if isinstance(e, str) else e.get("Key", "")))
-        return entries
+    def content_iter(self, account: str, container: str, *, prefix: Optional[str],
+                     delimiter: Optional[str], marker: Optional[str],
+                     end_marker: Optional[str], page_size: int, versions: bool,
+                     deleted: bool, properties: bool,
+                     opts: CallOptions = DEFAULT_OPTS) -> Iterator[Any]:
+        """ListObjectsV2 pages (at most 1,000 keys each, the S3 cap),
+        following continuation tokens; each entry is made as the loop
+        reaches it (holding a whole ``page_size`` of them cost a full
+        garbage collection pass per listing).
+
+        (Sending the next page's request from a helper thread while this
+        one's entries are made was tried too: no gain that the noise of
+        this machine let through, once a page was cheap to read.)
+        """
+        if page_size <= 0:
+            return
+        end_key = name_key(end_marker) if end_marker else None
+        mkey = name_key(marker) if marker else None
+        token: Optional[str] = None
+        while True:
+            root, entries, more, token = self._list_page(
+                container, prefix, delimiter, marker, token, min(1000, page_size), opts)
+            for entry in self._page_entries(root, entries, marker, mkey):
+                if isinstance(entry, str):
+                    if end_key is not None and name_key(entry) >= end_key:
+                        return
+                    yield entry
+                else:
+                    if end_key is not None and name_key(entry[0]) >= end_key:
+                        return
+                    yield self._listed(entry, account, container)
+            if not more or not token:
+                return
+
+    def _list_page(self, container: str, prefix: Optional[str], delimiter: Optional[str],
+                   marker: Optional[str], token: Optional[str], max_keys: int,
+                   opts: CallOptions) -> Tuple[Any, List[Entry], bool, Optional[str]]:
+        """One ListObjectsV2 request, read (see :meth:`_read_page`)."""
+        return self._read_page(self._list_request(container, prefix, delimiter, marker,
+                                                  token, max_keys, opts))
+
+    def _list_request(self, container: str, prefix: Optional[str], delimiter: Optional[str],
+                      marker: Optional[str], token: Optional[str], max_keys: int,
+                      opts: CallOptions) -> bytes:
+        """One ListObjectsV2 request: ``marker`` is sent (as start-after)
+        only without a continuation ``token``.  :returns: the body."""
+        query: List[Tuple[str, str]] = [("list-type", "2"), ("encoding-type", "url"),
+                                        ("max-keys", str(max_keys))]
+        if prefix:
+            query.append(("prefix", prefix))
+        if delimiter:
+            query.append(("delimiter", delimiter))
+        if token:
+            query.append(("continuation-token", token))
+        elif marker and start_after(marker):
+            query.append(("start-after", start_after(marker)))
+        resp = self.backend.call("GET", container, query=query, opts=opts,
+                                 service="container")
+        return resp.content  # type: ignore[no-any-return]
 
     @staticmethod
-    def _listed(fields: Mapping[str, str], account: str, container: str) -> ObjectInfo:
-        digest, method = etag_hash(fields.get("ETag"))
-        mtime = parse_time(fields.get("LastModified"))
+    def _read_page(body: bytes) -> Tuple[Any, List[Entry], bool, Optional[str]]:
+        """:returns: ``(root, entries, more, next_token)``, keys URL-decoded
+        where the server encoded them."""
+        root, entries = parse_listing(body)
+        if entries and (text_of(root, "EncodingType") or "").lower() == "url":
+            keys = "".join([entry[0] for entry in entries])
+            if "%" in keys or "+" in keys:
+                entries = [(_url_decoded(entry[0]),) + entry[1:]  # type: ignore[misc]
+                           for entry in entries]
+        more = (text_of(root, "IsTruncated") or "").lower() == "true"
+        return root, entries, more, text_of(root, "NextContinuationToken")
+
+    @staticmethod
+    def _page_entries(root: Any, entries: List[Entry], marker: Optional[str],
+                      mkey: Optional[bytes]) -> List[Any]:
+        """One page's keys after ``marker`` and common prefixes (each a
+        str), in UTF-8 byte order."""
+        if mkey is not None:
+            entries = [entry for entry in entries if name_key(entry[0]) > mkey]
+        common = root.findall("CommonPrefixes")
+        if not common:
+            return entries
+        decode = _url_decoded if (text_of(root, "EncodingType") or "").lower() == "url" \
+            else None
+        merged: List[Any] = list(entries)
+        for item in common:
+            name = text_of(item, "Prefix") or ""
+            if decode is not None:
+                name = decode(name)
+            if mkey is None or name_key(name) > mkey or (
+                    marker != name and marker.startswith(name)):  # type: ignore[union-attr]
+                merged.append(name)
+        # S3 sends keys and prefixes as two sorted lists: merge them.
+        merged.sort(key=lambda e: name_key(e if isinstance(e, str) else e[0]))
+        return merged
+
+    @staticmethod
+    def _listed(entry: Entry, account: str, container: str) -> ObjectInfo:
+        name, modified, etag, size, storage_class = entry
+        digest, method = etag_hash(etag)
+        mtime = parse_time(modified)
         # Made without attrs' __init__: a listing makes thousands.
         return object_info_from_state({
-            "name": fields.get("Key", ""), "size": int(fields.get("Size") or 0),
+            "name": name, "size": int(size or 0),
             "hash": digest, "hash_method": method, "mime_type": "application/octet-stream",
             "ctime": mtime, "mtime": mtime, "version": None, "deleted": False,
-            "properties": {}, "policy": fields.get("StorageClass"), "chunk_method": None,
+            "properties": {}, "policy": storage_class, "chunk_method": None,
             "id": None, "container": container, "account": account, "is_latest": True,
             "extra": {}})
 
