@@ -59,6 +59,11 @@ class AuthPlugin:
         """
         return False
 
+    #: True when :meth:`sign` takes ``request.headers`` as a plain dict too
+    #: (names in any case); otherwise it gets a case-insensitive mapping, as
+    #: requests' prepared requests have.
+    plain_headers = False
+
     def sign(self, request: requests.PreparedRequest) -> None:
         """Sign the final request; called once per attempt."""
 

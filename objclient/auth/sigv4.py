@@ -261,6 +261,8 @@ class SigV4Auth(AuthPlugin):
         with ``X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`` already set).
     """
 
+    plain_headers = True
+
     secret_headers = ("X-Amz-Security-Token",)
 
     def __init__(self, access_key: str, secret_key: str, region: str = "us-east-1", *,
@@ -292,10 +294,23 @@ class SigV4Auth(AuthPlugin):
             sent = _safe_path(path)
             if sent != parts.path:
                 request.url = urlunsplit((parts.scheme, parts.netloc, sent, parts.query, ""))
+        headers = request.headers
+        # One pass: lower-cased names and values (a case-insensitive mapping
+        # or a plain dict, see plain_headers).
+        lower_items = getattr(headers, "lower_items", None)
+        items = list(lower_items() if lower_items is not None
+                     else ((k.lower(), v) for k, v in headers.items()))
+        stale = False
+        chosen = None
+        for name, value in items:
+            if name in _SIGNING_HEADERS:
+                stale = True
+                if name == "x-amz-content-sha256":
+                    chosen = value
         body = request.body
         if body is None or body == b"" or body == "":
             payload = EMPTY_SHA256
-        elif request.headers.get("X-Amz-Content-SHA256") == UNSIGNED_PAYLOAD:
+        elif chosen == UNSIGNED_PAYLOAD:
             # The caller chose it (a body whose Content-MD5 the server checks).
             payload = UNSIGNED_PAYLOAD
         elif isinstance(body, (bytes, str)) and self.sign_payload:
@@ -303,14 +318,9 @@ class SigV4Auth(AuthPlugin):
             payload = hashlib.sha256(data).hexdigest()
         else:
             payload = UNSIGNED_PAYLOAD
-        headers = request.headers
-        # One pass: lower-cased names and values; a resend's old signature goes.
-        lower_items = getattr(headers, "lower_items", None)
-        items = list(lower_items() if lower_items is not None
-                     else ((k.lower(), v) for k, v in headers.items()))
-        stale = [name for name, _ in items if name in _SIGNING_HEADERS]
         if stale:
-            for name in stale:
+            # A resend's old signature goes, in whatever case it was written.
+            for name in [k for k in headers if k.lower() in _SIGNING_HEADERS]:
                 del headers[name]
             items = [(n, v) for n, v in items if n not in _SIGNING_HEADERS]
         amzdate = amz_date()

@@ -56,9 +56,10 @@ _guard_urllib3_log()
 DEFAULT_TIMEOUT: Tuple[float, float] = (5.0, 60.0)
 _ERROR_BODY_LIMIT = 65536
 _SEND_BLOCK = 1024 * 1024
-#: What requests' own sessions send by default; the fast path adds them too.
-_DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate", "Accept": "*/*",
-                    "Connection": "keep-alive"}
+#: What every request carries besides the User-Agent.  (requests' sessions
+#: also send ``Accept: */*`` and ``Connection: keep-alive``, which HTTP/1.1
+#: means when they are absent: two header lines less per request.)
+_DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate"}
 _READ_CHUNK = 65536
 
 TimeoutArg = Union[None, float, Tuple[float, float]]
@@ -728,7 +729,8 @@ class HTTPClient:
             hdrs["Content-Length"] = "0"
         request: Any = None
         if authenticated and self.auth is not None and _signs(self.auth):
-            request = DirectRequest(method, url, CaseInsensitiveDict(hdrs), data)
+            request = DirectRequest(method, url, hdrs if getattr(self.auth, "plain_headers", False)
+                                    else CaseInsensitiveDict(hdrs), data)
             try:
                 self.auth.sign(request)
             except ClientError:
@@ -744,6 +746,7 @@ class HTTPClient:
                                           url=redact_url(url))
                 origin, url, target = found
         try:
+            assert self._direct is not None  # _send only comes here with one
             raw = direct_urlopen(self._direct, origin, method, target, data, hdrs, timeout)
         except urllib3.exceptions.HTTPError as exc:
             raise _urllib3_error(exc, method, url, timeout) from exc

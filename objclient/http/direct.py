@@ -180,7 +180,7 @@ class DirectResponse(requests.Response):
                  request: Optional[DirectRequest]) -> None:  # noqa: D107
         # requests.Response.__init__ is skipped on purpose: it builds a
         # cookie jar and a header dict that are replaced or never read.
-        self._content = False
+        self._content = False  # type: ignore[assignment]  # requests' own "not read"
         self._content_consumed = False
         self._next = None
         self.status_code = raw.status
@@ -250,7 +250,7 @@ class PoolCache:
         """The pool for ``origin`` (``scheme://host:port``)."""
         found = self._keys.get(origin)
         if found is None:
-            adapter = self._session.get_adapter(origin + "/")
+            adapter: Any = self._session.get_adapter(origin + "/")  # an HTTPAdapter
             probe = requests.PreparedRequest()
             probe.url = origin + "/"
             host_params, pool_kwargs = adapter.build_connection_pool_key_attributes(

@@ -138,7 +138,8 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             # Small: read once, hash once, send as bytes (no second pass).
             data = source.read()
             return self._put_bytes(path, obj, data, source.md5_hex(), hdrs, etag, opts)
-        if known and source.rewindable and source.size <= self.swift.upfront_md5_limit:
+        if (known and source.rewindable
+                and source.size <= self.swift.upfront_md5_limit):  # type: ignore[operator]
             expected_md5 = _prehash(source)
             if etag and etag != expected_md5:
                 raise ChecksumMismatch(f"data has MD5 {expected_md5}, the caller expected "

@@ -326,7 +326,7 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         """HEAD of an object; ``query`` a dict or, with no ``version``, an
         encoded query string."""
         if version is not None:
-            query = dict(query or {}, **(version_query(version) or {}))
+            query = dict(query or {}, **(version_query(version) or {}))  # type: ignore[arg-type]
         from . import refine
         try:
             return self._send("HEAD", object_path(account, container, obj), opts, "object",

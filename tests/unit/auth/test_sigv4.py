@@ -250,3 +250,28 @@ def test_plugin_keeps_dot_segments_of_s3_keys():
 def test_repr_hides_the_secret():
     text = repr(SigV4Auth("AKID", "very-secret-value", session_token="tok-secret"))
     assert "very-secret-value" not in text and "tok-secret" not in text
+
+
+def test_plain_dict_headers_sign_alike_and_lose_stale_names_in_any_case(monkeypatch):
+    """The direct HTTP path hands the plugin a plain dict (plain_headers)."""
+    from requests.structures import CaseInsensitiveDict
+
+    from objclient.auth import sigv4
+    from objclient.http.direct import DirectRequest
+
+    monkeypatch.setattr(sigv4, "amz_date", lambda: "20261125T000000Z")
+    auth = SigV4Auth("AK", "SK")
+    assert auth.plain_headers
+    base = {"Content-Type": "text/plain", "x-amz-meta-a": "1",
+            "x-amz-content-sha256": UNSIGNED_PAYLOAD, "AUTHORIZATION": "stale",
+            "x-amz-date": "19990101T000000Z"}
+    signed = []
+    for headers in (dict(base), CaseInsensitiveDict(base)):
+        req = DirectRequest("PUT", "http://h/b/k", headers, b"data")
+        auth.sign(req)
+        lower = {k.lower(): v for k, v in req.headers.items()}
+        assert len(lower) == len(req.headers)  # no name twice in two cases
+        assert lower["x-amz-content-sha256"] == UNSIGNED_PAYLOAD  # the caller's choice
+        assert lower["x-amz-date"] != "19990101T000000Z"
+        signed.append(lower)
+    assert signed[0] == signed[1]
