@@ -200,6 +200,18 @@ def listing_object_info(**fields: Any) -> ObjectInfo:
     return object_info_from_state(state)
 
 
+def object_state_template(**fixed: Any) -> Dict[str, Any]:
+    """Every :class:`ObjectInfo` field at its default (None where it has
+    none), and ``fixed`` set.  A listing copies it for each entry, sets
+    the rest (``properties`` and ``extra`` to new dicts) and calls
+    :func:`object_info_from_state`: a copy and ten stores cost two thirds
+    of a dict display of all nineteen fields."""
+    state: Dict[str, Any] = {field.name: None for field in attrs.fields(ObjectInfo)}
+    state.update(_OBJECT_DEFAULTS)
+    state.update(fixed)
+    return state
+
+
 def object_info_from_state(state: Dict[str, Any]) -> ObjectInfo:
     """An :class:`ObjectInfo` whose attributes are ``state``, which must hold
     every field, each already what the field holds (nothing is checked):

@@ -14,7 +14,8 @@ from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, PreconditionFailed)
 from ...listing import name_key
-from ...models import ContainerInfo, ObjectInfo, ObjectListing, object_info_from_state
+from ...models import (ContainerInfo, ObjectInfo, ObjectListing, object_info_from_state,
+                       object_state_template)
 from ...timestamps import http_date_to_epoch
 from .account import parse_time
 from .names import meta_from_headers, meta_headers
@@ -31,6 +32,9 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 #: DeleteObjects takes at most this many keys per request.
 DELETE_BATCH = 1000
 
+
+#: A listing entry, before its own values (see S3ContainerClient._listed).
+_ENTRY_STATE = object_state_template(mime_type="application/octet-stream", is_latest=True)
 
 def content_md5(data: bytes) -> str:
     """The ``Content-MD5`` header value (base64 of the binary MD5)."""
@@ -324,15 +328,18 @@ class S3ContainerClient(ContainerClient):
     def _listed(entry: Entry, account: str, container: str) -> ObjectInfo:
         name, modified, etag, size, storage_class = entry
         digest, method = etag_hash(etag)
-        mtime = parse_time(modified)
-        # Made without attrs' __init__: a listing makes thousands.
-        return object_info_from_state({
-            "name": name, "size": int(size or 0),
-            "hash": digest, "hash_method": method, "mime_type": "application/octet-stream",
-            "ctime": mtime, "mtime": mtime, "version": None, "deleted": False,
-            "properties": {}, "policy": storage_class, "chunk_method": None,
-            "id": None, "container": container, "account": account, "is_latest": True,
-            "extra": {}})
+        state = _ENTRY_STATE.copy()
+        state["name"] = name
+        state["size"] = int(size or 0)
+        state["hash"] = digest
+        state["hash_method"] = method
+        state["ctime"] = state["mtime"] = parse_time(modified)
+        state["properties"] = {}
+        state["extra"] = {}
+        state["policy"] = storage_class
+        state["container"] = container
+        state["account"] = account
+        return object_info_from_state(state)  # without attrs' __init__: thousands a listing
 
     # -- keys --------------------------------------------------------------------
     def _version_query(self, version: Optional[Any]) -> Optional[List[Tuple[str, str]]]:

@@ -13,7 +13,7 @@ from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, NotSupported)
 from ...models import (ContainerInfo, ObjectInfo, ObjectListing, listing_object_info,
-                      object_info_from_state)
+                      object_info_from_state, object_state_template)
 from ...timestamps import iso_to_epoch
 from .account import SERVER_LISTING_LIMIT, listing_params, page_truncated
 from .common import SwiftRequests, int_header
@@ -90,6 +90,9 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
 #: the query of a HEAD that shows a static large object's manifest, encoded once
 _MANIFEST_GET = "multipart-manifest=get"
 
+
+#: A plain listing row's entry, before its own values (see _row_info).
+_ROW_STATE = object_state_template(hash_method="md5", is_latest=True)
 
 class SwiftContainerClient(SwiftRequests, ContainerClient):
     """Container and object-metadata operations.
@@ -287,15 +290,19 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
             # The common row, at the least cost: a listing makes thousands.
             mtime = iso_to_epoch(row.get("last_modified"))
             etag = row.get("hash")
-            return object_info_from_state({
-                "name": str(row["name"]), "size": int(row.get("bytes") or 0),
-                "hash": unquote_etag(etag) if etag is not None else None,
-                "hash_method": "md5",
-                "mime_type": content_type or "application/octet-stream",
-                "ctime": mtime, "mtime": mtime, "version": None, "deleted": False,
-                "properties": {}, "policy": None, "chunk_method": None, "id": None,
-                "container": container, "account": account,
-                "is_latest": bool(row.get("is_latest", True)), "extra": {}})
+            state = _ROW_STATE.copy()
+            state["name"] = str(row["name"])
+            state["size"] = int(row.get("bytes") or 0)
+            state["hash"] = unquote_etag(etag) if etag is not None else None
+            state["mime_type"] = content_type or "application/octet-stream"
+            state["ctime"] = state["mtime"] = mtime
+            state["properties"] = {}
+            state["extra"] = {}
+            state["container"] = container
+            state["account"] = account
+            if "is_latest" in row:
+                state["is_latest"] = bool(row["is_latest"])
+            return object_info_from_state(state)
         large = "slo_etag" in row
         etag = unquote_etag(row.get("slo_etag") if large else row.get("hash"))
         mtime = parse_listing_date(row.get("last_modified"))
