@@ -118,7 +118,9 @@ class Headers(Mapping[str, str]):
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         """The value of header ``key`` (any case), or ``default``."""
         entry = self._store.get(key.lower())
-        return default if entry is None else self._value(entry)
+        if entry is None:
+            return default
+        return entry[1] if len(entry) == 2 else ", ".join(entry[1:])  # _value, inlined
 
     def __getitem__(self, key: str) -> str:
         entry = self._store.get(key.lower())
