@@ -11,14 +11,14 @@ class guarantees are its attribute names; anything a backend adds lives in
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import attrs
 
 __all__ = [
     "AccountInfo", "ContainerInfo", "ContainerEntry", "ObjectInfo",
     "ObjectListing", "ContainerListing", "ChunkInfo", "TimingRecord", "listing_object_info",
-    "object_info_from_state",
+    "object_info_from_state", "object_state_template", "lazy_object_info",
 ]
 
 
@@ -182,6 +182,21 @@ class ObjectInfo(_DictAccess):
                 "chunk-method": "chunk_method", "hash-method": "hash_method",
                 "content": "id", "etag": "hash"}
 
+    if not TYPE_CHECKING:  # (type checkers would take any attribute name as valid)
+        def __getattr__(self, name: str) -> Any:
+            # Python calls this only for an attribute the instance lacks: on
+            # an entry a listing made with lazy_object_info, the first read
+            # of a field other than its name works out all of them.
+            state = self.__dict__
+            pending = state.get("_pending")
+            if pending is not None and not name.startswith("__"):
+                convert, args = pending
+                state.update(convert(*args))  # filled first, then marked done:
+                state.pop("_pending", None)   # a concurrent reader finds either
+                if name in state:
+                    return state[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
 
 _OBJECT_DEFAULTS = {f.name: f.default for f in attrs.fields(ObjectInfo)
                     if f.default is not attrs.NOTHING
@@ -210,6 +225,22 @@ def object_state_template(**fixed: Any) -> Dict[str, Any]:
     state.update(_OBJECT_DEFAULTS)
     state.update(fixed)
     return state
+
+
+def lazy_object_info(name: str, convert: Callable[..., Dict[str, Any]],
+                     *args: Any) -> ObjectInfo:
+    """An :class:`ObjectInfo` named ``name`` whose other fields are
+    ``convert(*args)`` (a state as :func:`object_info_from_state` takes),
+    called on the first read of one of them.
+
+    A listing makes thousands of entries, and a loop over it often reads
+    only names: making an entry costs a fifth of converting a server's row.
+    The entry behaves as any other (equality, ``repr``, dict access,
+    pickling, ``attrs.evolve``); only ``vars()`` shows the pending state.
+    """
+    info = object.__new__(ObjectInfo)
+    object.__setattr__(info, "__dict__", {"name": name, "_pending": (convert, args)})
+    return info
 
 
 def object_info_from_state(state: Dict[str, Any]) -> ObjectInfo:

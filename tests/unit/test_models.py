@@ -104,3 +104,69 @@ def test_objects_made_the_cheap_way_equal_the_attrs_made_ones():
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         direct.size = 4
     assert cheap.properties is not listing_object_info(name="b").properties
+
+
+def _lazy(calls: list, **fields: object) -> ObjectInfo:
+    from objclient.models import lazy_object_info, object_state_template
+
+    def convert(name: str, size: int) -> dict:
+        calls.append(name)
+        return dict(object_state_template(), name=name, size=size, properties={}, extra={},
+                    **fields)
+
+    return lazy_object_info("a", convert, "a", 3)
+
+
+def test_lazy_entries_work_out_their_fields_once_on_first_read():
+    calls: list = []
+    lazy = _lazy(calls, container="c")
+    assert lazy.name == "a" and calls == []  # the name is there from the start
+    assert lazy.size == 3 and lazy["length"] == 3 and calls == ["a"]
+    assert lazy.container == "c" and calls == ["a"]
+    assert "_pending" not in vars(lazy)
+    with pytest.raises(AttributeError, match="nmae"):
+        lazy.nmae  # noqa: B018  (a missing attribute is still missing)
+
+
+def test_lazy_entries_behave_as_any_other():
+    import copy
+
+    made = ObjectInfo(name="a", size=3, container="c")
+    assert _lazy([], container="c") == made
+    assert repr(_lazy([], container="c")) == repr(made)
+    assert dict(_lazy([], container="c")) == dict(made)
+    assert attrs.asdict(_lazy([], container="c")) == attrs.asdict(made)
+    assert attrs.evolve(_lazy([], container="c"), size=4) == attrs.evolve(made, size=4)
+    assert "size" in _lazy([]) and _lazy([]).get("etag") is None
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        _lazy([]).size = 4
+    assert copy.deepcopy(_lazy([], container="c")) == made
+    with pytest.raises(AttributeError):
+        _lazy([]).__deepcopy_me__  # noqa: B018  (dunders do not fill the entry)
+
+
+def test_lazy_entries_pickle_before_and_after_their_first_read():
+    import pickle
+
+    from objclient.backends.s3.container import S3ContainerClient
+    entry = S3ContainerClient._listed(("k", "2026-11-25T06:45:05Z",
+                                       '"d41d8cd98f00b204e9800998ecf8427e"', "12", "STANDARD"),
+                                      "acct", "bucket")
+    thawed = pickle.loads(pickle.dumps(entry))
+    assert thawed.size == 12 and thawed.hash == "d41d8cd98f00b204e9800998ecf8427e"
+    assert entry.mtime == 1795589105.0 and pickle.loads(pickle.dumps(entry)) == entry
+
+
+def test_lazy_entries_read_from_many_threads_agree():
+    import calendar
+    from concurrent.futures import ThreadPoolExecutor
+
+    from objclient.backends.swift.container import SwiftContainerClient
+    rows = [{"name": f"o{i}", "bytes": i, "hash": "ab" * 16, "content_type": "text/plain",
+             "last_modified": "2026-11-25T06:43:42.170500"} for i in range(200)]
+    entries = [SwiftContainerClient._row_info(row, "acct", "cont") for row in rows]
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(lambda e: (e.size, e.mtime, e.mime_type),
+                             entries * 8))
+    when = calendar.timegm((2026, 11, 25, 6, 43, 42)) + 0.1705
+    assert seen == [(i, pytest.approx(when), "text/plain") for i in range(200)] * 8

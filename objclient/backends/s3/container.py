@@ -14,7 +14,7 @@ from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, PreconditionFailed)
 from ...listing import name_key
-from ...models import (ContainerInfo, ObjectInfo, ObjectListing, object_info_from_state,
+from ...models import (ContainerInfo, ObjectInfo, ObjectListing, lazy_object_info,
                        object_state_template)
 from ...timestamps import http_date_to_epoch
 from .account import parse_time
@@ -33,8 +33,26 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 DELETE_BATCH = 1000
 
 
-#: A listing entry, before its own values (see S3ContainerClient._listed).
+#: A listing entry, before its own values (see _entry_state).
 _ENTRY_STATE = object_state_template(mime_type="application/octet-stream", is_latest=True)
+
+
+def _entry_state(entry: Entry, account: str, container: str) -> Dict[str, Any]:
+    """The fields of a ListObjects entry's ObjectInfo."""
+    name, modified, etag, size, storage_class = entry
+    digest, method = etag_hash(etag)
+    state = _ENTRY_STATE.copy()
+    state["name"] = name
+    state["size"] = int(size or 0)
+    state["hash"] = digest
+    state["hash_method"] = method
+    state["ctime"] = state["mtime"] = parse_time(modified)
+    state["properties"] = {}
+    state["extra"] = {}
+    state["policy"] = storage_class
+    state["container"] = container
+    state["account"] = account
+    return state
 
 def content_md5(data: bytes) -> str:
     """The ``Content-MD5`` header value (base64 of the binary MD5)."""
@@ -326,20 +344,9 @@ class S3ContainerClient(ContainerClient):
 
     @staticmethod
     def _listed(entry: Entry, account: str, container: str) -> ObjectInfo:
-        name, modified, etag, size, storage_class = entry
-        digest, method = etag_hash(etag)
-        state = _ENTRY_STATE.copy()
-        state["name"] = name
-        state["size"] = int(size or 0)
-        state["hash"] = digest
-        state["hash_method"] = method
-        state["ctime"] = state["mtime"] = parse_time(modified)
-        state["properties"] = {}
-        state["extra"] = {}
-        state["policy"] = storage_class
-        state["container"] = container
-        state["account"] = account
-        return object_info_from_state(state)  # without attrs' __init__: thousands a listing
+        """A listing entry: its fields are worked out on first read (a
+        listing makes thousands, and loops often read names only)."""
+        return lazy_object_info(entry[0], _entry_state, entry, account, container)
 
     # -- keys --------------------------------------------------------------------
     def _version_query(self, version: Optional[Any]) -> Optional[List[Tuple[str, str]]]:

@@ -12,8 +12,8 @@ import attrs
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, NotSupported)
-from ...models import (ContainerInfo, ObjectInfo, ObjectListing, listing_object_info,
-                      object_info_from_state, object_state_template)
+from ...models import (ContainerInfo, ObjectInfo, ObjectListing, lazy_object_info,
+                      listing_object_info, object_state_template)
 from ...timestamps import iso_to_epoch
 from .account import SERVER_LISTING_LIMIT, listing_params, page_truncated
 from .common import SwiftRequests, int_header
@@ -91,8 +91,27 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
 _MANIFEST_GET = "multipart-manifest=get"
 
 
-#: A plain listing row's entry, before its own values (see _row_info).
+#: A plain listing row's entry, before its own values (see _plain_row_state).
 _ROW_STATE = object_state_template(hash_method="md5", is_latest=True)
+
+
+def _plain_row_state(row: Mapping[str, Any], account: str, container: str) -> Dict[str, Any]:
+    """The fields of the entry of a listing row of a plain object (not a
+    static large object, a version or a delete marker)."""
+    etag = row.get("hash")
+    state = _ROW_STATE.copy()
+    state["name"] = str(row["name"])
+    state["size"] = int(row.get("bytes") or 0)
+    state["hash"] = unquote_etag(etag) if etag is not None else None
+    state["mime_type"] = row.get("content_type") or "application/octet-stream"
+    state["ctime"] = state["mtime"] = iso_to_epoch(row.get("last_modified"))
+    state["properties"] = {}
+    state["extra"] = {}
+    state["container"] = container
+    state["account"] = account
+    if "is_latest" in row:
+        state["is_latest"] = bool(row["is_latest"])
+    return state
 
 class SwiftContainerClient(SwiftRequests, ContainerClient):
     """Container and object-metadata operations.
@@ -233,11 +252,10 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
                 last = row["subdir"]
                 continue
             last = row["name"]
-            info = self._row_info(row, account, container)
-            if info.deleted and not deleted:
+            if not deleted and is_delete_marker(row.get("content_type")):
                 continue
-            objects.append(info)
-        large = [o.name for o in objects if o.chunk_method == "slo"]
+            objects.append(self._row_info(row, account, container))
+        large = [row["name"] for row in rows if "slo_etag" in row]
         if large:
             self._remember_large(account, container, large)
         if properties and objects:
@@ -274,9 +292,8 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
                 if "subdir" in row:
                     yield row["subdir"]
                     continue
-                info = self._row_info(row, account, container)
-                if not info.deleted or deleted:
-                    yield info
+                if deleted or not is_delete_marker(row.get("content_type")):
+                    yield self._row_info(row, account, container)
             if len(rows) < limit:
                 return  # a short page is the last (a full one: the next request tells)
             last = rows[-1]
@@ -287,22 +304,10 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         content_type = row.get("content_type")
         if ("slo_etag" not in row and "version_id" not in row
                 and (not content_type or "deleted" not in content_type)):
-            # The common row, at the least cost: a listing makes thousands.
-            mtime = iso_to_epoch(row.get("last_modified"))
-            etag = row.get("hash")
-            state = _ROW_STATE.copy()
-            state["name"] = str(row["name"])
-            state["size"] = int(row.get("bytes") or 0)
-            state["hash"] = unquote_etag(etag) if etag is not None else None
-            state["mime_type"] = content_type or "application/octet-stream"
-            state["ctime"] = state["mtime"] = mtime
-            state["properties"] = {}
-            state["extra"] = {}
-            state["container"] = container
-            state["account"] = account
-            if "is_latest" in row:
-                state["is_latest"] = bool(row["is_latest"])
-            return object_info_from_state(state)
+            # The common row: its fields are worked out on first read (a
+            # listing makes thousands of entries, and loops often read names).
+            return lazy_object_info(str(row["name"]), _plain_row_state, row, account,
+                                    container)
         large = "slo_etag" in row
         etag = unquote_etag(row.get("slo_etag") if large else row.get("hash"))
         mtime = parse_listing_date(row.get("last_modified"))
