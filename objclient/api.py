@@ -24,7 +24,7 @@ from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Ma
                     Optional, Sequence, Tuple, TypeVar)
 
 from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, Range
-from .exceptions import ClientError, InvalidArgument, NotSupported
+from .exceptions import ClientError, InvalidArgument, NotFound, NotSupported
 from .models import AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo, ObjectInfo, ObjectListing
 from .registry import backend_scheme, factory_for
 
@@ -488,8 +488,7 @@ class ObjectStorageApi:
             raise InvalidArgument("etag must be a hex MD5 string")
         if mime_type is not None and any(c in mime_type for c in "\r\n\0"):
             raise InvalidArgument("mime_type has a CR, LF or NUL character")
-        from .source import open_source  # not imported with objclient: threads, queues
-        with open_source(data=data, file_or_path=file_or_path) as source:
+        with _open_source(data=data, file_or_path=file_or_path) as source:
             source.progress = progress
             meta, chunks = self.blob_client.upload(
                 acct, cont, name, source, mime_type=mime_type, properties=props,
@@ -546,7 +545,6 @@ class ObjectStorageApi:
     def object_head(self, account: Optional[str], container: str, obj: str,
                     trust_level: int = 0, *, opts: CallOptions) -> bool:
         """Whether the object exists."""
-        from .exceptions import NotFound
         acct, cont, name = self._names(account, container, obj)
         try:
             self.container.content_show(acct, cont, name, None, opts)
@@ -726,6 +724,15 @@ class ObjectStorageApi:
         """Refresh an object's record (checks it exists)."""
         acct, cont, name = self._names(account, container, obj)
         self.container.content_touch(acct, cont, name, version, opts)
+
+
+def _open_source(data: Any, file_or_path: Any) -> Any:
+    """:func:`objclient.source.open_source`, imported on first use (not with
+    objclient: it brings threads and queues), then called directly."""
+    global _open_source
+    from .source import open_source
+    _open_source = open_source  # the next call skips the import statement
+    return open_source(data=data, file_or_path=file_or_path)
 
 
 def _default_name(file_or_path: Any) -> str:

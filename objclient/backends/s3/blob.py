@@ -40,7 +40,7 @@ from ...transfer.checksums import (CHECKSUM_ALGORITHMS, checksum_b64,
                                    checksum_header, new_hasher)
 from .container import etag_hash, info_from_headers
 from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
-from .names import meta_headers
+from .names import meta_from_headers, meta_headers
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
@@ -122,12 +122,13 @@ class S3BlobClient(BlobClient):
                 source.skip_hash()
             first = read_up_to(source, size)
         return self._put(account, container, obj, source, first, headers, etag,
-                         autocreate, opts, crc)
+                         autocreate, opts, crc, properties)
 
     def _put(self, account: str, container: str, obj: str, source: Source,
              data: Optional[bytes], headers: Dict[str, str], etag: Optional[str],
-             autocreate: bool, opts: CallOptions,
-             crc: bool = False) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+             autocreate: bool, opts: CallOptions, crc: bool = False,
+             properties: Optional[Mapping[str, str]] = None
+             ) -> Tuple[ObjectInfo, List[ChunkInfo]]:
         """One PutObject of ``data`` (held in memory) or of the rest of ``source``.
 
         How the data is protected (the module docstring says why): with
@@ -195,7 +196,7 @@ class S3BlobClient(BlobClient):
                           hash_method="md5" if md5 else method,
                           mime_type=headers["Content-Type"], container=container,
                           account=account, version=resp.headers.get("x-amz-version-id"),
-                          properties=_props(headers),
+                          properties=_props(headers) if properties is None else properties,
                           extra={f"checksum_{algorithm}": confirmed} if confirmed else {})
         return info, [ChunkInfo(url=self.backend.url(container, obj), size=size,
                                 hash=info.hash)]
@@ -331,5 +332,4 @@ def _without_none(values: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _props(headers: Mapping[str, str]) -> Dict[str, str]:
-    from .names import meta_from_headers
     return meta_from_headers(headers)

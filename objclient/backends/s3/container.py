@@ -10,7 +10,7 @@ import re
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import unquote_plus
 
-from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
+from ...contract import DEFAULT_OPTS, CallOptions, Capability, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, PreconditionFailed)
 from ...listing import name_key
@@ -184,7 +184,6 @@ class S3ContainerClient(ContainerClient):
         system = {}
         if resp.headers.get("x-amz-bucket-region"):
             system["region"] = resp.headers["x-amz-bucket-region"]
-        from ...contract import Capability
         props = self._tags(container, opts) \
             if Capability.CONTAINER_PROPERTIES in self.backend.capabilities else {}
         return ContainerInfo(name=container, account=account, properties=props,

@@ -45,6 +45,7 @@ from ...http.redact import redact_url
 from ...names import NameRules
 from .account import SwiftAccountClient
 from .blob import SwiftBlobClient
+from .common import refine
 from .container import SwiftContainerClient
 from .directory import SwiftDirectoryClient
 from .wire import PROPERTY_KEY_CHARS, split_storage_url
@@ -71,13 +72,6 @@ DEFAULT_SEGMENT_THRESHOLD = GiB
 DEFAULT_SEGMENT_SIZE = GiB
 DEFAULT_SEGMENT_WORKERS = 4
 DEFAULT_UPFRONT_MD5_LIMIT = 16 * 1024 * 1024
-
-
-def refine(err: ClientError, cls: type, message: str) -> ClientError:
-    """A more precise error (``NoSuchObject`` ...) keeping ``err``'s details."""
-    return cls(message, status=err.status, method=err.method, url=err.url,
-               request_id=err.request_id, server_message=err.server_message,
-               attempts=err.attempts, code=err.code)
 
 
 class SwiftBackend(Backend):

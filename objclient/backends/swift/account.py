@@ -7,7 +7,7 @@ from typing import Any, List, Mapping, Optional, Sequence
 from ...contract import DEFAULT_OPTS, AccountClient, CallOptions
 from ...exceptions import NoSuchAccount, NotFound
 from ...models import AccountInfo, ContainerEntry, ContainerListing
-from .common import SwiftRequests, int_header
+from .common import SwiftRequests, int_header, refine
 from .wire import (meta_headers, parse_listing_date, parse_timestamp, quote_name, read_meta,
                    remove_meta_headers)
 
@@ -56,7 +56,6 @@ class SwiftAccountClient(SwiftRequests, AccountClient):
         try:
             resp = self._send("HEAD", self._path(account), opts, "account")
         except NotFound as err:
-            from . import refine
             raise refine(err, NoSuchAccount, f"account {account!r} does not exist") from None
         h = resp.headers
         ts = parse_timestamp(h.get("X-Timestamp"))
@@ -86,7 +85,6 @@ class SwiftAccountClient(SwiftRequests, AccountClient):
             _resp, doc = self._json("GET", self._path(account), opts, "account",
                                     params=params)
         except NotFound as err:
-            from . import refine
             raise refine(err, NoSuchAccount, f"account {account!r} does not exist") from None
         rows: List[Any] = doc if isinstance(doc, list) else []
         truncated = page_truncated(len(rows), limit)

@@ -15,7 +15,7 @@ from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
 from ...source import Source
 from ...streaming import ChunkStream
-from .common import SwiftRequests, merged_headers
+from .common import SwiftRequests, merged_headers, refine
 from .container import object_info
 from .versions import version_of, version_query
 from .wire import (iter_byteranges, meta_headers, object_path,
@@ -94,7 +94,6 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
         except NotFound as err:
             if not autocreate or not source.rewindable:
-                from . import refine
                 raise refine(err, NoSuchContainer,
                              f"container {container!r} does not exist") from None
             self._ensure_container(account, container, policy, container_properties, opts)
@@ -238,7 +237,6 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                                      headers=merged_headers(opts, headers), stream=True,
                                      **opts.http_kwargs("object"))
         except NotFound as err:
-            from . import refine
             what = "object" if version is None else f"version {version} of object"
             raise refine(err, NoSuchObject, f"{what} {obj!r} does not exist in container "
                          f"{container!r}") from None

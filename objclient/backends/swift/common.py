@@ -7,11 +7,19 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 import requests
 
 from ...contract import Backend, CallOptions
+from ...exceptions import ClientError
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import SwiftBackend
 
-__all__ = ["SwiftRequests", "merged_headers", "int_header"]
+__all__ = ["SwiftRequests", "merged_headers", "int_header", "refine"]
+
+
+def refine(err: ClientError, cls: type, message: str) -> ClientError:
+    """A more precise error (``NoSuchObject`` ...) keeping ``err``'s details."""
+    return cls(message, status=err.status, method=err.method, url=err.url,
+               request_id=err.request_id, server_message=err.server_message,
+               attempts=err.attempts, code=err.code)
 
 
 def merged_headers(opts: CallOptions, headers: Optional[Mapping[str, str]] = None,

@@ -16,7 +16,7 @@ from ...models import (ContainerInfo, ObjectInfo, ObjectListing, lazy_object_inf
                       listing_object_info, object_state_template)
 from ...timestamps import iso_to_epoch
 from .account import SERVER_LISTING_LIMIT, listing_params, page_truncated
-from .common import SwiftRequests, int_header
+from .common import SwiftRequests, int_header, refine
 from .versions import (is_delete_marker, purge_versions, version_of, version_query,
                        versioning_header, versioning_state)
 from .wire import (bulk_delete_body, container_path, decode_header_value,
@@ -154,7 +154,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         return resp.status_code == 201
 
     def delete(self, account: str, container: str, opts: CallOptions = DEFAULT_OPTS) -> None:
-        from . import refine
         try:
             self._send("DELETE", container_path(account, container), opts, "container")
         except NotFound as err:
@@ -166,7 +165,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
 
     def show(self, account: str, container: str,
              opts: CallOptions = DEFAULT_OPTS) -> ContainerInfo:
-        from . import refine
         try:
             resp = self._send("HEAD", container_path(account, container), opts, "container")
         except NotFound as err:
@@ -199,7 +197,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         headers.update(_system_headers(system))
         if not headers:
             return
-        from . import refine
         try:
             self._send("POST", container_path(account, container), opts, "container",
                        headers=headers, idempotent=True)
@@ -217,7 +214,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
     def list_rows(self, account: str, container: str, params: Mapping[str, str],
                   opts: CallOptions) -> List[Any]:
         """The raw JSON rows of one container listing request."""
-        from . import refine
         try:
             _resp, doc = self._json("GET", container_path(account, container), opts,
                                     "container", params=dict(params))
@@ -339,7 +335,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         encoded query string."""
         if version is not None:
             query = dict(query or {}, **(version_query(version) or {}))  # type: ignore[arg-type]
-        from . import refine
         try:
             return self._send("HEAD", object_path(account, container, obj), opts, "object",
                               params=query)
@@ -372,7 +367,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         for keep in ("X-Delete-At", "Content-Type"):
             if current.get(keep):
                 headers[keep] = current[keep]
-        from . import refine
         try:
             self._send("POST", object_path(account, container, obj), opts, "object",
                        headers=headers, idempotent=True)
@@ -382,7 +376,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
     def content_delete(self, account: str, container: str, obj: str,
                        version: Optional[Any] = None,
                        opts: CallOptions = DEFAULT_OPTS) -> Tuple[bool, Optional[Any]]:
-        from . import refine
         if version is not None:
             try:
                 self._send("DELETE", object_path(account, container, obj), opts, "object",
@@ -474,7 +467,6 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         if properties_directive == "REPLACE":
             headers["X-Fresh-Metadata"] = "true"
             headers.update(meta_headers("Object", properties or {}))
-        from . import refine
         try:
             self._send("PUT", object_path(link_account, link_container, link_obj), opts,
                        "object", headers=headers, data=b"",
