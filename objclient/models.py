@@ -234,7 +234,9 @@ def lazy_object_info(name: str, convert: Callable[..., Dict[str, Any]],
     called on the first read of one of them.
 
     A listing makes thousands of entries, and a loop over it often reads
-    only names: making an entry costs a fifth of converting a server's row.
+    only names: making an entry costs half of converting a server's row
+    (1.3 against 2.5 us for a Swift row).
+
     The entry behaves as any other (equality, ``repr``, dict access,
     pickling, ``attrs.evolve``); only ``vars()`` shows the pending state.
     """
