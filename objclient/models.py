@@ -240,9 +240,7 @@ def lazy_object_info(name: str, convert: Callable[..., Dict[str, Any]],
     The entry behaves as any other (equality, ``repr``, dict access,
     pickling, ``attrs.evolve``); only ``vars()`` shows the pending state.
     """
-    info = object.__new__(ObjectInfo)
-    object.__setattr__(info, "__dict__", {"name": name, "_pending": (convert, args)})
-    return info
+    return object_info_from_state({"name": name, "_pending": (convert, args)})
 
 
 def object_info_from_state(state: Dict[str, Any]) -> ObjectInfo:

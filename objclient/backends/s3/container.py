@@ -54,6 +54,7 @@ def _entry_state(entry: Entry, account: str, container: str) -> Dict[str, Any]:
     state["account"] = account
     return state
 
+
 def content_md5(data: bytes) -> str:
     """The ``Content-MD5`` header value (base64 of the binary MD5)."""
     return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
@@ -217,11 +218,11 @@ class S3ContainerClient(ContainerClient):
         truncated = False
         last: Optional[str] = None
         while True:
-            root, entries, more, token = self._list_page(
+            entries, common, more, token = self._list_page(
                 container, prefix, delimiter, marker, token,
                 min(1000, limit - len(objects) - len(prefixes)), opts)
             stopped = False
-            for entry in self._page_entries(root, entries, marker, mkey):
+            for entry in self._page_entries(entries, common, marker, mkey):
                 name = entry if isinstance(entry, str) else entry[0]
                 if end_key is not None and name_key(name) >= end_key:
                     stopped = True
@@ -264,9 +265,9 @@ class S3ContainerClient(ContainerClient):
         mkey = name_key(marker) if marker else None
         token: Optional[str] = None
         while True:
-            root, entries, more, token = self._list_page(
+            entries, common, more, token = self._list_page(
                 container, prefix, delimiter, marker, token, min(1000, page_size), opts)
-            for entry in self._page_entries(root, entries, marker, mkey):
+            for entry in self._page_entries(entries, common, marker, mkey):
                 if isinstance(entry, str):
                     if end_key is not None and name_key(entry) >= end_key:
                         return
@@ -280,7 +281,7 @@ class S3ContainerClient(ContainerClient):
 
     def _list_page(self, container: str, prefix: Optional[str], delimiter: Optional[str],
                    marker: Optional[str], token: Optional[str], max_keys: int,
-                   opts: CallOptions) -> Tuple[Any, List[Entry], bool, Optional[str]]:
+                   opts: CallOptions) -> Tuple[List[Entry], List[str], bool, Optional[str]]:
         """One ListObjectsV2 request, read (see :meth:`_read_page`)."""
         return self._read_page(self._list_request(container, prefix, delimiter, marker,
                                                   token, max_keys, opts))
@@ -305,35 +306,31 @@ class S3ContainerClient(ContainerClient):
         return resp.content  # type: ignore[no-any-return]
 
     @staticmethod
-    def _read_page(body: bytes) -> Tuple[Any, List[Entry], bool, Optional[str]]:
-        """:returns: ``(root, entries, more, next_token)``, keys URL-decoded
-        where the server encoded them."""
+    def _read_page(body: bytes) -> Tuple[List[Entry], List[str], bool, Optional[str]]:
+        """:returns: ``(entries, prefixes, more, next_token)``, keys and
+        common prefixes URL-decoded where the server encoded them."""
         root, entries = parse_listing(body)
-        if entries and (text_of(root, "EncodingType") or "").lower() == "url":
+        prefixes = [text_of(item, "Prefix") or "" for item in root.iterfind("CommonPrefixes")]
+        if (text_of(root, "EncodingType") or "").lower() == "url":
             keys = "".join([entry[0] for entry in entries])
             if "%" in keys or "+" in keys:
                 entries = [(_url_decoded(entry[0]),) + entry[1:]  # type: ignore[misc]
                            for entry in entries]
+            prefixes = [_url_decoded(name) for name in prefixes]
         more = (text_of(root, "IsTruncated") or "").lower() == "true"
-        return root, entries, more, text_of(root, "NextContinuationToken")
+        return entries, prefixes, more, text_of(root, "NextContinuationToken")
 
     @staticmethod
-    def _page_entries(root: Any, entries: List[Entry], marker: Optional[str],
+    def _page_entries(entries: List[Entry], prefixes: List[str], marker: Optional[str],
                       mkey: Optional[bytes]) -> List[Any]:
         """One page's keys after ``marker`` and common prefixes (each a
         str), in UTF-8 byte order."""
         if mkey is not None:
             entries = [entry for entry in entries if name_key(entry[0]) > mkey]
-        common = root.findall("CommonPrefixes")
-        if not common:
+        if not prefixes:
             return entries
-        decode = _url_decoded if (text_of(root, "EncodingType") or "").lower() == "url" \
-            else None
         merged: List[Any] = list(entries)
-        for item in common:
-            name = text_of(item, "Prefix") or ""
-            if decode is not None:
-                name = decode(name)
+        for name in prefixes:
             if mkey is None or name_key(name) > mkey or (
                     marker != name and marker.startswith(name)):  # type: ignore[union-attr]
                 merged.append(name)
@@ -471,4 +468,3 @@ class S3ContainerClient(ContainerClient):
                    version=target_version, replace=replace, mime_type=mime, if_match=None,
                    opts=opts)
         return self.content_show(link_account, link_container, link_obj, None, opts)
-

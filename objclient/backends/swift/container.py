@@ -113,6 +113,12 @@ def _plain_row_state(row: Mapping[str, Any], account: str, container: str) -> Di
         state["is_latest"] = bool(row["is_latest"])
     return state
 
+
+def _row_name(row: Mapping[str, Any]) -> str:
+    """The name a listing row continues from: its common prefix or object."""
+    return row["subdir"] if "subdir" in row else row["name"]
+
+
 class SwiftContainerClient(SwiftRequests, ContainerClient):
     """Container and object-metadata operations.
 
@@ -241,23 +247,15 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         rows = rows[:limit]
         objects: List[ObjectInfo] = []
         prefixes: List[str] = []
-        last = None
-        for row in rows:
-            if "subdir" in row:
-                prefixes.append(row["subdir"])
-                last = row["subdir"]
-                continue
-            last = row["name"]
-            if not deleted and is_delete_marker(row.get("content_type")):
-                continue
-            objects.append(self._row_info(row, account, container))
-        large = [row["name"] for row in rows if "slo_etag" in row]
-        if large:
-            self._remember_large(account, container, large)
+        for entry in self._entries(account, container, rows, deleted):
+            if isinstance(entry, str):
+                prefixes.append(entry)
+            else:
+                objects.append(entry)
         if properties and objects:
             objects = self._with_properties(account, container, objects, opts)
         return ObjectListing(objects=objects, prefixes=prefixes, truncated=truncated,
-                             next_marker=last if truncated else None)
+                             next_marker=_row_name(rows[-1]) if truncated else None)
 
     def content_iter(self, account: str, container: str, *, prefix: Optional[str],
                      delimiter: Optional[str], marker: Optional[str],
@@ -281,25 +279,30 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
             params = listing_params(prefix, delimiter, marker, end_marker, None)
             params["limit"] = str(limit)
             rows = self.list_rows(account, container, params, opts)
-            large = [row["name"] for row in rows if "slo_etag" in row]
-            if large:  # known before the loop can delete them
-                self._remember_large(account, container, large)
-            for row in rows:
-                if "subdir" in row:
-                    yield row["subdir"]
-                    continue
-                if deleted or not is_delete_marker(row.get("content_type")):
-                    yield self._row_info(row, account, container)
+            yield from self._entries(account, container, rows, deleted)
             if len(rows) < limit:
                 return  # a short page is the last (a full one: the next request tells)
-            last = rows[-1]
-            marker = last["subdir"] if "subdir" in last else last["name"]
+            marker = _row_name(rows[-1])
+
+    def _entries(self, account: str, container: str, rows: List[Any],
+                 deleted: bool) -> Iterator[Any]:
+        """A page's rows as entries (common prefixes as str), delete markers
+        only with ``deleted``.  The static large objects among them are
+        remembered first: before a caller's loop can delete them."""
+        large = [row["name"] for row in rows if "slo_etag" in row]
+        if large:
+            self._remember_large(account, container, large)
+        for row in rows:
+            if "subdir" in row:
+                yield row["subdir"]
+            elif deleted or not is_delete_marker(row.get("content_type")):
+                yield self._row_info(row, account, container)
 
     @staticmethod
     def _row_info(row: Mapping[str, Any], account: str, container: str) -> ObjectInfo:
         content_type = row.get("content_type")
-        if ("slo_etag" not in row and "version_id" not in row
-                and (not content_type or "deleted" not in content_type)):
+        if "slo_etag" not in row and "version_id" not in row and not is_delete_marker(
+                content_type):
             # The common row: its fields are worked out on first read (a
             # listing makes thousands of entries, and loops often read names).
             return lazy_object_info(str(row["name"]), _plain_row_state, row, account,
