@@ -33,6 +33,7 @@ The tree, by meaning::
     ├── Timeout
     │   └── DeadlineReached
     └── ChecksumMismatch
+        └── EtagMismatch           (OpenIO's name: the data's MD5 is not the etag given)
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ __all__ = [
     "ContainerNotEmpty", "PreconditionFailed", "TooLarge",
     "RangeNotSatisfiable", "TooManyRequests", "ServerError",
     "ServiceUnavailable", "ConnectionFailed", "Timeout", "DeadlineReached",
-    "ChecksumMismatch", "from_response", "REQUEST_ID_HEADERS",
+    "ChecksumMismatch", "EtagMismatch", "from_response", "REQUEST_ID_HEADERS",
 ]
 
 #: Response headers that carry a server-side request id, most specific first.
@@ -250,6 +251,11 @@ class ChecksumMismatch(ClientError):
         super().__init__(message, **kwargs)
         self.expected = expected
         self.actual = actual
+
+
+class EtagMismatch(ChecksumMismatch):
+    """The uploaded data's MD5 differs from the ``etag`` the caller gave
+    (OpenIO's ``oio.common.exceptions.EtagMismatch``); nothing was stored."""
 
 
 _STATUS_MAP: Dict[int, Type[ClientError]] = {
