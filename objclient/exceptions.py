@@ -28,7 +28,9 @@ The tree, by meaning::
     ├── RangeNotSatisfiable        416
     ├── TooManyRequests            429
     ├── ServerError                5xx
-    │   └── ServiceUnavailable     503
+    │   ├── ServiceUnavailable     503
+    │   └── InsufficientStorage    507 (and a full local disk)
+    ├── ReadOnlyStorage            a store that refuses every write
     ├── ConnectionFailed
     ├── Timeout
     │   └── DeadlineReached
@@ -48,7 +50,8 @@ __all__ = [
     "NoSuchContainer", "NoSuchObject", "MethodNotAllowed", "Conflict",
     "ContainerNotEmpty", "PreconditionFailed", "TooLarge",
     "RangeNotSatisfiable", "TooManyRequests", "ServerError",
-    "ServiceUnavailable", "ConnectionFailed", "Timeout", "DeadlineReached",
+    "ServiceUnavailable", "InsufficientStorage", "ReadOnlyStorage",
+    "ConnectionFailed", "Timeout", "DeadlineReached",
     "ChecksumMismatch", "EtagMismatch", "from_response", "REQUEST_ID_HEADERS",
 ]
 
@@ -231,6 +234,16 @@ class ServiceUnavailable(ServerError):
     http_status = 503
 
 
+class InsufficientStorage(ServerError):
+    """The store has no room left (507, or a full disk under the local
+    backend); what was being written was not stored."""
+    http_status = 507
+
+
+class ReadOnlyStorage(ClientError):
+    """The store can be read but not written (a read-only mount ...)."""
+
+
 class ConnectionFailed(ClientError):
     """No connection could be made, or it broke during the exchange."""
 
@@ -263,7 +276,7 @@ _STATUS_MAP: Dict[int, Type[ClientError]] = {
     405: MethodNotAllowed, 408: Timeout, 409: Conflict, 410: NotFound,
     411: BadRequest, 412: PreconditionFailed, 413: TooLarge,
     414: TooLarge, 416: RangeNotSatisfiable, 422: BadRequest,
-    429: TooManyRequests, 503: ServiceUnavailable,
+    429: TooManyRequests, 503: ServiceUnavailable, 507: InsufficientStorage,
 }
 
 _XML_FIELD = re.compile(r"<(Code|Message|RequestId)>([^<]*)</\1>")
@@ -389,4 +402,5 @@ _REASONS = {
     422: "unprocessable request", 429: "too many requests",
     500: "internal server error", 501: "not implemented",
     502: "bad gateway", 503: "service unavailable", 504: "gateway timeout",
+    507: "insufficient storage",
 }
