@@ -23,7 +23,7 @@ import time
 from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, TypeVar)
 
-from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, Range
+from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, ContainerProperties, Range
 from .exceptions import ClientError, InvalidArgument, NotFound, NotSupported
 from .models import AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo, ObjectInfo, ObjectListing
 from .registry import backend_scheme, factory_for
@@ -226,19 +226,21 @@ class ObjectStorageApi:
     @_operation(Capability.ACCOUNT_LIST)
     def account_list(self, limit: Optional[int] = None, marker: Optional[str] = None,
                      end_marker: Optional[str] = None, prefix: Optional[str] = None,
-                     *, opts: CallOptions) -> List[str]:
-        """Names of the accounts."""
-        return self.account.list(prefix=prefix, marker=marker, end_marker=end_marker,
-                                 limit=limit, opts=opts)
+                     *, opts: CallOptions) -> List[Dict[str, str]]:
+        """The accounts, as OpenIO lists them: ``[{"id": name}, ...]``."""
+        names = self.account.list(prefix=prefix, marker=marker, end_marker=end_marker,
+                                  limit=limit, opts=opts)
+        return [{"id": name} for name in names]
 
     @_operation()
     def account_get_properties(self, account: Optional[str] = None, *,
                                opts: CallOptions) -> Dict[str, Any]:
-        """``{"properties": {...}, "system": {...}}`` of an account."""
-        info = self.account.show(self._account(account), opts)
-        return {"properties": dict(info.metadata),
-                "system": {"containers": info.containers, "objects": info.objects,
-                           "bytes": info.bytes}}
+        """What :meth:`account_show` gives (``id``, ``containers``,
+        ``objects``, ``bytes``, ``ctime``, ``mtime`` ...) with the account's
+        properties under ``properties``, as OpenIO returns it."""
+        info = self.account.show(self._account(account), opts).to_dict()
+        info["properties"] = info.pop("metadata")
+        return info
 
     @_operation(Capability.ACCOUNT_PROPERTIES)
     def account_set_properties(self, account: Optional[str], properties: Mapping[str, str],
@@ -347,15 +349,13 @@ class ObjectStorageApi:
     def container_get_properties(self, account: Optional[str], container: str,
                                  properties: Optional[Sequence[str]] = None,
                                  *, opts: CallOptions) -> Dict[str, Any]:
-        """``{"properties": {...}, "system": {...}}`` of a container."""
-        info = self.container.show(*self._names(account, container), opts)
-        props = dict(info.properties)
+        """``{"properties": {...}, "system": {...}}`` of a container
+        (``properties``: only these user keys)."""
+        found = self.container.get_properties(*self._names(account, container), opts)
         if properties:
-            props = {k: v for k, v in props.items() if k in properties}
-        system = dict(info.system)
-        system.setdefault("objects", str(info.objects))
-        system.setdefault("bytes", str(info.bytes))
-        return {"properties": props, "system": system}
+            found["properties"] = {k: v for k, v in found["properties"].items()
+                                   if k in properties}
+        return found
 
     @_operation(Capability.CONTAINER_PROPERTIES)
     def container_set_properties(self, account: Optional[str], container: str,
@@ -457,8 +457,9 @@ class ObjectStorageApi:
                           key_file: Any = None, append: bool = False,
                           properties: Optional[Mapping[str, str]] = None,
                           autocreate: bool = True,
-                          container_properties: Optional[Mapping[str, str]] = None,
+                          container_properties: Optional[Mapping[str, Any]] = None,
                           progress: Optional[Callable[[int, Optional[int]], None]] = None,
+                          resume: bool = False,
                           *, opts: CallOptions) -> Tuple[List[ChunkInfo], int, Optional[str],
                                                    ObjectInfo]:
         """Store an object from bytes, str, an iterable of bytes, a file
@@ -472,18 +473,31 @@ class ObjectStorageApi:
         :param obj_name: the object name (default: the file's base name).
         :param append: add to the end of an existing object.
         :param autocreate: create the container if it does not exist.
+        :param container_properties: properties of a container made on the
+            fly: user properties, or OpenIO's ``{"properties": {...},
+            "system": {...}}``.
         :param progress: ``progress(bytes_sent, bytes_total)`` as data is read;
             the count goes back when a retry sends data again.
+        :param resume: reuse what an interrupted upload of this object left
+            stored (S3 multipart parts, Swift segments, the local backend's
+            temporary file), each part checked against the data first, and
+            send only the rest; with it, a failed upload keeps what it stored
+            for the next try.  Needs :attr:`Capability.RESUME`.
         :returns: ``(chunks, size, hash, meta)``.
         """
         if obj_name is None:
             obj_name = _default_name(file_or_path)
         acct, cont, name = self._names(account, container, obj_name)
         props = self.names.check_properties(properties)
-        cprops = self.names.check_properties(container_properties) \
-            if container_properties else None
+        cprops = self._container_properties(container_properties)
         if append:
             self._need(Capability.APPEND)
+        extra: Dict[str, Any] = {}
+        if resume:
+            self._need(Capability.RESUME)
+            if append:
+                raise InvalidArgument("an append cannot be resumed")
+            extra["resume"] = True
         if etag is not None and not isinstance(etag, str):
             raise InvalidArgument("etag must be a hex MD5 string")
         if mime_type is not None and any(c in mime_type for c in "\r\n\0"):
@@ -493,8 +507,22 @@ class ObjectStorageApi:
             meta, chunks = self.blob_client.upload(
                 acct, cont, name, source, mime_type=mime_type, properties=props,
                 etag=etag.lower() if etag else None, append=append, policy=policy,
-                autocreate=autocreate, container_properties=cprops, opts=opts)
+                autocreate=autocreate, container_properties=cprops, opts=opts, **extra)
         return chunks, meta.size, meta.hash, meta
+
+    def _container_properties(self, given: Optional[Mapping[str, Any]]
+                              ) -> Optional[ContainerProperties]:
+        """Checked properties for a container made on the fly: OpenIO's
+        nested form (``properties`` and ``system`` mappings) or flat user
+        properties."""
+        if not given:
+            return None
+        nested = set(given) <= {"properties", "system"} and all(
+            v is None or isinstance(v, Mapping) for v in given.values())
+        if not nested:
+            return ContainerProperties(self.names.check_properties(given))
+        return ContainerProperties(self.names.check_properties(given.get("properties")),
+                                   self.names.check_properties(given.get("system")))
 
     @_operation()
     def object_fetch(self, account: Optional[str], container: str, obj: str,
@@ -579,12 +607,16 @@ class ObjectStorageApi:
     @_operation(Capability.OBJECT_PROPERTIES)
     def object_del_properties(self, account: Optional[str], container: str, obj: str,
                               properties: Iterable[str], version: Optional[Any] = None,
-                              *, opts: CallOptions) -> None:
-        """Delete object properties by key."""
+                              *, opts: CallOptions) -> bool:
+        """Delete object properties by key.
+
+        :returns: True (the keys are gone, or were never there), as OpenIO.
+        """
         acct, cont, name = self._names(account, container, obj)
         self.container.content_update(acct, cont, name, version=version, set_properties={},
                                       del_properties=self.names.check_property_keys(properties),
                                       clear=False, opts=opts)
+        return True
 
     @_operation()
     def object_delete(self, account: Optional[str], container: str, obj: str,

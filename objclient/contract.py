@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Capability", "CallOptions", "Backend", "AccountClient", "ContainerClient",
            "BlobClient", "DirectoryClient", "Range", "HTTP_OPTIONS", "build_http_client",
-           "reject_unknown_options"]
+           "reject_unknown_options", "ContainerProperties"]
 
 #: Keywords of ``ObjectStorageApi(...)`` that configure the shared HTTPClient.
 HTTP_OPTIONS = frozenset({
@@ -121,6 +121,8 @@ class Capability(str, enum.Enum):
     END_MARKER = "end_marker"
     STORAGE_POLICIES = "storage_policies"
     CHUNK_LOCATIONS = "chunk_locations"
+    #: ``object_create(..., resume=True)`` reuses what a killed upload stored.
+    RESUME = "resume"
 
     def __str__(self) -> str:
         return self.value
@@ -216,6 +218,20 @@ class AccountClient(_SubClient):
         raise self._unsupported("container_list")
 
 
+class ContainerProperties(Dict[str, str]):
+    """The properties of a container an upload creates on the fly.
+
+    The dict holds the user properties; :attr:`system` holds OpenIO's
+    system properties (``sys.m2.policy.storage`` ...), which a backend
+    without such properties ignores.
+    """
+
+    def __init__(self, properties: Optional[Mapping[str, str]] = None,
+                 system: Optional[Mapping[str, str]] = None) -> None:
+        super().__init__(properties or {})
+        self.system: Dict[str, str] = dict(system or {})
+
+
 class ContainerClient(_SubClient):
     """Containers, and the metadata of the objects they hold."""
 
@@ -233,6 +249,16 @@ class ContainerClient(_SubClient):
              opts: CallOptions = DEFAULT_OPTS) -> ContainerInfo:
         """Counters, properties and system properties of a container."""
         raise self._unsupported("container_show")
+
+    def get_properties(self, account: str, container: str,
+                       opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Dict[str, str]]:
+        """``{"properties": {...}, "system": {...}}`` of a container; by
+        default made from :meth:`show` (system gains ``objects`` and ``bytes``)."""
+        info = self.show(account, container, opts)
+        system = dict(info.system)
+        system.setdefault("objects", str(info.objects))
+        system.setdefault("bytes", str(info.bytes))
+        return {"properties": dict(info.properties), "system": system}
 
     def update(self, account: str, container: str, *, set_properties: Mapping[str, str],
                del_properties: Sequence[str], system: Mapping[str, str], clear: bool,
@@ -341,6 +367,10 @@ class BlobClient(_SubClient):
                autocreate: bool, container_properties: Optional[Mapping[str, str]],
                opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
         """Store an object from ``source``; nothing is visible until all is.
+
+        A backend with :attr:`Capability.RESUME` also takes ``resume: bool``
+        (the facade passes it only when True): reuse, after checking it, what
+        an interrupted upload of the same object left stored.
 
         :returns: the new object's metadata and where its data went.
         """

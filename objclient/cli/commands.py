@@ -47,7 +47,7 @@ def account_show(api: Any, a: argparse.Namespace) -> Any:
 
 
 def account_list(api: Any, a: argparse.Namespace) -> Any:
-    return [{"name": n} for n in api.account_list(prefix=a.prefix, limit=a.limit)]
+    return [{"name": n["id"]} for n in api.account_list(prefix=a.prefix, limit=a.limit)]
 
 
 def account_create(api: Any, a: argparse.Namespace) -> Any:

@@ -55,7 +55,7 @@ def test_account_names_cannot_escape_the_store(api, store):
             api.container_create(name, "c")
     api.container_create("..hidden_.._x", "c")
     assert all(not p.startswith(".") for p in os.listdir(store))
-    assert "..hidden_.._x" in api.account_list()
+    assert {"id": "..hidden_.._x"} in api.account_list()
 
 
 def test_overwrite_frees_the_old_data_file(api, store):
@@ -137,7 +137,7 @@ def test_account_delete_refuses_an_account_with_containers(api):
         api.account_delete("acct")
     api.container_delete("acct", "c")
     api.account_delete("acct")
-    assert "acct" not in api.account_list()
+    assert {"id": "acct"} not in api.account_list()
 
 
 def _writer(url, worker, count):

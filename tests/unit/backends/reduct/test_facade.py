@@ -75,7 +75,7 @@ def test_other_accounts_do_not_exist(env):
     api, _fake = env
     with pytest.raises(NoSuchAccount):
         api.container_show("other", "bk")
-    assert api.account_list() == ["reduct"]
+    assert api.account_list() == [{"id": "reduct"}]
 
 
 def test_versions_are_records_newest_first_and_purge_keeps_the_newest(env):
