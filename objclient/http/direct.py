@@ -247,12 +247,15 @@ class PoolCache:
         self._verify = verify
         self._cert = cert
         self._keys: Dict[str, Tuple[Any, Any, Dict[str, Any]]] = {}
+        self._legacy: Dict[str, Any] = {}
 
     def get(self, origin: str) -> Any:
         """The pool for ``origin`` (``scheme://host:port``)."""
         found = self._keys.get(origin)
         if found is None:
             adapter: Any = self._session.get_adapter(origin + "/")  # an HTTPAdapter
+            if not hasattr(adapter, "build_connection_pool_key_attributes"):
+                return self._legacy_pool(adapter, origin)
             probe = requests.PreparedRequest()
             probe.url = origin + "/"
             host_params, pool_kwargs = adapter.build_connection_pool_key_attributes(
@@ -273,9 +276,25 @@ class PoolCache:
             pool = manager.connection_from_pool_key(key, request_context=dict(context))
         return pool
 
+    def _legacy_pool(self, adapter: Any, origin: str) -> Any:
+        """The pool as requests before 2.32 picks it (``get_connection``,
+        then ``cert_verify`` to set the TLS settings on the pool).
+
+        The pool-key method the fast look-up needs first shipped in requests
+        2.32; a project that pins an older requests (OpenIO's own client
+        pins ``requests~=2.31``) takes this slower but equivalent way.
+        """
+        url = origin + "/"
+        pool = adapter.get_connection(url)
+        if self._legacy.get(origin) is not pool:
+            adapter.cert_verify(pool, url, self._verify, self._cert)
+            self._legacy[origin] = pool
+        return pool
+
     def forget(self, origin: str) -> None:
         """Work out the pool key of ``origin`` again on next use."""
         self._keys.pop(origin, None)
+        self._legacy.pop(origin, None)
 
 
 @functools.lru_cache(maxsize=64)

@@ -110,6 +110,18 @@ def test_a_closed_session_never_reuses_the_dropped_pool(server: ScriptedServer) 
     assert first.connection_id != second.connection_id
 
 
+@pytest.mark.filterwarnings("ignore:`get_connection` has been deprecated:DeprecationWarning")
+def test_a_requests_before_2_32_reaches_the_same_pool_and_reuses_it(
+        server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # requests 2.31 (what OpenIO's client pins) has no pool-key method.
+    monkeypatch.delattr(requests.adapters.HTTPAdapter, "build_connection_pool_key_attributes")
+    http = HTTPClient(server.url)
+    assert http.get("/one").status_code == 200
+    assert http.get("/two").status_code == 200
+    first, second = server.seen
+    assert first.connection_id == second.connection_id
+
+
 def test_the_direct_response_reads_like_a_requests_response(server: ScriptedServer) -> None:
     server.script("/r", Step(headers={"Content-Type": "text/plain; charset=utf-8",
                                       "Set-Cookie": "a=b"}, body="héllo".encode()))
