@@ -155,18 +155,21 @@ class LocalBackend(Backend):
         new_size, md5 = write_stream(tmp, head(), self.store.fsync)
         data_id = self.store.commit_file(account, tmp)
         key = container.encode("utf-8")
-        with self.store.write(account) as conn:
-            cur = conn.execute("SELECT data FROM objects WHERE container = ? AND name = ? AND "
-                               "version = ?", (key, row[0], row[1])).fetchone()
-            if cur is None or cur[0] != row[8]:
-                self.store.remove_file(account, data_id)
-                from ...exceptions import Conflict
-                raise Conflict(f"object {obj!r} changed while truncating it")
-            conn.execute("UPDATE objects SET data = ?, size = ?, hash = ?, mtime = ? WHERE "
-                         "container = ? AND name = ? AND version = ?",
-                         (data_id, new_size, md5, time.time(), key, row[0], row[1]))
-            if row[10] and not row[9]:
-                self.count(conn, key, 0, new_size - row[2])
+        try:
+            with self.store.write(account) as conn:
+                cur = conn.execute("SELECT data FROM objects WHERE container = ? AND name = ? "
+                                   "AND version = ?", (key, row[0], row[1])).fetchone()
+                if cur is None or cur[0] != row[8]:
+                    from ...exceptions import Conflict
+                    raise Conflict(f"object {obj!r} changed while truncating it")
+                conn.execute("UPDATE objects SET data = ?, size = ?, hash = ?, mtime = ? WHERE "
+                             "container = ? AND name = ? AND version = ?",
+                             (data_id, new_size, md5, time.time(), key, row[0], row[1]))
+                if row[10] and not row[9]:
+                    self.count(conn, key, 0, new_size - row[2])
+        except BaseException:
+            self.store.remove_file(account, data_id)  # the old data stays current
+            raise
         self.store.remove_file(account, row[8])
 
     def close(self) -> None:

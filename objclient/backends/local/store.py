@@ -17,11 +17,19 @@ recorded in the index in one SQLite transaction: a reader sees the old
 object or the new one, never a part.  SQLite's own locks make concurrent
 writers from several processes safe; its rollback journal (not WAL) keeps
 working on network file systems that honour POSIX locks.
+
+A full disk or a read-only store never shows as a raw ``OSError`` or
+``sqlite3`` error: every write goes through :func:`storage_errors`, which
+raises :class:`~objclient.exceptions.InsufficientStorage` or
+:class:`~objclient.exceptions.ReadOnlyStorage` after the half-written
+temporary file is gone and the index transaction rolled back, so the
+previous version stays as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -34,9 +42,10 @@ import uuid
 from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import unquote
 
-from ...exceptions import ClientError, NoSuchAccount
+from ...exceptions import ClientError, InsufficientStorage, NoSuchAccount, ReadOnlyStorage
 
-__all__ = ["LocalStore", "encode_dir_name", "decode_dir_name"]
+__all__ = ["LocalStore", "encode_dir_name", "decode_dir_name", "storage_errors",
+           "storage_error", "StoreError"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,6 +84,47 @@ def decode_dir_name(dirname: str) -> Optional[str]:
     if dirname.startswith("=") or any(c not in _SAFE and c != "%" for c in dirname):
         return None
     return unquote(dirname, encoding="utf-8", errors="strict")
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_READONLY = 8
+_SQLITE_FULL = 13
+
+
+class StoreError(ClientError):
+    """The local store's files are damaged or unreachable."""
+
+
+def storage_error(exc: BaseException, what: str) -> ClientError:
+    """The typed error for a failure of the store's files or index.
+
+    :param exc: an :class:`OSError` or :class:`sqlite3.Error`.
+    :param what: what the store was doing (``"writing object data"`` ...).
+    :returns: :class:`InsufficientStorage` for a full disk or quota,
+        :class:`ReadOnlyStorage` for a read-only file system or a store this
+        process may not write, :class:`StoreError` for anything else.
+    """
+    code = getattr(exc, "errno", None)
+    sqlite_code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in _FULL_ERRNOS or sqlite_code == _SQLITE_FULL:
+        return InsufficientStorage(f"the local store is full while {what}: nothing was "
+                                   f"changed ({exc})")
+    if code in _READ_ONLY_ERRNOS or sqlite_code == _SQLITE_READONLY:
+        return ReadOnlyStorage(f"the local store is read-only (or not writable by this "
+                               f"process) while {what}: nothing was changed ({exc})")
+    return StoreError(f"the local store failed while {what}: {exc}")
+
+
+@contextlib.contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Raise :func:`storage_error`'s typed error for an ``OSError`` or
+    ``sqlite3.Error`` in the block; other exceptions pass unchanged."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        raise storage_error(exc, what) from exc
 
 
 def _pid_alive(pid: int) -> bool:
@@ -161,10 +211,12 @@ class LocalStore:
         if not os.path.exists(path):
             if not create:
                 raise NoSuchAccount(f"account {account!r} does not exist")
-            self._create_account(account, folder)
-        conn = sqlite3.connect(path, timeout=60, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA synchronous=FULL" if self.fsync else "PRAGMA synchronous=OFF")
+            with storage_errors(f"creating account {account!r}"):
+                self._create_account(account, folder)
+        with storage_errors(f"opening the index of account {account!r}"):
+            conn = sqlite3.connect(path, timeout=60, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA synchronous=FULL" if self.fsync else "PRAGMA synchronous=OFF")
         conns[folder] = conn
         self._collect_tmp(folder)
         return conn
@@ -175,22 +227,23 @@ class LocalStore:
         path = os.path.join(folder, "index.sqlite3")
         # Build the index under a temporary name so a half-made one is never seen.
         tmp = os.path.join(folder, "tmp", f"{os.getpid()}-{uuid.uuid4().hex}")
-        conn = sqlite3.connect(tmp, isolation_level=None)
         try:
-            conn.executescript(_SCHEMA)
-            now = repr(time.time())
-            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
-                             [("name", account), ("ctime", now), ("mtime", now),
-                              ("properties", "{}")])
-        finally:
-            conn.close()
-        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.executescript(_SCHEMA)
+                now = repr(time.time())
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
+                                 [("name", account), ("ctime", now), ("mtime", now),
+                                  ("properties", "{}")])
+            finally:
+                conn.close()
             # link() fails if another process created the index meanwhile.
             os.link(tmp, path)
         except FileExistsError:
             pass
         finally:
-            os.unlink(tmp)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
     def close(self) -> None:
         """Close this thread's connections."""
@@ -200,15 +253,24 @@ class LocalStore:
 
     @contextlib.contextmanager
     def write(self, account: str, create: bool = False) -> Iterator[sqlite3.Connection]:
-        """A write transaction on an account's index (exclusive across processes)."""
+        """A write transaction on an account's index (exclusive across processes).
+
+        :raises InsufficientStorage: the disk filled up; rolled back.
+        :raises ReadOnlyStorage: the index cannot be written.
+        """
         conn = self.db(account, create=create)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with storage_errors(f"updating the index of account {account!r}"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                # SQLite rolls back by itself after some errors (a full disk):
+                # a second ROLLBACK would hide the first error.
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
 
     # -- data files ----------------------------------------------------------------------
     def tmp_path(self, account: str) -> str:
@@ -221,11 +283,18 @@ class LocalStore:
         return os.path.join(self.account_dir(account), "data", data_id[:2], data_id)
 
     def commit_file(self, account: str, tmp: str) -> str:
-        """Move a finished temporary file into ``data/``. :returns: its id."""
+        """Move a finished temporary file into ``data/``; on failure it is
+        removed. :returns: its id."""
         data_id = uuid.uuid4().hex
         final = self.data_path(account, data_id)
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        os.rename(tmp, final)
+        try:
+            with storage_errors("moving object data into place"):
+                os.makedirs(os.path.dirname(final), exist_ok=True)
+                os.rename(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
         if self.fsync:
             _fsync_dir(os.path.dirname(final))
         return data_id
@@ -235,13 +304,19 @@ class LocalStore:
         new_id = uuid.uuid4().hex
         src = self.data_path(src_account, data_id)
         dst = self.data_path(dst_account, new_id)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        try:
-            os.link(src, dst)
-        except OSError:
-            tmp = self.tmp_path(dst_account)
-            shutil.copyfile(src, tmp)
-            os.rename(tmp, dst)
+        with storage_errors("linking object data"):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            try:
+                os.link(src, dst)
+            except OSError:
+                tmp = self.tmp_path(dst_account)
+                try:
+                    shutil.copyfile(src, tmp)
+                    os.rename(tmp, dst)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
         return new_id
 
     def remove_file(self, account: str, data_id: Optional[str]) -> None:
@@ -302,7 +377,8 @@ class LocalStore:
             conn.close()
         # Rename first so a concurrent reader never sees a half-deleted tree.
         doomed = os.path.join(self.root, f".deleted-{uuid.uuid4().hex}")
-        os.rename(folder, doomed)
+        with storage_errors(f"deleting account {account!r}"):
+            os.rename(folder, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
 
     # -- meta helpers ------------------------------------------------------------------------
@@ -322,30 +398,44 @@ def write_stream(path: str, chunks: Any, fsync: bool, prefix: Optional[str] = No
     """Write ``prefix`` file content then ``chunks`` to a new file at ``path``.
 
     :returns: ``(size, hex md5)`` of everything written.
+    :raises InsufficientStorage: the disk filled up; ``path`` is removed.
+    :raises ReadOnlyStorage: ``path`` cannot be created.
     """
     md5 = hashlib.md5()
     size = 0
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with storage_errors("writing object data"):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as out:
+        try:
             if prefix is not None:
                 with open(prefix, "rb") as old:
                     for block in iter(lambda: old.read(1 << 20), b""):
                         md5.update(block)
                         size += len(block)
-                        out.write(block)
+                        _put(fd, block)
             for block in chunks:
                 md5.update(block)
                 size += len(block)
-                out.write(block)
-            out.flush()
+                _put(fd, block)
             if fsync:
-                os.fsync(out.fileno())
+                with storage_errors("writing object data"):
+                    os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(path)
         raise
     return size, md5.hexdigest()
+
+
+def _put(fd: int, block: bytes) -> None:
+    """Write all of one block, unbuffered: a full disk shows here, never
+    later in a close() (errors of the caller's source are not this one's)."""
+    view = memoryview(block)
+    with storage_errors("writing object data"):
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _fsync_dir(path: str) -> None:
@@ -369,7 +459,3 @@ def loads(text: Optional[str]) -> Dict[str, Any]:
 def dumps(value: Dict[str, Any]) -> str:
     """Encode a JSON column."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-class StoreError(ClientError):
-    """The local store's files are damaged or unreachable."""
