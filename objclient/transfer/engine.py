@@ -15,7 +15,10 @@ ranged downloads, chunked backends) runs through :class:`TransferEngine`:
   yielded in order;
 * streamed parts (:meth:`TransferEngine.upload_stream`) for parts too big
   to hold (Swift's 1 GiB segments): the source is read once, in order, and
-  each part's bytes flow through a small queue into its request body.
+  each part's bytes flow through a small queue into its request body;
+* resumed uploads: parts that an interrupted upload already stored (``reuse``,
+  planned by :func:`~objclient.transfer.resume.plan_resume`) are not sent
+  again when their checksum matches the local bytes.
 
 Planning (:func:`plan_parts`) is pure and tested without any server.
 """
@@ -24,17 +27,19 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import tempfile
 import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import (Any, Callable, Deque, Dict, Generic, Iterable, Iterator, List, NoReturn,
-                    Optional, Tuple, TypeVar)
+from typing import (Any, Callable, Deque, Dict, Generic, Iterable, Iterator, List, Mapping,
+                    NoReturn, Optional, Tuple, TypeVar)
 
 import attrs
 
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, \
     InvalidArgument, ServerError, Timeout
+from .resume import PartCheck, StoredPart
 
 __all__ = ["TransferEngine", "Part", "PartBody", "plan_parts", "read_parts", "DEFAULT_PART_SIZE",
            "DEFAULT_BLOCK_SIZE"]
@@ -49,6 +54,11 @@ DEFAULT_PART_SIZE = 8 * 1024 * 1024
 #: this size, at most :data:`DEFAULT_QUEUE_DEPTH` queued per part.
 DEFAULT_BLOCK_SIZE = 1024 * 1024
 DEFAULT_QUEUE_DEPTH = 4
+
+#: A streamed part that may be reused is held while its checksum is checked:
+#: in memory up to this size, in a temporary file beyond (only when it does
+#: not match is it read back, to be sent).
+RESUME_SPOOL_MEMORY = 8 * 1024 * 1024
 
 #: Errors worth another try of the same part (the HTTP layer already retried
 #: the request itself; this covers a part whose checksum did not match or
@@ -206,7 +216,8 @@ class TransferEngine(Generic[T]):
                send: Callable[[Part, bytes], T], *,
                cleanup: Optional[Callable[[List[T]], None]] = None,
                progress: Optional[Callable[[int, Optional[int]], None]] = None,
-               total: Optional[int] = None) -> List[T]:
+               total: Optional[int] = None,
+               reuse: Optional[Mapping[int, StoredPart]] = None) -> List[T]:
         """Send every part with ``send(part, data)``; results in part order.
 
         Parts are pulled from ``parts`` only when a slot is free, so a
@@ -216,8 +227,12 @@ class TransferEngine(Generic[T]):
         :param cleanup: called with the results of the parts that succeeded
             when the transfer fails (abort, delete segments); its own errors
             are suppressed so the first error is the one raised.
+        :param reuse: parts already stored, by index: one whose checksum
+            matches its data is not sent, its stored ``result`` stands for it.
         :raises ClientError: the first fatal error.
         """
+        if reuse:
+            send = _reusing(send, reuse)
         tracker = _Progress(progress, total)
         results: Dict[int, T] = {}
         cancelled = threading.Event()
@@ -267,7 +282,8 @@ class TransferEngine(Generic[T]):
                       send: Callable[["PartBody"], T], *,
                       block_size: int = DEFAULT_BLOCK_SIZE, depth: int = DEFAULT_QUEUE_DEPTH,
                       cleanup: Optional[Callable[[List[T]], None]] = None,
-                      max_parts: Optional[int] = None) -> List[T]:
+                      max_parts: Optional[int] = None,
+                      reuse: Optional[Mapping[int, StoredPart]] = None) -> List[T]:
         """Send ``reader``'s bytes as consecutive parts, none held whole in memory.
 
         The calling thread reads ``reader`` once, in order, in blocks of
@@ -284,6 +300,10 @@ class TransferEngine(Generic[T]):
             ``body.size`` and ``body.md5_hex()`` are final once the body is
             exhausted.
         :param max_parts: refuse to make more parts than this.
+        :param reuse: parts already stored, by index.  Such a part is read
+            and checked before anything is sent (held in memory up to
+            :data:`RESUME_SPOOL_MEMORY`, in a temporary file beyond): when it
+            matches, its stored ``result`` stands for it; else it is sent.
         :returns: ``send``'s results in part order.
         :raises ClientError: the first error (or :class:`DeadlineReached`).
         """
@@ -298,6 +318,16 @@ class TransferEngine(Generic[T]):
                 offset = 0
                 while True:
                     self._check_deadline()
+                    stored = reuse.get(index) if reuse else None
+                    if stored is not None:
+                        size, reader = _check_stored(reader, stored, part_size, block_size)
+                        if size is not None:
+                            results[index] = stored.result
+                            index += 1
+                            offset += size
+                            if size < part_size:
+                                break
+                            continue
                     block = reader.read(min(block_size, part_size))
                     if not block and index > 0:
                         break
@@ -387,6 +417,67 @@ class TransferEngine(Generic[T]):
                 return fut.result(timeout=self._wait_timeout())
             except TimeoutError:
                 self._check_deadline()
+
+
+def _reusing(send: Callable[[Part, bytes], T],
+             reuse: Mapping[int, StoredPart]) -> Callable[[Part, bytes], T]:
+    """``send``, except for a stored part whose checksum matches the data."""
+
+    def send_or_reuse(part: Part, data: bytes) -> T:
+        stored = reuse.get(part.index)
+        if stored is not None and stored.matches(data):
+            return stored.result  # type: ignore[no-any-return]
+        return send(part, data)
+
+    return send_or_reuse
+
+
+def _check_stored(reader: Any, stored: StoredPart, part_size: int,
+                  block_size: int) -> Tuple[Optional[int], Any]:
+    """Read the next part from ``reader`` and check it against ``stored``.
+
+    :returns: ``(size, reader)``: the part's size when it matches (its bytes
+        are consumed), else None and a reader that gives the part's bytes
+        again, then the rest of ``reader``.
+    """
+    check = PartCheck(stored)
+    spool = tempfile.SpooledTemporaryFile(max_size=RESUME_SPOOL_MEMORY)
+    while check.size < part_size:
+        block = reader.read(min(block_size, part_size - check.size))
+        if not block:
+            break
+        check.update(block)
+        spool.write(block)
+    if check.matches():
+        spool.close()
+        return check.size, reader
+    spool.seek(0)
+    rest = reader.unwrapped() if isinstance(reader, _Replay) else reader
+    return None, _Replay(spool, check.size, rest)
+
+
+class _Replay:
+    """Reads the ``length`` bytes of ``first`` (then closes it), then ``rest``."""
+
+    def __init__(self, first: Any, length: int, rest: Any) -> None:
+        self._first = first
+        self._left = length
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left > 0:
+            data: bytes = self._first.read(self._left if size < 0 else min(size, self._left))
+            self._left -= len(data)
+            if self._left <= 0 or not data:
+                self._left = 0
+                self._first.close()
+            if data:
+                return data
+        return self._rest.read(size)  # type: ignore[no-any-return]
+
+    def unwrapped(self) -> Any:
+        """The reader to wrap next (the rest, once the first bytes are read)."""
+        return self if self._left > 0 else self._rest
 
 
 class _Cancelled(Exception):

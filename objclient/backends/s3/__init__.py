@@ -60,7 +60,7 @@ DEFAULT_PART_SIZE = 8 * 1024 * 1024
 S3_CAPABILITIES = frozenset({
     Capability.OBJECT_PROPERTIES, Capability.RANGES, Capability.SERVER_SIDE_COPY,
     Capability.LINK, Capability.MULTIPART, Capability.TEMP_URL, Capability.DELIMITER,
-    Capability.END_MARKER,
+    Capability.END_MARKER, Capability.RESUME,
 })
 
 _NO_BUCKET = {"NoSuchBucket"}

@@ -86,8 +86,13 @@ class S3BlobClient(BlobClient):
                mime_type: Optional[str], properties: Mapping[str, str],
                etag: Optional[str], append: bool, policy: Optional[str],
                autocreate: bool, container_properties: Optional[Mapping[str, str]],
-               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
-        """Store ``source`` as key ``obj``; verified by MD5 before it is reported."""
+               opts: CallOptions = DEFAULT_OPTS,
+               resume: bool = False) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        """Store ``source`` as key ``obj``; verified by MD5 before it is reported.
+
+        :param resume: a multipart upload takes over the parts an interrupted
+            upload of ``obj`` stored (see :mod:`.multipart`).
+        """
         backend = self.backend
         if getattr(backend.names, "path_keys", False) and obj.endswith("/") and (
                 source.size or (source.size is None and source.read(1))):
@@ -106,13 +111,13 @@ class S3BlobClient(BlobClient):
         first: Optional[bytes] = None
         if size is not None and size > backend.multipart_threshold:
             return self._multipart(account, container, obj, source, headers, etag, b"",
-                                   autocreate, opts)
+                                   autocreate, opts, resume)
         if size is None:
             # Unknown size: one part's worth (plus a byte) tells single PUT from multipart.
             first = read_up_to(source, backend.part_size + 1)
             if len(first) > backend.part_size:
                 return self._multipart(account, container, obj, source, headers, etag,
-                                       first, autocreate, opts)
+                                       first, autocreate, opts, resume)
         crc = False
         if size is not None and size <= IN_MEMORY_LIMIT:
             # CRC32 where the server confirms it (four times cheaper than MD5).
@@ -239,17 +244,22 @@ class S3BlobClient(BlobClient):
 
     def _multipart(self, account: str, container: str, obj: str, source: Source,
                    headers: Dict[str, str], etag: Optional[str], head: bytes,
-                   autocreate: bool, opts: CallOptions) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+                   autocreate: bool, opts: CallOptions,
+                   resume: bool = False) -> Tuple[ObjectInfo, List[ChunkInfo]]:
         uploader = MultipartUploader(self.backend, container, obj, headers, opts)
-        try:
-            uploader.start()
-        except NoSuchContainer:
-            if not autocreate:
-                raise
-            self.backend.container.create(account, container, properties={}, system={},
-                                          opts=opts)
-            uploader.start()
-        size, md5, final_etag = uploader.run(source, head)
+        reuse = None
+        if resume:
+            reuse = uploader.resume(None if source.size is None else len(head) + source.size)
+        if uploader.upload_id is None:
+            try:
+                uploader.start()
+            except NoSuchContainer:
+                if not autocreate:
+                    raise
+                self.backend.container.create(account, container, properties={}, system={},
+                                              opts=opts)
+                uploader.start()
+        size, md5, final_etag = uploader.run(source, head, reuse)
         if not md5:  # checksum=False: only the server's (multipart) ETag is known
             got, method = etag_hash(final_etag)
             info = ObjectInfo(name=obj, size=size, hash=got, hash_method=method,

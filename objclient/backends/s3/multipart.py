@@ -10,6 +10,15 @@ the server checks the MD5, a SHA-256 of it would only cost CPU), and
 its ETag is checked against the MD5; ``CompleteMultipartUpload`` is checked
 for an ``<Error>`` even when it answers 200; on any failure (including
 KeyboardInterrupt) the upload is aborted so no orphan parts remain.
+
+A resumed upload (:meth:`MultipartUploader.resume`) takes over the newest
+unfinished upload of exactly the same key (ListMultipartUploads, then
+ListParts): a part whose size follows the plan and whose ETag (the part's
+MD5) or additional checksum matches the local bytes is not sent again.
+When the stored parts follow another part size, that upload is aborted and
+a new one started.  A resumed upload that fails before completing keeps its
+parts for the next resume.  ListMultipartUploads does not say which content
+type and metadata the old upload was created with: the object keeps those.
 """
 
 from __future__ import annotations
@@ -21,9 +30,10 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 
 from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
-from ...exceptions import ChecksumMismatch, ClientError, ServerError
-from ...transfer.checksums import checksum_b64, checksum_header, new_hasher
+from ...exceptions import ChecksumMismatch, ClientError, NoSuchContainer, ServerError
+from ...transfer.checksums import CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, new_hasher
 from ...transfer.engine import Part, TransferEngine, read_parts
+from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time
 from .container import etag_hash
 from .xml import complete_body, embedded_error, parse, text_of
@@ -32,8 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...source import Source
     from . import S3Backend
 
-__all__ = ["MultipartUploader", "list_uploads", "abort_stale_uploads", "MAX_PARTS",
-           "fitting_part_size", "composite_checksum"]
+__all__ = ["MultipartUploader", "list_uploads", "list_parts", "abort_stale_uploads",
+           "MAX_PARTS", "fitting_part_size", "composite_checksum"]
 
 MAX_PARTS = 10000
 
@@ -106,10 +116,40 @@ class MultipartUploader:
                                    actual=confirmed)
         return number, got or md5 or "", confirmed
 
-    def run(self, source: "Source", head: bytes = b"") -> Tuple[int, str, str]:
+    def resume(self, total: Optional[int]) -> Dict[int, StoredPart]:
+        """Take over the newest unfinished upload of this key, if any.
+
+        :param total: the size of the whole data (None when unknown).
+        :returns: its parts that fit the plan, by 0-based index, still to be
+            checked against the data; ``{}`` when there is nothing to resume
+            (``upload_id`` then stays None) or the old upload used another
+            part size (it is aborted).
+        """
+        try:
+            uploads = [u for u in list_uploads(self.backend, self.bucket, self.key, self.opts)
+                       if u["key"] == self.key and u["upload_id"]]
+        except NoSuchContainer:
+            return {}
+        if not uploads:
+            return {}
+        newest = max(uploads, key=lambda u: u["initiated"] or 0.0)
+        self.upload_id = newest["upload_id"]
+        stored = list_parts(self.backend, self.bucket, self.key, newest["upload_id"], self.opts)
+        plan = plan_resume(total, fitting_part_size(self.backend.part_size, total), stored)
+        if plan is None:
+            self.abort()
+            self.upload_id = None
+            return {}
+        return plan
+
+    def run(self, source: "Source", head: bytes = b"",
+            reuse: Optional[Dict[int, StoredPart]] = None) -> Tuple[int, str, str]:
         """Upload every part of ``source`` (after ``head``, bytes already read
         from it, so that its MD5 covers them) and complete; abort on any failure.
 
+        :param reuse: parts of a resumed upload (:meth:`resume`): those that
+            match the data are not sent again, and a failure before the
+            completion keeps the upload for the next resume.
         :returns: ``(size, hex MD5 of the whole data, final ETag)``; the MD5 is
             ``""`` when the backend's ``checksum`` is off.
         """
@@ -135,7 +175,12 @@ class MultipartUploader:
             return self._put_part(part.index + 1, data)
 
         try:
-            done = engine.upload(parts(), send)
+            done = engine.upload(parts(), send, reuse=reuse)
+        except BaseException:
+            if reuse is None:
+                self.abort()
+            raise
+        try:
             self.part_count = len(done)
             final = self._complete(done)
         except BaseException:
@@ -222,6 +267,40 @@ def list_uploads(backend: "S3Backend", bucket: str, prefix: Optional[str] = None
         id_marker = text_of(root, "NextUploadIdMarker")
         if not key_marker:
             return out
+
+
+def list_parts(backend: "S3Backend", bucket: str, key: str, upload_id: str,
+               opts: CallOptions = DEFAULT_OPTS) -> List[StoredPart]:
+    """The parts an upload holds (ListParts), as :class:`StoredPart` whose
+    ``result`` is what :meth:`MultipartUploader._put_part` returns."""
+    out: List[StoredPart] = []
+    marker: Optional[str] = None
+    while True:
+        query: List[Tuple[str, str]] = [("uploadId", upload_id)]
+        if marker:
+            query.append(("part-number-marker", marker))
+        resp = backend.call("GET", bucket, key, query=query, opts=opts, service="blob")
+        root = parse(resp.content)
+        out.extend(_stored_part(item) for item in root.findall("Part"))
+        if (text_of(root, "IsTruncated") or "").lower() != "true":
+            return out
+        marker = text_of(root, "NextPartNumberMarker")
+        if not marker:
+            return out
+
+
+def _stored_part(item: Any) -> StoredPart:
+    number = int(text_of(item, "PartNumber") or 0)
+    etag, method = etag_hash(text_of(item, "ETag"))
+    checksum = None
+    for algorithm in CHECKSUM_ALGORITHMS:
+        value = text_of(item, "Checksum" + algorithm.upper())
+        if value:
+            checksum = (algorithm, value)
+            break
+    return StoredPart(index=number - 1, size=int(text_of(item, "Size") or -1),
+                      md5=etag if method == "md5" else None, checksum=checksum,
+                      result=(number, etag or "", checksum[1] if checksum else None))
 
 
 def abort_stale_uploads(backend: "S3Backend", bucket: str, older_than: float = 86400.0,

@@ -129,7 +129,7 @@ class SwiftBackend(Backend):
             if "tempurl" in info:
                 caps.add(Capability.TEMP_URL)
             if "slo" in info:
-                caps.add(Capability.MULTIPART)
+                caps.update((Capability.MULTIPART, Capability.RESUME))
             if "object_versioning" in info:
                 caps.update((Capability.VERSIONING, Capability.DELETE_MARKERS))
             if len((info.get("swift") or {}).get("policies") or []) > 0:

@@ -74,7 +74,10 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                mime_type: Optional[str], properties: Mapping[str, str],
                etag: Optional[str], append: bool, policy: Optional[str],
                autocreate: bool, container_properties: Optional[Mapping[str, str]],
-               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+               opts: CallOptions = DEFAULT_OPTS,
+               resume: bool = False) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        """Store ``source``: one PUT, or a static large object above the
+        segment threshold (``resume``: see :mod:`.slo`)."""
         if append:
             raise self._unsupported("append")
         backend = self.swift
@@ -87,7 +90,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             if autocreate:
                 self._ensure_container(account, container, policy, container_properties, opts)
             info = upload_slo(self, account, container, obj, source, headers=headers,
-                              etag=etag, policy=policy, opts=opts)
+                              etag=etag, policy=policy, opts=opts, resume=resume)
             url = backend.url(object_path(account, container, obj))
             return info, [ChunkInfo(url=url, pos="0", size=info.size, hash=info.hash)]
         try:

@@ -9,26 +9,37 @@ x queue depth x block) whatever the segment size, while up to
 against the MD5 computed while reading, the manifest's ETag against the MD5
 of the segments' ETags; on any failure (or when the deadline passes) the
 segments already stored are deleted.
+
+The segments of one upload are named ``<obj>/slo/<size>/<segment size>/
+<start time>/<index>``: the part before the start time is the same for every
+upload of the same object, size and segment size, so a resumed upload
+(``resume=True``) lists it and takes over the newest set of segments that
+the object's current manifest does not use (a new upload never writes over
+the segments of the object readers see).  A segment whose size follows the
+plan and whose ETag is the MD5 of the local bytes is not sent again; a
+resumed upload that fails keeps its segments for the next resume.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ...contract import CallOptions
 from ...exceptions import ChecksumMismatch, ClientError, NotFound
 from ...models import ObjectInfo
 from ...source import Source
 from ...transfer.engine import PartBody, TransferEngine
+from ...transfer.resume import StoredPart, plan_resume
 from .common import merged_headers
 from .wire import etag_of_etags, object_path, slo_manifest, unquote_etag
 
 if TYPE_CHECKING:  # pragma: no cover
     from .blob import SwiftBlobClient
 
-__all__ = ["upload_slo", "segment_container", "segment_prefix", "MAX_SEGMENTS"]
+__all__ = ["upload_slo", "segment_container", "segment_prefix", "upload_root",
+           "resumable_segments", "MAX_SEGMENTS"]
 
 #: Swift's default ``max_manifest_segments`` (``/info`` gives the cluster's).
 MAX_SEGMENTS = 1000
@@ -39,16 +50,57 @@ def segment_container(container: str) -> str:
     return f"{container}_segments"
 
 
+def upload_root(obj: str, size: int, segment_size: int) -> str:
+    """The name prefix shared by every upload of ``obj`` with this size and
+    segment size (where a resumed upload looks)."""
+    return f"{obj}/slo/{size}/{segment_size}/"
+
+
 def segment_prefix(obj: str, size: int, segment_size: int, when: float) -> str:
     """The name prefix of one upload's segments (unique per upload)."""
-    return f"{obj}/slo/{when:.6f}/{size}/{segment_size}/"
+    return f"{upload_root(obj, size, segment_size)}{when:.6f}/"
+
+
+def resumable_segments(root: str, segments: Iterable[Tuple[str, int, Optional[str]]],
+                       in_use: Iterable[str]) -> Tuple[Optional[str], List[StoredPart]]:
+    """The newest interrupted upload among the ``(name, size, md5)``
+    segments listed under ``root``, leaving out the uploads whose segments
+    are named in ``in_use`` (the current manifest's).
+
+    :returns: ``(its prefix, its segments as StoredPart)``, ``(None, [])``
+        when there is none; a name that is not ``<time>/<index>`` is skipped.
+    """
+    uploads: Dict[str, List[StoredPart]] = {}
+    for name, size, md5 in segments:
+        when, _, index = name[len(root):].partition("/")
+        if not name.startswith(root) or not index.isdigit():
+            continue
+        prefix = f"{root}{when}/"
+        uploads.setdefault(prefix, []).append(StoredPart(
+            index=int(index), size=size, md5=md5, result=(name, md5, size)))
+    for name in in_use:
+        when, _, _index = name[len(root):].partition("/")
+        uploads.pop(f"{root}{when}/", None)
+    if not uploads:
+        return None, []
+    newest = max(uploads, key=_start_time)
+    return newest, uploads[newest]
+
+
+def _start_time(prefix: str) -> float:
+    try:
+        return float(prefix.rstrip("/").rpartition("/")[2])
+    except ValueError:
+        return 0.0
 
 
 def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
                source: Source, *, headers: Mapping[str, str], etag: Optional[str],
-               policy: Optional[str], opts: CallOptions) -> ObjectInfo:
+               policy: Optional[str], opts: CallOptions, resume: bool = False) -> ObjectInfo:
     """Store ``source`` as a static large object.
 
+    :param resume: take over the segments an interrupted upload left (see
+        the module's docstring); a failure then keeps the segments stored.
     :returns: the object's metadata (``hash`` is the MD5 of the content).
     :raises ChecksumMismatch: a segment or the manifest was not stored as
         sent, or the content's MD5 is not ``etag``; nothing is left behind.
@@ -58,12 +110,22 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
     backend.container.create(account, seg_cont, properties={},
                              system={"policy": policy} if policy else {}, opts=opts)
     size = source.size or 0
-    prefix = segment_prefix(obj, size, backend.segment_size, time.time())
     replaced = old_segments(blob, account, container, obj, opts)
+    prefix, reuse = None, None
+    if resume:
+        root = upload_root(obj, size, backend.segment_size)
+        prefix, reuse = _resume(blob, account, seg_cont, root, size,
+                                replaced.get(seg_cont, []), opts)
+    prefix = prefix or segment_prefix(obj, size, backend.segment_size, time.time())
     done: List[Tuple[str, str, int]] = []
     stored: List[str] = []
     try:
-        _send_segments(blob, account, seg_cont, prefix, source, opts, done, stored)
+        _send_segments(blob, account, seg_cont, prefix, source, opts, done, stored, reuse)
+    except BaseException:
+        if not resume:
+            _cleanup(blob, account, seg_cont, stored, opts)
+        raise
+    try:
         md5 = source.md5_hex()
         if source.size is not None and source.bytes_read != source.size:
             raise ClientError(f"the source gave {source.bytes_read} bytes, "
@@ -83,7 +145,7 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
             raise ChecksumMismatch(f"manifest of {obj!r} stored with ETag {got}, expected "
                                    f"{expected}", expected=expected, actual=got)
     except BaseException:
-        _cleanup(blob, account, seg_cont, stored, opts)
+        _cleanup(blob, account, seg_cont, sorted(set(stored) | {n for n, _e, _s in done}), opts)
         raise
     for old_cont, names in replaced.items():
         _cleanup(blob, account, old_cont, names, opts)
@@ -120,12 +182,32 @@ def old_segments(blob: "SwiftBlobClient", account: str, container: str, obj: str
     return out
 
 
+def _resume(blob: "SwiftBlobClient", account: str, seg_cont: str, root: str, size: int,
+            in_use: List[str], opts: CallOptions
+            ) -> Tuple[Optional[str], Optional[Dict[int, StoredPart]]]:
+    """The prefix and reusable segments of the interrupted upload to take
+    over, ``(None, None)`` when there is none.  An upload whose segments do
+    not follow the plan is deleted."""
+    listed = ((e.name, e.size, e.hash) for e in blob.swift.container.content_iter(
+        account, seg_cont, prefix=root, delimiter=None, marker=None, end_marker=None,
+        page_size=10000, versions=False, deleted=False, properties=False, opts=opts))
+    prefix, segments = resumable_segments(root, listed, in_use)
+    if prefix is None:
+        return None, None
+    plan = plan_resume(size, blob.swift.segment_size, segments)
+    if plan is None:
+        _cleanup(blob, account, seg_cont, [p.result[0] for p in segments], opts)
+        return None, None
+    return prefix, plan
+
+
 def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix: str,
                    source: Source, opts: CallOptions, done: List[Tuple[str, str, int]],
-                   stored: List[str]) -> None:
+                   stored: List[str], reuse: Optional[Dict[int, StoredPart]] = None) -> None:
     """PUT the segments through the transfer engine; ``done`` gets
     ``(name, md5, size)`` in order, ``stored`` every segment the server kept
-    (also those refused afterwards, so that they are cleaned up)."""
+    (also those refused afterwards, so that they are cleaned up).  A segment
+    of ``reuse`` whose MD5 matches the data is not sent again."""
     backend = blob.swift
     lock = threading.Lock()
 
@@ -150,7 +232,7 @@ def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix:
     slo_info = backend.info().get("slo")
     limit = slo_info.get("max_manifest_segments") if isinstance(slo_info, dict) else None
     done.extend(engine.upload_stream(source, backend.segment_size, put,
-                                     max_parts=int(limit or MAX_SEGMENTS)))
+                                     max_parts=int(limit or MAX_SEGMENTS), reuse=reuse))
 
 
 def _cleanup(blob: "SwiftBlobClient", account: str, seg_cont: str, names: List[str],
