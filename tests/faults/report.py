@@ -1,6 +1,7 @@
 """``tools/faults``: run the fault matrix and print the summary table.
 
-Usage: ``python3 -m tests.faults.report [--load] [--backend NAME ...]``.
+Usage: ``python3 -m tests.faults.report [--load] [--backend NAME ...]``, or
+``--chaos SECONDS [--rate SHARE]`` for the chaos round of ``chaos.py``.
 """
 
 from __future__ import annotations
@@ -61,14 +62,37 @@ def problems(outcomes: Sequence[Outcome]) -> List[str]:
     return out
 
 
+def run_chaos_rounds(backends: Sequence[str], seconds: float,
+                     rate: Optional[float]) -> int:
+    """``--chaos``: one round per backend, the figures, the summary line last.
+
+    :returns: 1 when data was lost or corrupt, something leaked or an error
+        was untyped.
+    """
+    from .chaos import DEFAULT_RATE, run_chaos, summary
+    reports = []
+    for name in backends:
+        report = run_chaos(name, seconds, DEFAULT_RATE if rate is None else rate)
+        print("\n".join(report.lines()), flush=True)
+        reports.append(report)
+    print(summary(reports))
+    return 0 if all(r.ok() for r in reports) else 1
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run, print, and return 1 when a rule is broken."""
     parser = argparse.ArgumentParser(prog="tools/faults")
     parser.add_argument("--backend", action="append", choices=("swift", "s3"))
     parser.add_argument("--load", action="store_true",
                         help="also run the full load test (32 x 500, 4 forks x 200)")
+    parser.add_argument("--chaos", type=float, metavar="SECONDS",
+                        help="run the chaos round (random faults under load) instead")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="with --chaos: the share of requests faulted (default 0.05)")
     args = parser.parse_args(argv)
     backends = args.backend or ["swift", "s3"]
+    if args.chaos is not None:
+        return run_chaos_rounds(backends, args.chaos, args.rate)
     outcomes = run_matrix(backends)
     print(table(outcomes))
     bad = problems(outcomes)
