@@ -1,9 +1,15 @@
-"""An in-memory fake of the ReductStore HTTP API v1, for ``responses`` or a session.
+"""An in-memory fake of the ReductStore HTTP API v1, for ``responses``, a session or a socket.
 
 Test-only.  Use :meth:`FakeReductStore.install` on a ``responses`` mock,
-or :meth:`FakeReductStore.session` for a session that reaches it without
-patching anything globally.  It answers as ``shared/protocols/reductstore.md`` says the
-server answers (paths, statuses, ``x-reduct-error``, ``x-reduct-api``,
+:meth:`FakeReductStore.session` for a session that reaches it without
+patching anything globally, or :meth:`FakeReductStore.serving` to answer
+on a real socket on 127.0.0.1 (for clients that do not use ``requests``,
+such as reduct-py over aiohttp).  Every request is recorded in
+:attr:`FakeReductStore.recorded`; :meth:`FakeReductStore.drop_next` makes
+the next matching request lose its connection.
+
+It answers as ``shared/protocols/reductstore.md`` and the server source say
+the server answers (paths, statuses, ``x-reduct-error``, ``x-reduct-api``,
 JSON shapes, batch protocols v1 and v2), so the conformance battery and the
 contract tests can run without a server.  It is NOT a real server: no
 blocks, quotas, TTL expiry or background deletion (a bucket or entry
@@ -14,13 +20,16 @@ and ``$each_n``; any other operator gets a 422.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import io
 import itertools
 import json
 import re
 import secrets
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from types import SimpleNamespace
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
@@ -37,6 +46,10 @@ _MAX_BATCH = 85
 _TCHAR = "!#$&'*+-.^_`|~"
 
 Reply = Tuple[int, Dict[str, str], bytes]
+
+
+class DroppedConnection(Exception):
+    """The connection breaks before any answer (see :meth:`FakeReductStore.drop_next`)."""
 
 
 class HttpError(Exception):
@@ -90,6 +103,131 @@ def _parse_labels(text: str) -> Dict[str, str]:
     return labels
 
 
+def _v2_request(h: Dict[str, str]) -> Tuple[List[str], int, List[Tuple[int, int, str]]]:
+    """Entries, start time and ``(entry index, delta, value)`` of a v2 request,
+    sorted by entry index then delta (``batch/v2.rs``: ``parse_entries``,
+    ``parse_start_timestamp``, ``sort_headers_by_entry_and_time``)."""
+    if "x-reduct-start-ts" not in h:
+        raise HttpError(422, "x-reduct-start-ts header is required")
+    if not h.get("x-reduct-entries", "").strip():
+        raise HttpError(422, "x-reduct-entries header is required")
+    entries = [unquote(e.strip()) for e in h["x-reduct-entries"].split(",")]
+    try:
+        start = int(h["x-reduct-start-ts"])
+    except ValueError:
+        raise HttpError(422, "Invalid x-reduct-start-ts header") from None
+    items = []
+    for name, value in h.items():
+        match = re.match(r"^x-reduct-(\d+)-(\d+)$", name)
+        if match:
+            idx, delta = int(match.group(1)), int(match.group(2))
+            if idx >= len(entries):
+                raise HttpError(422, f"Invalid header 'x-reduct-{idx}-{delta}': entry index "
+                                     "out of range")
+            items.append((idx, delta, _utf8(value)))
+    items.sort(key=lambda item: (item[0], item[1]))
+    return entries, start, items
+
+
+def _v2_label_names(h: Dict[str, str]) -> Optional[List[str]]:
+    """``x-reduct-labels`` (``batch/v2.rs: parse_labels``), or None."""
+    if "x-reduct-labels" not in h:
+        return None
+    if not h["x-reduct-labels"].strip():
+        raise HttpError(422, "x-reduct-labels header is empty")
+    return [unquote(n.strip()) for n in h["x-reduct-labels"].split(",")]
+
+
+def _v2_delta_ops(text: str, names: Optional[List[str]]) -> List[Tuple[str, Optional[str]]]:
+    """``batch/v2.rs: parse_label_delta_ops``: ``k=v,k2="a,b",k3=``; a key
+    that is a number is an index into ``x-reduct-labels`` when that header is
+    present; values are trimmed; an empty value (None here) removes."""
+    ops: List[Tuple[str, Optional[str]]] = []
+    rest = text.strip()
+    while rest:
+        if "=" not in rest:
+            raise HttpError(422, "Invalid batched header")
+        raw_key, value = rest.split("=", 1)
+        key = raw_key.strip()
+        if names is not None and key.isdigit():
+            if int(key) >= len(names):
+                raise HttpError(422, f"Label index '{key}' is out of range")
+            key = names[int(key)]
+        elif key.startswith("@"):
+            raise HttpError(422, "Label names must not start with '@': reserved for "
+                                 "computed labels")
+        if value.startswith('"'):
+            if '"' not in value[1:]:
+                raise HttpError(422, "Invalid batched header")
+            value, rest = value[1:].split('"', 1)
+            rest = rest.lstrip(",").strip()
+        elif "," in value:
+            value, rest = value.split(",", 1)
+            rest = rest.strip()
+        else:
+            rest = ""
+        ops.append((key, value.strip() or None))
+    return ops
+
+
+def _v2_record(value: str, previous: Optional[Tuple[str, Dict[str, str]]],
+               names: Optional[List[str]]) -> Tuple[int, str, Dict[str, str]]:
+    """``batch/v2.rs: parse_record_header_with_defaults``: ``<len>`` reuses the
+    previous content type and labels of the entry (422 for its first record);
+    an empty content type reuses the previous one (default octet-stream);
+    labels not mentioned are kept from the previous record."""
+    size_text, comma, rest = value.partition(",")
+    try:
+        size = int(size_text.strip())
+    except ValueError:
+        raise HttpError(422, "Invalid batched header") from None
+    if not comma:
+        if previous is None:
+            raise HttpError(422, "Content-type and labels must be provided for the first "
+                                 "record of an entry")
+        return size, previous[0], dict(previous[1])
+    ctype_text, has_labels, labels_text = rest.partition(",")
+    ctype = ctype_text.strip() or (previous[0] if previous else "application/octet-stream")
+    labels = dict(previous[1]) if previous else {}
+    if has_labels:
+        for key, val in _v2_delta_ops(labels_text, names):
+            if val is None:
+                labels.pop(key, None)
+            else:
+                labels[key] = val
+    return size, ctype, labels
+
+
+def _v2_header_value(rec: "Record", prev: Optional["Record"], names: List[str]) -> str:
+    """``batch/v2.rs: make_record_header_value`` / ``build_label_delta``: the
+    content type only when it changed, the changed labels as
+    ``<index>=<value>`` (``<index>=`` for a dropped one), sorted by index."""
+    def index_of(key: str) -> int:
+        if key not in names:
+            names.append(key)
+        return names.index(key)
+
+    def shown(val: str) -> str:
+        return f'"{val}"' if "," in val else val
+
+    ctype = rec.ctype if prev is None or prev.ctype != rec.ctype else ""
+    ops = []
+    keys = sorted(rec.labels) if prev is None else sorted(set(prev.labels) | set(rec.labels))
+    for key in keys:
+        before = None if prev is None else prev.labels.get(key)
+        after = rec.labels.get(key)
+        if prev is not None and before == after:
+            continue
+        ops.append((index_of(key), "" if after is None else shown(after)))
+    delta = ",".join(f"{i}={v}" for i, v in sorted(ops))
+    parts = [str(len(rec.data))]
+    if ctype or delta:
+        parts.append(ctype)
+    if delta:
+        parts.append(delta)
+    return ",".join(parts)
+
+
 class Record:
     def __init__(self, data: bytes, ctype: str, labels: Dict[str, str]) -> None:
         self.data = data
@@ -121,7 +259,11 @@ class _FakeAdapter(requests.adapters.HTTPAdapter):
 
     def send(self, request: Any, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        status, headers, payload = self.fake.handle(request)
+        try:
+            status, headers, payload = self.fake.handle(request)
+        except DroppedConnection:
+            raise requests.exceptions.ConnectionError(
+                "Connection aborted: RemoteDisconnected (fake)") from None
         raw = urllib3.HTTPResponse(body=io.BytesIO(payload), headers=headers, status=status,
                                    preload_content=False, decode_content=False,
                                    request_method=request.method)
@@ -150,6 +292,42 @@ class FakeReductStore:
         self._ids = itertools.count(1)
         self.lock = threading.RLock()
         self.calls: List[Tuple[str, str]] = []
+        #: ``{"method", "path", "query", "headers", "body"}`` of every request;
+        #: ``headers`` keeps ``x-reduct-*`` and ``content-type`` (lower-cased).
+        self.recorded: List[Dict[str, Any]] = []
+        self._drops: List[Tuple[str, str, bool]] = []
+
+    def drop_next(self, method: str, path: str, *, after_handling: bool) -> None:
+        """Break the connection of the next ``method`` request to ``path``
+        (``b/bk/e`` ...): before the server saw it, or after it acted on it
+        and before its answer left (a write stored, its 200 lost)."""
+        self._drops.append((method, path, after_handling))
+
+    def _take_drop(self, method: str, path: str) -> Optional[bool]:
+        for i, (m, p, after) in enumerate(self._drops):
+            if (m, p) == (method, path):
+                del self._drops[i]
+                return after
+        return None
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[str]:
+        """Answer on ``http://127.0.0.1:<free port>`` in a thread; yields that URL.
+
+        HTTP/1.1 with keep-alive, ``Content-Length`` on every answer; a
+        dropped request closes its connection without an answer.
+        """
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{server.server_address[1]}"
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self.base
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(5)
 
     def install(self, rsps: responses.RequestsMock) -> "FakeReductStore":
         """Answer every method under ``<base>/api/v1/`` through ``rsps``."""
@@ -179,6 +357,13 @@ class FakeReductStore:
         if isinstance(body, str):
             body = body.encode("utf-8")
         body = body or b""
+        self.recorded.append({
+            "method": method, "path": path, "query": query, "body": body,
+            "headers": {k: v for k, v in headers.items()
+                        if k.startswith("x-reduct-") or k == "content-type"}})
+        drop = self._take_drop(method, path)
+        if drop is False:
+            raise DroppedConnection(path)
         try:
             with self.lock:
                 if path not in ("alive", "ready"):
@@ -193,6 +378,8 @@ class FakeReductStore:
         out.update({"server": f"ReductStore {self.version}.0", "x-reduct-api": self.version})
         if method == "HEAD":
             payload = b""
+        if drop:
+            raise DroppedConnection(path)
         return status, out, payload
 
     def _auth(self, headers: Dict[str, str]) -> None:
@@ -637,41 +824,50 @@ class FakeReductStore:
         stored = self.buckets[query.bucket]
         headers = {"content-type": "application/octet-stream",
                    "x-reduct-last": "true" if last else "false"}
+        if v2:
+            return self._read_batch_v2(stored, rows, headers)
         body = b"".join(stored[name][ts].data for ts, name in rows)
         headers["content-length"] = str(len(body))
-        if not v2:
-            for ts, name in rows:
-                rec = stored[name][ts]
-                value = f"{len(rec.data)},{rec.ctype}"
-                if rec.labels:
-                    value += "," + _fmt_labels(rec.labels)
-                headers[f"x-reduct-time-{ts}"] = _wire(value)
-            return 200, headers, body
-        firsts: Dict[str, int] = {}
-        for ts, name in rows:
-            firsts.setdefault(name, ts)
-        order = sorted(firsts, key=lambda n: (firsts[n], n))
-        index = {n: i for i, n in enumerate(order)}
-        start = rows[0][0]
-        headers["x-reduct-entries"] = ",".join(quote(n, safe=_TCHAR) for n in order)
-        headers["x-reduct-start-ts"] = str(start)
-        prev: Dict[str, Record] = {}
         for ts, name in rows:
             rec = stored[name][ts]
-            before = prev.get(name)
-            if before is None:
-                value = f"{len(rec.data)},{rec.ctype}"
-                if rec.labels:
-                    value += "," + _fmt_labels(rec.labels)
-            elif before.ctype == rec.ctype and before.labels == rec.labels:
-                value = str(len(rec.data))
-            else:
-                delta = {k: v for k, v in rec.labels.items() if before.labels.get(k) != v}
-                delta.update({k: "" for k in before.labels if k not in rec.labels})
-                ctype = rec.ctype if rec.ctype != before.ctype else ""
-                value = f"{len(rec.data)},{ctype}," + _fmt_labels(delta)
+            value = f"{len(rec.data)},{rec.ctype}"
+            if rec.labels:
+                value += "," + _fmt_labels(rec.labels)
+            headers[f"x-reduct-time-{ts}"] = _wire(value)
+        return 200, headers, body
+
+    @staticmethod
+    def _read_batch_v2(stored: Dict[str, Dict[int, Record]], rows: List[Tuple[int, str]],
+                       headers: Dict[str, str]) -> Reply:
+        """As ``api/http/io/read.rs: fetch_and_response_batched_records``: each
+        header is a delta to the previous record of its entry, in the order the
+        query produced them (``batch/v2.rs: make_record_header_value``, label
+        names as indexes into ``x-reduct-labels``); entries are re-indexed by
+        their first timestamp (ties: first seen); the records, and so the
+        body, are sorted by (entry index, timestamp)."""
+        arrival: Dict[str, int] = {}
+        firsts: Dict[str, int] = {}
+        names: List[str] = []
+        prev: Dict[str, Record] = {}
+        values = []
+        for ts, name in rows:
+            arrival.setdefault(name, len(arrival))
+            firsts[name] = min(firsts.get(name, ts), ts)
+            rec = stored[name][ts]
+            values.append((name, ts, _v2_header_value(rec, prev.get(name), names)))
             prev[name] = rec
+        order = sorted(arrival, key=lambda n: (firsts[n], arrival[n]))
+        index = {n: i for i, n in enumerate(order)}
+        start = min(ts for ts, _n in rows)
+        values.sort(key=lambda v: (index[v[0]], v[1]))
+        headers["x-reduct-entries"] = ",".join(quote(n, safe=_TCHAR) for n in order)
+        headers["x-reduct-start-ts"] = str(start)
+        if names:
+            headers["x-reduct-labels"] = ",".join(quote(n, safe=_TCHAR) for n in names)
+        for name, ts, value in values:
             headers[f"x-reduct-{index[name]}-{ts - start}"] = _wire(value)
+        body = b"".join(stored[name][ts].data for name, ts, _v in values)
+        headers["content-length"] = str(len(body))
         return 200, headers, body
 
     # -- multi-entry io (§8) ---------------------------------------------------------------------
@@ -684,69 +880,94 @@ class FakeReductStore:
             return self._make_query(bucket, list(doc.get("entries") or ["*"]), doc, io=True)
         if action == "read" and method in ("GET", "HEAD"):
             if "x-reduct-query-id" not in h:
-                raise HttpError(422, "x-reduct-query-id header is required")
+                raise HttpError(422, "x-reduct-query-id header is required for batched reads")
             self._bucket(bucket)
             return self._read_batch(int(h["x-reduct-query-id"]), v2=True)
         expected = {"write": "POST", "update": "PATCH", "remove": "DELETE"}.get(action)
         if expected != method:
             raise HttpError(405, "Method not allowed")
         self._bucket(bucket)
-        if "x-reduct-start-ts" not in h:
-            raise HttpError(422, "x-reduct-start-ts header is required")
-        entries = [unquote(e) for e in h.get("x-reduct-entries", "").split(",") if e]
-        start = int(h["x-reduct-start-ts"])
-        items = []
-        for name, value in h.items():
-            m = re.match(r"^x-reduct-(\d+)-(\d+)$", name)
-            if m:
-                items.append((int(m.group(1)), start + int(m.group(2)), _utf8(value)))
-        items.sort()
-        errors: Dict[str, str] = {}
-        if action == "write" and int(h.get("content-length", "-1")) != sum(
-                int(v.split(",")[0]) for _i, _t, v in items):
-            raise HttpError(422, "content-length header does not match the sum of the "
-                                 "content-lengths in the headers")
-        pos = 0
-        state: Dict[int, Tuple[str, Dict[str, str]]] = {}
-        for idx, ts, value in items:
-            if idx >= len(entries):
-                raise HttpError(422, f"Invalid entry index {idx}")
-            entry = entries[idx]
-            parts = value.split(",", 2)
-            size = int(parts[0])
-            key = f"x-reduct-error-{idx}-{ts - start}"
-            if action == "write":
-                if len(parts) == 1 and idx not in state:
-                    raise HttpError(422, f"Content-type and labels must be set for the first "
-                                         f"record of entry '{entry}'")
-                ctype, labels = state.get(idx, ("application/octet-stream", {}))
-                if len(parts) > 1:
-                    ctype = parts[1] or "application/octet-stream"
-                    labels = dict(labels)
-                    for k, v in _parse_labels(parts[2] if len(parts) > 2 else "").items():
-                        if v == "":
-                            labels.pop(k, None)
-                        else:
-                            labels[k] = v
-                state[idx] = (ctype, labels)
-                data, pos = body[pos:pos + size], pos + size
-                try:
-                    self._write(bucket, entry, ts, data, ctype, dict(labels))
-                except HttpError as err:
-                    errors[key] = f"{err.status},{err.message}"
-                continue
-            records = self.buckets[bucket].get(entry, {})
-            if ts not in records:
-                errors[key] = f"404,Record {ts} not found in entry {bucket}/{entry}"
-            elif action == "update":
-                self._apply_delta(records[ts], _parse_labels(parts[2] if len(parts) > 2
-                                                             else ""))
-            else:
-                del records[ts]
-        out = {"x-reduct-entries": h.get("x-reduct-entries", ""),
+        entries, start, items = _v2_request(h)
+        if action == "write":
+            errors = self._io_write(bucket, entries, start, items, h, body)
+        elif action == "update":
+            errors = self._io_update(bucket, entries, start, items, h)
+        else:
+            errors = self._io_remove(bucket, entries, start, items)
+        out = {"x-reduct-entries": ",".join(quote(e, safe=_TCHAR) for e in entries),
                "x-reduct-start-ts": str(start)}
         out.update({k: _wire(v) for k, v in errors.items()})
         return 200, out, b""
+
+    def _io_write(self, bucket: str, entries: List[str], start: int,
+                  items: List[Tuple[int, int, str]], h: Dict[str, str],
+                  body: bytes) -> Dict[str, str]:
+        """``io/write.rs`` over ``batch/v2.rs: parse_batched_headers``: the
+        headers are decoded in (entry index, time) order, each against the
+        previous record of the same entry; the body follows that order."""
+        labels_index = _v2_label_names(h)
+        previous: Dict[int, Tuple[str, Dict[str, str]]] = {}
+        decoded = []
+        for idx, delta, value in items:
+            size, ctype, labels = _v2_record(value, previous.get(idx), labels_index)
+            previous[idx] = (ctype, labels)
+            decoded.append((idx, delta, size, ctype, labels))
+        length = h.get("content-length", h.get("x-reduct-content-length"))
+        if length is None:
+            raise HttpError(422, "content-length header is required")
+        if int(length) != sum(d[2] for d in decoded):
+            raise HttpError(422, "content-length header does not match the sum of the "
+                                 "content-lengths in the headers")
+        errors: Dict[str, str] = {}
+        pos = 0
+        for idx, delta, size, ctype, labels in decoded:
+            data, pos = body[pos:pos + size], pos + size
+            try:
+                self._write(bucket, entries[idx], start + delta, data, ctype, dict(labels))
+            except HttpError as err:
+                errors[f"x-reduct-error-{idx}-{delta}"] = f"{err.status},{err.message}"
+        return errors
+
+    def _io_update(self, bucket: str, entries: List[str], start: int,
+                   items: List[Tuple[int, int, str]], h: Dict[str, str]) -> Dict[str, str]:
+        """``io/update.rs``: the label operations of an update carry over to
+        the next update of the same entry (its test
+        ``reuses_labels_for_subsequent_records``: ``0,,0=meta-2`` after
+        ``0,,0=meta-1,1=true`` also sets ``remove=true``); ``k=`` removes."""
+        labels_index = _v2_label_names(h)
+        carried: Dict[int, Dict[str, Optional[str]]] = {}
+        errors: Dict[str, str] = {}
+        for idx, delta, value in items:
+            parts = value.split(",", 2)
+            ops = dict(carried.get(idx, {}))
+            if len(parts) > 2:
+                ops.update(_v2_delta_ops(parts[2], labels_index))
+            carried[idx] = ops
+            records = self.buckets[bucket].get(entries[idx], {})
+            ts = start + delta
+            if ts not in records:
+                errors[f"x-reduct-error-{idx}-{delta}"] = (
+                    f"404,Record {ts} not found in entry {bucket}/{entries[idx]}")
+                continue
+            self._apply_delta(records[ts], {k: v or "" for k, v in ops.items()})
+        return errors
+
+    def _io_remove(self, bucket: str, entries: List[str], start: int,
+                   items: List[Tuple[int, int, str]]) -> Dict[str, str]:
+        """``io/remove.rs``: only the entry index and time delta are read."""
+        errors: Dict[str, str] = {}
+        for idx, delta, _value in items:
+            entry = entries[idx]
+            records = self.buckets[bucket].get(entry)
+            ts = start + delta
+            key = f"x-reduct-error-{idx}-{delta}"
+            if records is None:
+                errors[key] = f"404,Entry '{entry}' not found in bucket '{bucket}'"
+            elif ts not in records:
+                errors[key] = f"404,Record {ts} not found in entry {bucket}/{entry}"
+            else:
+                del records[ts]
+        return errors
 
     # -- tokens (§9) and replications (§10) -------------------------------------------------------
     def _token_doc(self, name: str, perms: Dict[str, Any]) -> Dict[str, Any]:
@@ -836,3 +1057,49 @@ class FakeReductStore:
     def _repl_info(self, name: str) -> Dict[str, Any]:
         return {"name": name, "mode": self.replications[name].get("mode", "enabled"),
                 "is_active": True, "is_provisioned": False, "pending_records": 0}
+
+
+def _read_chunked(rfile: Any) -> bytes:
+    parts = []
+    while True:
+        size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            rfile.readline()
+            return b"".join(parts)
+        parts.append(rfile.read(size))
+        rfile.readline()
+
+
+def _handler_for(fake: FakeReductStore) -> type:
+    """A request handler class that answers from ``fake``."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def answer(self) -> None:
+            if self.headers.get("transfer-encoding", "").lower() == "chunked":
+                body = _read_chunked(self.rfile)
+            else:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            request = SimpleNamespace(url=fake.base + self.path, method=self.command,
+                                      headers=self.headers, body=body)
+            try:
+                status, headers, payload = fake.handle(request)
+            except DroppedConnection:
+                self.close_connection = True
+                return
+            self.send_response_only(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if status != 204 and "content-length" not in headers:
+                self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD" and status != 204:
+                self.wfile.write(payload)
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler

@@ -24,13 +24,16 @@ Reference points not matched (``shared/protocols/reductstore.md``):
   batched reads are (``when`` on a pre-1.13 server raises NotSupported);
 * ``x-reduct-content-length`` (1.20), ``Expect: 100-continue`` and
   request compression are not sent; ``x-reduct-labels`` indexes are read
-  but never written;
+  but never written (v2 batches name their labels, see :mod:`.batch_v2`);
 * ``each_s`` becomes ``{"$each_t": "<s>s"}`` on 1.21; the reference does
   not say whether fractional durations parse;
 * the ``GET /lifecycles`` list shape is not in the reference
   (``{"lifecycles": [...]}`` is assumed);
-* v2 read bodies are taken in (time, entry index) order, the order the
-  reference's example implies;
+* v2 read bodies are cut by (entry index, time), the order the server's
+  ``io/read.rs`` writes them in (the reference's example cannot tell);
+* a single write resent after a dropped connection that meets 409
+  ``already exists`` reads the stored record back and succeeds when it is
+  the same write; otherwise :class:`RecordExists` (never ``ts + 1``);
 * the hidden label ``objclient.md5`` assumes ``.`` is accepted in label
   names (any HTTP token character should be).
 """
@@ -50,10 +53,11 @@ from .bucket import Bucket
 from .client import Client, ReductClient
 from .container import ReductContainerClient
 from .names import ReductNameRules
-from .records import Batch, BatchResult, BucketSettings, QuotaType, Record, RecordBatch
+from .records import (Batch, BatchResult, BucketSettings, QuotaType, Record, RecordBatch,
+                      RecordExists)
 
 __all__ = ["create_backend", "ReductBackend", "ReductClient", "Client", "Bucket", "Batch",
-           "RecordBatch", "BatchResult", "BucketSettings", "QuotaType", "Record",
+           "RecordBatch", "BatchResult", "BucketSettings", "QuotaType", "Record", "RecordExists",
            "REDUCT_CAPABILITIES", "REDUCT_NAME_RULES"]
 
 #: Object names up to 1024 UTF-8 bytes (an entry name is at most 3x that);

@@ -17,12 +17,14 @@ from ...source import Source
 from .bucket import record_from_headers
 from .container import object_info, version_us
 from .names import MD5_LABEL, check_label_value, encode_entry, encode_label
+from .records import RecordExists
 from .wire import now_us
 
 __all__ = ["ReductBlobClient", "spool"]
 
 _MEMORY_LIMIT = 8 * 1024 * 1024
-_TS_RETRIES = 10
+#: How many times an upload waits 0.2 s for a removal of its entry to end.
+_DELETE_WAITS = 10
 
 
 def spool(source: Source, deadline: Optional[float] = None) -> Tuple[Any, int, str]:
@@ -96,7 +98,7 @@ class ReductBlobClient(BlobClient):
         ctype = mime_type or "application/octet-stream"
         ts = now_us()
         created = False
-        for _attempt in range(_TS_RETRIES):
+        for _attempt in range(_DELETE_WAITS):
             if not isinstance(body, bytes):
                 body.seek(0)
             try:
@@ -109,16 +111,15 @@ class ReductBlobClient(BlobClient):
                 self.backend.container.create(account, container, properties={}, system={},
                                               opts=opts)
                 created = True
+            except RecordExists:
+                raise  # never moved to ts + 1: that would store the object twice
             except Conflict as err:
-                message = err.server_message or ""
-                if "being deleted" in message:  # 1.18+: a removal still runs
-                    time.sleep(0.2)
-                    continue
-                if "already exists" not in message:
+                if "being deleted" not in (err.server_message or ""):
                     raise
-                ts += 1  # two writes in the same microsecond
+                time.sleep(0.2)  # 1.18+: a removal of the entry still runs
         else:
-            raise Conflict(f"could not find a free timestamp for {obj!r}")
+            raise Conflict(f"entry {entry!r} of {container!r} is still being deleted; "
+                           f"{obj!r} was not written", status=409, backend="reduct")
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5", mime_type=ctype,
                           ctime=ts / 1e6, mtime=ts / 1e6, version=ts,
                           properties=dict(properties), id=f"{entry}@{ts}",

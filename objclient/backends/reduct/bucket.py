@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 from ...contract import DEFAULT_OPTS, CallOptions
-from ...exceptions import InvalidArgument
+from ...exceptions import Conflict, InvalidArgument, NotFound
 from ...http import BodyStream
-from .records import Batch, BatchResult, BucketSettings, Record, RecordBatch, error_for
-from .wire import (Timestamp, entries_header, from_header, json_settings, now_us,
-                   parse_v1_errors, parse_v2_errors, to_header, to_us, v1_header_value,
-                   v2_record_value)
+from . import batch_v2
+from .records import (Batch, BatchResult, BucketSettings, Record, RecordBatch, RecordExists,
+                      error_for)
+from .wire import (Timestamp, from_header, json_settings, now_us, parse_v1_errors,
+                   parse_v2_errors, to_header, to_us, v1_header_value)
 
 __all__ = ["Bucket", "record_from_headers"]
 
@@ -114,7 +115,6 @@ class Bucket:
 
     def exists(self, opts: CallOptions = DEFAULT_OPTS) -> bool:
         """``HEAD /b/{bucket}``: whether it exists."""
-        from ...exceptions import NotFound
         try:
             self.client.request("HEAD", self._bpath(), opts=opts)
         except NotFound:
@@ -149,44 +149,56 @@ class Bucket:
               opts: CallOptions = DEFAULT_OPTS) -> int:
         """``POST /b/{bucket}/{entry}?ts=`` (§4.1).
 
+        A write resent after a dropped connection may find the record its
+        first attempt stored (409): when the stored record has this write's
+        size, content type, labels and bytes, the write succeeded.
+
         :param data: bytes, str (UTF-8), a file object, or an iterator of
             bytes (then ``content_length`` is required).
         :param timestamp: µs int, datetime, float seconds or ISO string;
             now when None (0 is a valid timestamp, not "now").
         :param labels: sent as ``x-reduct-label-<name>`` (UTF-8 values).
         :returns: the timestamp written.
-        :raises Conflict: a record with this timestamp exists.
+        :raises RecordExists: another record has this timestamp (the write
+            is never moved to another timestamp).
         """
         ts = now_us() if timestamp is None else to_us(timestamp)
         headers = self.label_headers(labels)
-        headers["Content-Type"] = content_type or "application/octet-stream"
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            body: Any = bytes(data)
-            if content_length is not None and content_length != len(body):
-                raise InvalidArgument("content_length does not match the data")
-            length = len(body)
-        elif hasattr(data, "read"):
-            if content_length is None:
-                content_length = getattr(data, "len", None)
-            if content_length is None:
-                raise InvalidArgument("content_length is needed for a file object")
-            body, length = data, int(content_length)
-        else:
-            if content_length is None:
-                raise InvalidArgument("content_length is needed when data is an iterator "
-                                      "(ReductStore requires Content-Length)")
-            length = int(content_length)
-            body = _IterReader(data, length)
+        ctype = content_type or "application/octet-stream"
+        headers["Content-Type"] = ctype
+        body, length = _request_body(data, content_length)
         headers["Content-Length"] = str(length)
-        if length == 0:
-            body = b""
-        self.client.request("POST", self._bpath(self._entry(entry)), params={"ts": ts},
-                            headers=headers, data=body,
-                            idempotent=isinstance(body, bytes) or hasattr(body, "seek"),
-                            opts=opts)
+        start = body.tell() if hasattr(body, "seek") else 0
+        retried: List[int] = []
+        try:
+            self.client.request("POST", self._bpath(self._entry(entry)), params={"ts": ts},
+                                headers=headers, data=body,
+                                idempotent=isinstance(body, bytes) or hasattr(body, "seek"),
+                                on_retry=retried.append, opts=opts)
+        except Conflict as err:
+            if "already exists" not in (err.server_message or ""):
+                raise
+            stored = {"size": length, "content_type": ctype,
+                      "labels": {k.lower(): str(v) for k, v in (labels or {}).items()}}
+            if not (retried and self._holds(entry, ts, stored, body, start, opts)):
+                raise RecordExists(f"entry {entry!r} of bucket {self.name!r} already has "
+                                   f"another record at {ts} µs; nothing was written",
+                                   status=409, method="POST", url=err.url,
+                                   server_message=err.server_message,
+                                   attempts=err.attempts) from None
         return ts
+
+    def _holds(self, entry: str, ts: int, expected: Mapping[str, Any], body: Any,
+               start: int, opts: CallOptions) -> bool:
+        """Whether the record at ``ts`` is the one ``body`` describes."""
+        try:
+            with self.read(entry, ts, opts=opts) as record:
+                if {"size": record.size, "content_type": record.content_type,
+                        "labels": record.labels} != dict(expected):
+                    return False
+                return _same_bytes(record.read(1024 * 1024), body, start, record.size)
+        except NotFound:
+            return False
 
     @staticmethod
     def label_headers(labels: Optional[Mapping[str, Any]]) -> Dict[str, str]:
@@ -293,37 +305,34 @@ class Bucket:
         if not len(batch):
             return BatchResult()
         if not self.client.supports(18):
-            result: Dict[str, Dict[int, Any]] = {}
-            v1_method = {"write": "POST", "update": "PATCH", "remove": "DELETE"}[action]
-            for entry in batch.entries():
-                single = Batch()
-                for item in batch.items():
-                    if item.entry == entry:
-                        single.add(item.timestamp, item.data, item.content_type, item.labels)
-                part = self._v1(v1_method, entry, single, action == "write", opts)
-                result.update(part.errors)
-            return BatchResult(result)
-        entries = batch.entries()
-        index = {e: i for i, e in enumerate(entries)}
-        items = batch.items()
-        start = min(i.timestamp for i in items)
-        headers = {"x-reduct-entries": entries_header(entries), "x-reduct-start-ts": str(start)}
-        for item in items:
-            name = f"x-reduct-{index[item.entry]}-{item.timestamp - start}"
-            if action == "remove":
-                headers[name] = "0"
-            else:
-                headers[name] = v2_record_value(len(item.data), item.content_type,
-                                                item.labels)
-        body = None
+            return self._v2_as_v1(action, batch, opts)
         if action == "write":
-            body = b"".join(i.data for i in items)
-            headers["Content-Length"] = str(len(body))
-        resp = self.client.request(method, self._io(action), headers=headers, data=body,
-                                   opts=opts)
-        errors = {entry: {ts: error_for(code, msg) for ts, (code, msg) in found.items()}
-                  for entry, found in parse_v2_errors(resp.headers).items()}
+            requests = [batch_v2.write_request(batch)]
+        elif action == "update":
+            requests = batch_v2.update_requests(batch)
+        else:
+            requests = [batch_v2.remove_request(batch)]
+        errors: Dict[str, Dict[int, Any]] = {}
+        for headers, body in requests:
+            resp = self.client.request(method, self._io(action), headers=headers, data=body,
+                                       opts=opts)
+            for entry, found in parse_v2_errors(resp.headers).items():
+                errors.setdefault(entry, {}).update(
+                    {ts: error_for(code, msg) for ts, (code, msg) in found.items()})
         return BatchResult(errors)
+
+    def _v2_as_v1(self, action: str, batch: RecordBatch, opts: CallOptions) -> BatchResult:
+        """One v1 batch per entry, for servers older than 1.18."""
+        result: Dict[str, Dict[int, Any]] = {}
+        v1_method = {"write": "POST", "update": "PATCH", "remove": "DELETE"}[action]
+        for entry in batch.entries():
+            single = Batch()
+            for item in batch.items():
+                if item.entry == entry:
+                    single.add(item.timestamp, item.data, item.content_type, item.labels)
+            part = self._v1(v1_method, entry, single, action == "write", opts)
+            result.update(part.errors)
+        return BatchResult(result)
 
     def write_record_batch(self, batch: RecordBatch,
                            opts: CallOptions = DEFAULT_OPTS) -> BatchResult:
@@ -445,7 +454,6 @@ class Bucket:
         """``{key: JSON document}`` of ``<entry>/$meta`` (the newest per key;
         records marked ``remove=true`` are left out)."""
         import json as _json
-        from ...exceptions import NotFound
         out: Dict[str, Any] = {}
         try:
             for rec in self.query(f"{entry}/$meta", opts=opts):
@@ -485,3 +493,41 @@ def _stream_chunks(stream: BodyStream, size: int) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk
+
+
+def _request_body(data: Any, content_length: Optional[int]) -> Tuple[Any, int]:
+    """``(body to send, its length)``: ReductStore needs the length up front."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        if content_length is not None and content_length != len(data):
+            raise InvalidArgument("content_length does not match the data")
+        return bytes(data), len(data)
+    if hasattr(data, "read"):
+        if content_length is None:
+            content_length = getattr(data, "len", None)
+        if content_length is None:
+            raise InvalidArgument("content_length is needed for a file object")
+        return (data if content_length else b""), int(content_length)
+    if content_length is None:
+        raise InvalidArgument("content_length is needed when data is an iterator "
+                              "(ReductStore requires Content-Length)")
+    length = int(content_length)
+    return (_IterReader(data, length) if length else b""), length
+
+
+def _same_bytes(stored: Iterable[bytes], body: Any, start: int, size: int) -> bool:
+    """Whether the ``stored`` chunks are the first ``size`` bytes of ``body``
+    (bytes, or a file object rewound to ``start``)."""
+    if not isinstance(body, bytes):
+        body.seek(start)
+    pos = 0
+    for chunk in stored:
+        if isinstance(body, bytes):
+            mine = body[pos:pos + len(chunk)]
+        else:
+            mine = body.read(len(chunk))
+        if mine != chunk:
+            return False
+        pos += len(chunk)
+    return pos == size

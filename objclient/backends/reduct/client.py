@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
 
 import requests
 
@@ -133,9 +134,11 @@ class ReductClient:
                 headers: Optional[Mapping[str, str]] = None, data: Any = None,
                 json: Any = None, stream: bool = False, idempotent: Optional[bool] = None,
                 authenticated: bool = True,
+                on_retry: Optional[Callable[[int], None]] = None,
                 opts: CallOptions = DEFAULT_OPTS) -> requests.Response:
         """Send one request; raise the mapped error for a status >= 400.
 
+        :param on_retry: called with the retry number before each resend.
         :returns: the response (its body unread when ``stream``).
         :raises ClientError: see the module docstring.
         """
@@ -144,7 +147,7 @@ class ReductClient:
         resp = self.http.request(method, path, params=params, headers=merged, data=data,
                                  json=json, stream=stream, idempotent=idempotent,
                                  authenticated=authenticated, raise_on_error=False,
-                                 **opts.http_kwargs("reduct"))
+                                 on_retry=on_retry, **opts.http_kwargs("reduct"))
         self._note_version(resp)
         if resp.status_code >= 400:
             raise self.error_of(resp, method)

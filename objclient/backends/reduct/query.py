@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ...contract import CallOptions
 from ...exceptions import InvalidArgument, NotSupported
@@ -90,16 +90,20 @@ def parse_v1_batch(headers: Mapping[str, str], body: bytes, entry: str,
 
 
 def parse_v2_batch(headers: Mapping[str, str], body: bytes, head: bool) -> List[Record]:
-    """The records of a v2 read (§8): entries, start time, delta headers."""
+    """The records of a v2 read (§8): entries, start time, delta headers.
+
+    The body is cut by entry index, then time, as the server writes it
+    (``io/read.rs``); the records are returned in time order (ties by
+    entry index).
+    """
     entries = [decode_v2_name(e) for e in headers.get("x-reduct-entries", "").split(",") if e]
     start = int(headers.get("x-reduct-start-ts", "0"))
     names = [decode_v2_name(n) for n in headers.get("x-reduct-labels", "").split(",") if n]
     last = headers.get("x-reduct-last", "false").lower() == "true"
     state: Dict[int, Dict[str, Any]] = {}
-    out = []
+    out: List[Tuple[int, int, Record]] = []
     pos = 0
-    rows = v2_record_headers(headers)
-    for i, (idx, delta, value) in enumerate(rows):
+    for idx, delta, value in v2_record_headers(headers):
         size, ctype, changes = parse_v2_record_value(value)
         prev = state.setdefault(idx, {"ct": "application/octet-stream", "labels": {}})
         if ctype is not None:
@@ -114,12 +118,18 @@ def parse_v2_batch(headers: Mapping[str, str], body: bytes, head: bool) -> List[
                 labels[key] = val
         prev["labels"] = labels
         data = None if head else body[pos:pos + size]
-        if not head:
+        if data is not None:
+            if len(data) != size:
+                raise InvalidArgument("a batched read body is shorter than its headers say")
             pos += size
         entry = entries[idx] if idx < len(entries) else str(idx)
-        out.append(_record(entry, start + delta, size, prev["ct"], labels, data,
-                           last and i == len(rows) - 1))
-    return out
+        out.append((start + delta, idx, _record(entry, start + delta, size, prev["ct"],
+                                                labels, data, False)))
+    out.sort(key=lambda row: (row[0], row[1]))
+    records = [row[2] for row in out]
+    if records and last:
+        records[-1].last = True
+    return records
 
 
 def _record(entry: str, ts: int, size: int, ctype: str, labels: Dict[str, str],

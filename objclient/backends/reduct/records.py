@@ -6,11 +6,11 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import attrs
 
-from ...exceptions import ClientError, InvalidArgument, class_for_status
+from ...exceptions import ClientError, Conflict, InvalidArgument, class_for_status
 from .wire import Timestamp, to_us
 
 __all__ = ["Record", "Batch", "RecordBatch", "BatchItem", "BatchResult", "BucketSettings",
-           "QuotaType", "error_for"]
+           "QuotaType", "RecordExists", "error_for"]
 
 
 class QuotaType:
@@ -171,11 +171,22 @@ class RecordBatch(_Records):
         return sorted(self._items.values(), key=lambda i: (order[i.entry], i.timestamp))
 
 
+class RecordExists(Conflict):
+    """A record with this timestamp already exists and is not the one this
+    call wrote (409 ``A record with timestamp ... already exists``).
+
+    ReductStore never overwrites a record, so objclient never moves the
+    write to another timestamp: the caller decides.
+    """
+
+
 def error_for(status: int, message: str) -> ClientError:
     """The objclient error for a per-record ``<status>,<message>``."""
     from ...exceptions import NoSuchContainer, NoSuchObject
     cls = class_for_status(status)
-    if status == 404 and message.startswith("Bucket '"):
+    if status == 409 and "already exists" in message:
+        cls = RecordExists
+    elif status == 404 and message.startswith("Bucket '"):
         cls = NoSuchContainer
     elif status == 404 and message.startswith(("Entry '", "Record ")):
         cls = NoSuchObject

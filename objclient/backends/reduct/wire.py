@@ -204,8 +204,10 @@ def parse_v2_record_value(value: str) -> Tuple[int, Optional[str], Optional[Dict
 
 
 def v2_record_headers(headers: Mapping[str, str]) -> List[Tuple[int, int, str]]:
-    """``[(entry_index, time_delta, value)]`` of a v2 response, in time order
-    (ties by entry index), which is the order of the payloads in the body."""
+    """``[(entry_index, time_delta, value)]`` of a v2 response, by entry index
+    and then time: the order of the payloads in the body, and the order in
+    which each entry's metadata deltas apply (``io/read.rs`` sorts the
+    records by ``(entry_index, timestamp)`` before writing them)."""
     out = []
     for name, value in headers.items():
         if name.lower().startswith("x-reduct-error-"):
@@ -213,7 +215,7 @@ def v2_record_headers(headers: Mapping[str, str]) -> List[Tuple[int, int, str]]:
         match = _V2_RECORD.match(name)
         if match:
             out.append((int(match.group(1)), int(match.group(2)), value))
-    out.sort(key=lambda r: (r[1], r[0]))
+    out.sort()
     return out
 
 

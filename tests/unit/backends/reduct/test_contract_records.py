@@ -155,9 +155,9 @@ def test_write_record_batch_v2_on_1_21(rs, client):
     assert (method, path) == ("POST", "/api/v1/io/bk/write")
     assert headers["x-reduct-entries"] == "a%2Fb,c"
     assert headers["x-reduct-start-ts"] == "1000"
-    assert headers["x-reduct-0-0"] == "1,"
+    assert headers["x-reduct-0-0"] == "1,application/octet-stream"
     assert headers["x-reduct-0-10"] == "2,text/plain,k=v"
-    assert headers["x-reduct-1-5"] == "1,"
+    assert headers["x-reduct-1-5"] == "1,application/octet-stream"
     assert body == b"BAAC"  # by entry index, then time (§8)
     assert isinstance(result.errors["c"][1005], Conflict)
 
