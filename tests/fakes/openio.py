@@ -1,13 +1,35 @@
 """A stateful, in-memory fake of an OpenIO SDS namespace, for tests only.
 
-It answers as ``shared/protocols/openio.md`` says the oio-proxy
-(``/v3.0/<NS>/...``), the account service (``/v1.0/account/...``) and rawx
-chunk servers do, through ``responses`` callbacks: same routes, query
-arguments, headers, bodies, statuses and oio error codes.  It is a
-protocol-faithful fake, not a server: account statistics are updated at
-once (OpenIO updates them asynchronously), versioning and erasure coding are
-not simulated (an EC policy is only *announced* by prepare2), and old chunks
-are removed synchronously when an object is replaced or deleted.
+It answers through ``responses`` callbacks as the servers' own sources do,
+route by route: the oio-proxy (``/v3.0/<NS>/...``, C sources in
+``open-io/oio-sds`` ``proxy/``), the account service (``/v1.0/account/...``,
+``oio/account/server.py``) and the rawx chunk servers (``rawx/``, Go).  Each
+route's docstring names the source function it follows; where the source
+does not settle a behaviour the docstring says so and the fake offers each
+plausible answer as an option.
+
+Read from the sources (``proxy/m2_actions.c``, ``proxy/sqlx_actions.c``,
+``proxy/common.c``, ``proxy/reply.c``, 2021-2023 OVH line):
+
+* errors are ``{"status": <oio code>, "message": ...}`` with the HTTP status
+  of ``_reply_m2_error`` / ``_reply_common_error`` (:data:`HTTP_OF`);
+* a container's properties live in one meta2 table: user ones under
+  ``user.<key>``, system ones under their own names (``sys.m2.usage`` ...)
+  and a few others (``schema_version``, ``version:main.admin`` ...).
+  ``container/show`` gives the non-user ones as headers whose names lose
+  every character that is not alphanumeric or ``-`` (``_purify_header``),
+  ``container/get_properties`` gives them intact (``action_sqlx_propget``);
+* ``content/prepare2`` only places chunks: it reads no container, so it
+  neither creates one nor fails on a missing one, and a missing policy is
+  the namespace's (``_action_m2_content_prepare``);
+* ``content/create`` creates a missing container only when asked
+  (``autocreate`` flag), with the properties of ``container_properties``
+  read as ``{"properties": {...}, "system": {...}}``; anything else there
+  is logged and ignored (``action_m2_content_create``).
+
+Not simulated: versioning (one version per name), erasure coding (an EC
+policy is only announced by prepare2), sharding, account statistics delayed
+by events (they are updated at once here).
 
 Faults for tests: ``down`` (rawx hosts that refuse connections),
 ``fail_put`` (host -> HTTP status for PUTs), ``corrupt`` (chunk ids whose
@@ -23,7 +45,7 @@ import re
 import threading
 import time
 import uuid
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
@@ -42,6 +64,40 @@ POLICIES = {"SINGLE": "plain/nb_copy=1", "TWOCOPIES": "plain/nb_copy=2",
 _CHUNK_HDR = "x-oio-chunk-meta-"
 _REQUIRED_PUT = ("content-storage-policy", "content-chunk-method", "chunk-pos", "full-path")
 _JSON = {"Content-Type": "application/json"}
+_USER = "user."
+
+# oio status codes (core/internals.h)
+BAD_REQUEST, USER_NOTFOUND, CONTENT_NOTFOUND, CONTENT_EXISTS = 400, 406, 420, 421
+CONTENT_DELETED, CONTENT_DRAINED, CONTAINER_NOTFOUND, CONTAINER_EXISTS = 426, 427, 431, 433
+CONTAINER_NOTEMPTY, NAMESPACE_NOTMANAGED, POLICY_NOT_SUPPORTED = 438, 418, 480
+_NOTFOUND = {USER_NOTFOUND, CONTENT_NOTFOUND, CONTENT_DELETED, CONTAINER_NOTFOUND,
+             NAMESPACE_NOTMANAGED}
+#: HTTP status of an oio code (proxy/m2_actions.c:_reply_m2_error, then
+#: proxy/reply.c:_reply_common_error); anything else is 500.
+HTTP_OF = {CONTAINER_NOTEMPTY: 409, CONTENT_EXISTS: 409, CONTAINER_EXISTS: 409,
+           CONTENT_DRAINED: 410, BAD_REQUEST: 400, POLICY_NOT_SUPPORTED: 400,
+           **{c: 404 for c in _NOTFOUND}}
+
+#: (resource, action) -> the method proxy/metacd_http.c registers it under.
+ROUTES = {
+    ("lb", "choose"): "GET",
+    ("reference", "create"): "POST", ("reference", "show"): "GET",
+    ("reference", "link"): "POST", ("reference", "unlink"): "POST",
+    ("reference", "force"): "POST", ("reference", "destroy"): "POST",
+    ("container", "create"): "POST", ("container", "destroy"): "POST",
+    ("container", "show"): "GET", ("container", "list"): "GET",
+    ("container", "get_properties"): "POST", ("container", "set_properties"): "POST",
+    ("container", "del_properties"): "POST", ("container", "touch"): "POST",
+    ("container", "flush"): "POST", ("container", "purge"): "POST",
+    ("container", "snapshot"): "POST",
+    ("content", "prepare"): "POST", ("content", "prepare2"): "POST",
+    ("content", "create"): "POST", ("content", "show"): "GET",
+    ("content", "locate"): "GET", ("content", "get_properties"): "POST",
+    ("content", "set_properties"): "POST", ("content", "del_properties"): "POST",
+    ("content", "delete"): "POST", ("content", "delete_many"): "POST",
+    ("content", "touch"): "POST", ("content", "drain"): "POST",
+    ("content", "truncate"): "POST",
+}
 
 
 def cid_of(account: str, container: str) -> str:
@@ -49,23 +105,82 @@ def cid_of(account: str, container: str) -> str:
     return hashlib.sha256(f"{account}\0{container}".encode()).hexdigest().upper()
 
 
-class OioError(Exception):
-    """A proxy error: HTTP status plus oio status code."""
+def purify_header(name: str) -> str:
+    """proxy/m2_actions.c:_purify_header: every character that is neither
+    alphanumeric nor ``-`` becomes ``-``."""
+    return re.sub(r"[^0-9A-Za-z-]", "-", name)
 
-    def __init__(self, http: int, code: int, message: str) -> None:
+
+def escape(value: str) -> str:
+    """g_uri_escape_string(v, NULL, FALSE): all but unreserved characters."""
+    return quote(value, safe="")
+
+
+class OioError(Exception):
+    """A proxy error: an oio status code, answered with its HTTP status."""
+
+    def __init__(self, code: int, message: str, http: Optional[int] = None) -> None:
         super().__init__(message)
-        self.http, self.code, self.message = http, code, message
+        self.code, self.message = code, message
+        self.http = http or HTTP_OF.get(code, 500)
+
+
+def _bad(message: str) -> OioError:
+    return OioError(BAD_REQUEST, message)
+
+
+def kv_object(value: Any, what: str) -> Dict[str, str]:
+    """common.c:KV_decode_object: a JSON object of strings (null: empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _bad("json: not a valid KV object")
+    for key, val in value.items():
+        if not isinstance(val, str):
+            raise _bad(f"Invalid property '{key}'")
+    return dict(value)
+
+
+def kv_section(doc: Any, section: str, fail_if_empty: bool = False) -> Dict[str, str]:
+    """common.c:KV_read_properties: the ``section`` sub-object of ``doc``."""
+    if doc is None and not fail_if_empty:
+        return {}
+    if not isinstance(doc, dict):
+        raise _bad("Object argument expected")
+    if section not in doc:
+        if fail_if_empty:
+            raise _bad(f'No "{section}" field')
+        return {}
+    if not isinstance(doc[section], dict):
+        raise _bad(f'Bad "{section}" field')
+    return kv_object(doc[section], section)
+
+
+def usersys_properties(doc: Any) -> Dict[str, str]:
+    """common.c:KV_read_usersys_properties: ``properties`` prefixed with
+    ``user.``, then ``system`` as given; a flat ``{k: v}`` reads as nothing."""
+    user = {_USER + k: v for k, v in kv_section(doc, "properties").items()}
+    user.update(kv_section(doc, "system"))
+    return user
 
 
 class FakeOpenIO:
-    """One namespace: a proxy, an account service and three rawx."""
+    """One namespace: a proxy, an account service and three rawx.
+
+    :param propset_reply: ``container/set_properties`` and
+        ``del_properties`` answer through ``_sqlx_action_noreturn``, which
+        this fake's sources do not show; the route's doc block shows
+        ``200 {}``.  ``"200"`` answers that, ``"204"`` an empty reply.
+    """
 
     def __init__(self, namespace: str = "OPENIO", chunk_size: int = 1 << 20,
-                 default_policy: str = "THREECOPIES", prepare2: bool = True) -> None:
+                 default_policy: str = "THREECOPIES", prepare2: bool = True,
+                 propset_reply: str = "200") -> None:
         self.ns = namespace
         self.chunk_size = chunk_size
         self.default_policy = default_policy
         self.has_prepare2 = prepare2
+        self.propset_reply = propset_reply
         self.lock = threading.RLock()
         self.accounts: Dict[str, Dict[str, Any]] = {}
         self.containers: Dict[Tuple[str, str], Dict[str, Any]] = {}
@@ -76,6 +191,7 @@ class FakeOpenIO:
         self.fail_put: Dict[str, int] = {}
         self.corrupt: set = set()
         self.wrong_reply_hash: set = set()
+        self.warnings: List[str] = []
         self._clock = 0
 
     # -- wiring ----------------------------------------------------------------
@@ -112,13 +228,44 @@ class FakeOpenIO:
 
     @staticmethod
     def _json(body: Any) -> Any:
-        return json.loads(body) if body else None
+        """common.c:rest_action: the body as JSON (none: null; not JSON: 400)."""
+        if not body:
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise _bad("Invalid JSON body") from None
 
     @staticmethod
     def _err(exc: OioError) -> Tuple[int, Dict[str, str], str]:
+        """reply.c:_create_status: ``{"status": code, "message": msg}``."""
         return exc.http, dict(_JSON), json.dumps({"status": exc.code, "message": exc.message})
 
-    # -- account service ---------------------------------------------------------------
+    @staticmethod
+    def flag(request: Any, q: Dict[str, str], name: str) -> bool:
+        """common.c:_request_get_flag: a query argument or a word of the
+        comma-separated ``x-oio-action-mode`` header."""
+        if q.get(name) not in (None, "", "0", "false", "False", "no"):
+            return True
+        modes = request.headers.get("x-oio-action-mode", "")
+        return name in [m.strip() for m in modes.split(",")]
+
+    @staticmethod
+    def opt_bool(q: Dict[str, str], name: str, default: bool) -> bool:
+        """oio_str_parse_bool(OPT(name), default)."""
+        value = q.get(name)
+        if value is None:
+            return default
+        if value.lower() in ("1", "true", "yes", "on", "enabled"):
+            return True
+        if value.lower() in ("0", "false", "no", "off", "disabled"):
+            return False
+        return default
+
+    # -- account service (oio/account/server.py) -------------------------------------
+    # The account service is Python (werkzeug); its routes are taken from
+    # shared/protocols/openio.md section 1 and oio/account/client.py, not
+    # re-read from server.py line by line.
     def _account(self, request: Any) -> Tuple[int, Dict[str, str], Any]:
         path, q, body = self._parse(request)
         action = path.split("/v1.0/account/", 1)[1]
@@ -131,7 +278,7 @@ class FakeOpenIO:
 
     def _acct(self, name: Optional[str]) -> Dict[str, Any]:
         if name not in self.accounts:
-            raise OioError(404, 404, "No such account")
+            raise OioError(404, "No such account", http=404)
         return self.accounts[name]
 
     def ensure_account(self, name: str) -> bool:
@@ -153,6 +300,12 @@ class FakeOpenIO:
 
     def _account_action(self, method: str, action: str, q: Dict[str, str],
                         body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """on_account_create (PUT, 201 + id / 202), on_account_delete (POST,
+        204 / 404 / 409), on_account_show (GET), on_account_update (PUT or
+        POST ``{"metadata", "to_delete"}``, 204), on_account_refresh /
+        on_account_flush (POST, 204), on_account_list (GET ``{"listing":
+        [{"id"}], "truncated", "next_marker"?}``), on_account_containers
+        (GET, the show document + ``listing`` of 5-lists)."""
         name = q.get("id")
         if action == "create" and method == "PUT":
             created = self.ensure_account(name)
@@ -160,7 +313,7 @@ class FakeOpenIO:
         if action == "delete" and method == "POST":
             self._acct(name)
             if any(a == name for a, _ in self.containers):
-                raise OioError(409, 409, "Account not empty")
+                raise OioError(409, "Account not empty", http=409)
             del self.accounts[name]
             return 204, {}, ""
         if action == "show" and method == "GET":
@@ -177,29 +330,30 @@ class FakeOpenIO:
             self._acct(name)
             return 204, {}, ""
         if action == "list" and method == "GET":
-            names = sorted(self.accounts, key=name_key)
-            page = self._page(names, q)
-            doc = {"listing": [{"id": n} for n in page.items],
-                   "truncated": page.truncated}
+            page = self._page(sorted(self.accounts, key=name_key), q)
+            doc = {"listing": [{"id": n} for n in page.items], "truncated": page.truncated}
             if page.truncated:
                 doc["next_marker"] = page.next_marker
             return 200, dict(_JSON), json.dumps(doc)
         if action == "containers" and method == "GET":
-            doc = self._account_doc(name)
-            rows = {c: self.containers[(a, c)] for (a, c) in self.containers if a == name}
-            page = self._page(sorted(rows, key=name_key), q)
-            listing = [[n, len(rows[n]["objects"]), self._usage(rows[n]), 0,
-                        rows[n]["mtime"]] for n in page.items]
-            listing += [[p, 0, 0, 1, 0] for p in page.prefixes]
-            listing.sort(key=lambda r: name_key(r[0]))
-            doc.update({"listing": listing, "truncated": page.truncated})
-            if page.truncated:
-                doc["next_marker"] = page.next_marker
-            return 200, dict(_JSON), json.dumps(doc)
-        raise OioError(404, 404, f"no route {method} {action}")
+            return 200, dict(_JSON), json.dumps(self._account_containers(name, q))
+        raise OioError(404, f"no route {method} {action}", http=404)
+
+    def _account_containers(self, name: Optional[str], q: Dict[str, str]) -> Dict[str, Any]:
+        doc = self._account_doc(str(name))
+        rows = {c: self.containers[(a, c)] for (a, c) in self.containers if a == name}
+        page = self._page(sorted(rows, key=name_key), q)
+        listing = [[n, len(rows[n]["objects"]), self._usage(rows[n]), 0,
+                    rows[n]["mtime"]] for n in page.items]
+        listing += [[p, 0, 0, 1, 0] for p in page.prefixes]
+        listing.sort(key=lambda r: name_key(r[0]))
+        doc.update({"listing": listing, "truncated": page.truncated})
+        if page.truncated:
+            doc["next_marker"] = page.next_marker
+        return doc
 
     @staticmethod
-    def _page(names: List[str], q: Dict[str, str], limit_key: str = "limit") -> Any:
+    def _page(names: List[str], q: Dict[str, str], limit: Optional[int] = None) -> Any:
         def scan(start: Optional[str], inclusive: bool):
             for n in names:
                 if start is None or name_key(n) > name_key(start) or (
@@ -208,25 +362,28 @@ class FakeOpenIO:
         return list_page(scan, prefix=q.get("prefix") or "", delimiter=q.get("delimiter"),
                          marker=q.get("marker") or None,
                          end_marker=q.get("end_marker") or q.get("marker_end") or None,
-                         limit=int(q.get(limit_key) or 1000))
+                         limit=limit or int(q.get("limit") or 1000))
 
     # -- proxy ------------------------------------------------------------------------------
     def _proxy(self, request: Any) -> Tuple[int, Dict[str, str], Any]:
+        """metacd_http.c: ``/v3.0/<NS>/<resource>/<action>`` with the method
+        each route is registered under; an unknown route or method is 404
+        (no handler), an unknown namespace 403 code 418 (as
+        dir_actions.c:action_ref_show answers; other routes not checked)."""
         path, q, body = self._parse(request)
         parts = path.split("/")
-        # /v3.0/<NS>/<resource>/<action>
-        if len(parts) != 5 or parts[2] != self.ns:
-            return self._err(OioError(404, 418, "Namespace not managed"))
+        if len(parts) != 5:
+            return 404, {}, "not found"
+        if parts[2] != self.ns:
+            return self._err(OioError(NAMESPACE_NOTMANAGED, "Namespace not managed", 403))
         resource, action = parts[3], parts[4]
         handler = getattr(self, f"_{resource}_{action}", None)
-        if handler is None or (resource == "content" and action == "prepare2"
-                               and not self.has_prepare2):
+        if handler is None or ROUTES.get((resource, action)) != request.method or (
+                (resource, action) == ("content", "prepare2") and not self.has_prepare2):
             return 404, {}, "not found"
-        modes = [m.strip() for m in request.headers.get("x-oio-action-mode", "").split(",")]
-        q["_autocreate"] = "1" if "autocreate" in modes or q.get("autocreate") else ""
         with self.lock:
             try:
-                status, headers, out = handler(request, q, body)
+                status, headers, out = handler(request, q, self._json(body))
             except OioError as exc:
                 return self._err(exc)
         headers.setdefault("x-oio-req-id", request.headers.get("x-oio-req-id", ""))
@@ -235,36 +392,41 @@ class FakeOpenIO:
             out = json.dumps(out)
         return status, headers, out or ""
 
-    def _lb_choose(self, request, q, body):
+    def _lb_choose(self, request, q, doc):
+        """lb_actions.c:action_lb_choose: ``[{"addr", "score", "id"}]``."""
         if q.get("type") != "account":
-            raise OioError(404, 453, "Service type not managed")
+            raise OioError(453, "Service type not managed", 404)
         return 200, {}, [{"addr": ACCOUNT.split("//", 1)[1], "score": 100, "id": "acct-1"}]
 
-    # references --------------------------------------------------------------------------
+    # references (proxy/dir_actions.c) -----------------------------------------------------
     def _key(self, q: Dict[str, str]) -> Tuple[str, str]:
         if "cid" in q:
             for key in list(self.references) + list(self.containers):
                 if cid_of(*key) == q["cid"].upper():
                     return key
-            raise OioError(404, 406, "Reference not found")
+            raise OioError(USER_NOTFOUND, "Reference not found")
+        if not q.get("acct") or not q.get("ref"):
+            raise _bad("Missing account or reference")
         return q["acct"], q["ref"]
 
     def _reference(self, key: Tuple[str, str], create: bool = False) -> Dict[str, Any]:
         if key not in self.references:
             if not create:
-                raise OioError(404, 406, "Reference not found")
-            self.ensure_account(key[0])
+                raise OioError(USER_NOTFOUND, "Reference not found")
             self.references[key] = {"srv": [], "properties": {}}
         return self.references[key]
 
-    def _reference_create(self, request, q, body):
+    def _reference_create(self, request, q, doc):
+        """dir_actions.c:action_dir_ref_create: ``{"properties"}`` read by
+        KV_decode_object; 201 created, 202 already there."""
+        props = kv_object(doc.get("properties"), "properties") if isinstance(doc, dict) else {}
         key = self._key(q)
         existed = key in self.references
-        ref = self._reference(key, create=True)
-        ref["properties"].update((self._json(body) or {}).get("properties") or {})
+        self._reference(key, create=True)["properties"].update(props)
         return (202 if existed else 201), {}, ""
 
-    def _reference_show(self, request, q, body):
+    def _reference_show(self, request, q, doc):
+        """dir_actions.c:action_ref_show: ``{"dir", "srv", "cid", "account", "name"}``."""
         key = self._key(q)
         ref = self._reference(key)
         srv = [s for s in ref["srv"] if not q.get("type") or s["type"] == q["type"]]
@@ -272,8 +434,9 @@ class FakeOpenIO:
                                   "args": ""}], "srv": srv, "cid": cid_of(*key),
                          "account": key[0], "name": key[1]}
 
-    def _reference_link(self, request, q, body):
-        ref = self._reference(self._key(q), create=bool(q["_autocreate"]))
+    def _reference_link(self, request, q, doc):
+        """dir_actions.c:action_ref_link: the linked services (autocreate flag)."""
+        ref = self._reference(self._key(q), create=self.flag(request, q, "autocreate"))
         linked = [s for s in ref["srv"] if s["type"] == q["type"]]
         if not linked:
             host = {"meta2": "127.0.0.1:6120"}.get(q["type"], "127.0.0.1:6300")
@@ -281,326 +444,492 @@ class FakeOpenIO:
             ref["srv"].extend(linked)
         return 200, {}, linked
 
-    def _reference_unlink(self, request, q, body):
+    def _reference_unlink(self, request, q, doc):
+        """dir_actions.c:action_ref_unlink: 204."""
         ref = self._reference(self._key(q))
         ref["srv"] = [s for s in ref["srv"] if s["type"] != q.get("type")]
         return 204, {}, ""
 
-    def _reference_force(self, request, q, body):
-        ref = self._reference(self._key(q), create=bool(q["_autocreate"]))
-        srv = self._json(body)
+    def _reference_force(self, request, q, doc):
+        """dir_actions.c:action_ref_force: link exactly this service; 204."""
+        ref = self._reference(self._key(q), create=self.flag(request, q, "autocreate"))
         if q.get("replace") == "yes":
-            ref["srv"] = [s for s in ref["srv"] if s["type"] != srv["type"]]
-        elif any(s["type"] == srv["type"] for s in ref["srv"]):
-            raise OioError(409, 433, "Service already linked")
-        ref["srv"].append(srv)
+            ref["srv"] = [s for s in ref["srv"] if s["type"] != doc["type"]]
+        elif any(s["type"] == doc["type"] for s in ref["srv"]):
+            raise OioError(CONTAINER_EXISTS, "Service already linked")
+        ref["srv"].append(doc)
         return 204, {}, ""
 
-    def _reference_destroy(self, request, q, body):
+    def _reference_destroy(self, request, q, doc):
+        """dir_actions.c:action_ref_destroy: 403 code 439 while services are linked."""
         key = self._key(q)
         ref = self._reference(key)
         if ref["srv"] and not q.get("force"):
-            raise OioError(403, 439, "Reference in use")
+            raise OioError(439, "Reference in use", 403)
         del self.references[key]
         return 204, {}, ""
 
-    # containers --------------------------------------------------------------------------
-    def _cont(self, q: Dict[str, str], create: bool = False) -> Dict[str, Any]:
+    # containers (proxy/m2_actions.c, proxy/sqlx_actions.c) -------------------------------
+    def _cont(self, q: Dict[str, str]) -> Dict[str, Any]:
+        """The container, or USER_NOTFOUND (no reference) / CONTAINER_NOTFOUND."""
         key = self._key(q)
         if key not in self.containers:
-            if not create:
-                raise OioError(404, 431, "Container not found")
-            self.make_container(key, {}, {})
+            self._reference(key)
+            raise OioError(CONTAINER_NOTFOUND, "Container not found")
         return self.containers[key]
 
-    def make_container(self, key: Tuple[str, str], props: Dict[str, str],
-                       system: Dict[str, str]) -> Dict[str, Any]:
-        """Create a container (and its account and meta2 link)."""
+    def make_container(self, key: Tuple[str, str], props: Dict[str, str]) -> Dict[str, Any]:
+        """Create a container as meta2 does: its reference with a meta2
+        linked, then one property table (``user.*``, ``sys.*``, others)."""
         self.ensure_account(key[0])
         ref = self._reference(key, create=True)
         if not any(s["type"] == "meta2" for s in ref["srv"]):
             ref["srv"].append({"seq": 1, "type": "meta2", "host": "127.0.0.1:6120",
                                "args": ""})
         now = self.now_us()
-        sysprops = {"sys.account": key[0], "sys.user.name": key[1], "sys.ns": self.ns,
-                    "sys.name": f"{cid_of(*key)}.1", "sys.m2.ctime": str(now),
-                    "sys.m2.init": "1", "sys.m2.version": "1", "sys.status": "0",
-                    "sys.type": "meta2"}
-        sysprops.update(system)
-        cont = {"properties": dict(props), "system": sysprops, "objects": {},
-                "mtime": now / 1e6}
+        table = {"sys.account": key[0], "sys.user.name": key[1], "sys.ns": self.ns,
+                 "sys.name": f"{cid_of(*key)}.1", "sys.m2.ctime": str(now),
+                 "sys.m2.init": "1", "sys.m2.version": "1", "sys.status": "0",
+                 "sys.type": "meta2", "schema_version": "1.8",
+                 "version:main.admin": "1:0", "version:main.aliases": "1:0"}
+        table.update(props)
+        cont = {"props": table, "objects": {}, "mtime": now / 1e6}
         self.containers[key] = cont
         return cont
 
     def _usage(self, cont: Dict[str, Any]) -> int:
         return sum(o["size"] for o in cont["objects"].values())
 
-    def _system(self, cont: Dict[str, Any]) -> Dict[str, str]:
-        system = dict(cont["system"])
-        system["sys.m2.usage"] = str(self._usage(cont))
-        system["sys.m2.objects"] = str(len(cont["objects"]))
-        return system
+    def table(self, cont: Dict[str, Any]) -> Dict[str, str]:
+        """The container's property table, counters made current."""
+        table = dict(cont["props"])
+        table["sys.m2.usage"] = str(self._usage(cont))
+        table["sys.m2.objects"] = str(len(cont["objects"]))
+        return table
 
-    def _container_headers(self, cont: Dict[str, Any]) -> Dict[str, str]:
-        return {"x-oio-container-meta-" + k.replace(".", "-"): quote(v, safe="")
-                for k, v in self._system(cont).items()}
+    def user_properties(self, cont: Dict[str, Any]) -> Dict[str, str]:
+        """KV_extract_prefixed(pairs, "user.")."""
+        return {k[len(_USER):]: v for k, v in cont["props"].items() if k.startswith(_USER)}
 
-    def _container_create(self, request, q, body):
+    def system_properties(self, cont: Dict[str, Any]) -> Dict[str, str]:
+        """KV_extract_not_prefixed(pairs, "user.")."""
+        return {k: v for k, v in self.table(cont).items() if not k.startswith(_USER)}
+
+    @staticmethod
+    def prop_headers(pairs: Dict[str, str]) -> Dict[str, str]:
+        """m2_actions.c:_container_single_prop_to_headers."""
+        out = {}
+        for key, value in pairs.items():
+            if key.startswith("sys."):
+                name = "x-oio-container-meta-sys-" + key[4:]
+            elif key.startswith(_USER):
+                name = "x-oio-container-meta-user-" + key[len(_USER):]
+            else:
+                name = "x-oio-container-meta-x-" + key
+            out[purify_header(name)] = escape(value)
+        return out
+
+    def _container_create(self, request, q, doc):
+        """m2_actions.c:_m2_container_create: body read by
+        KV_read_usersys_properties (a bad one: 400); 201 created, 204 when it
+        existed (its properties untouched)."""
+        props = usersys_properties(doc)
         key = self._key(q)
         if key in self.containers:
             return 204, {}, ""
-        if key[0] not in self.accounts and not q["_autocreate"]:
-            raise OioError(404, 409, "Account not found")
-        doc = self._json(body) or {}
-        self.make_container(key, doc.get("properties") or {}, doc.get("system") or {})
+        self.make_container(key, props)
         return 201, {}, ""
 
-    def _container_destroy(self, request, q, body):
+    def _container_destroy(self, request, q, doc):
+        """m2_actions.c:action_m2_container_destroy: 404 with no meta2
+        linked, 409 code 438 when not empty (unless ``force``), else 204."""
         key = self._key(q)
         cont = self._cont(q)
-        if cont["objects"] and not q.get("force"):
-            raise OioError(409, 438, "Container not empty")
+        if cont["objects"] and not self.flag(request, q, "force"):
+            raise OioError(CONTAINER_NOTEMPTY, "Container not empty")
         del self.containers[key]
         ref = self.references.get(key)
         if ref is not None:
             ref["srv"] = [s for s in ref["srv"] if s["type"] != "meta2"]
         return 204, {}, ""
 
-    def _container_show(self, request, q, body):
+    def _container_show(self, request, q, doc):
+        """m2_actions.c:action_container_show: non-user properties as
+        ``x-oio-container-meta-{sys,x}-<purified key>`` headers (values
+        escaped), ``{"properties": {user}}`` body."""
         cont = self._cont(q)
-        return 200, self._container_headers(cont), {"properties": dict(cont["properties"])}
+        return 200, self.prop_headers(self.system_properties(cont)), \
+            {"properties": self.user_properties(cont)}
 
-    def _container_get_properties(self, request, q, body):
+    def _container_get_properties(self, request, q, doc):
+        """sqlx_actions.c:action_sqlx_propget (via
+        m2_actions.c:action_m2_container_propget): the body is not read;
+        ``{"properties": {user, unprefixed}, "system": {every other key}}``."""
         cont = self._cont(q)
-        return 200, {}, {"properties": dict(cont["properties"]), "system": self._system(cont)}
+        return 200, {}, {"properties": self.user_properties(cont),
+                         "system": self.system_properties(cont)}
 
-    def _container_set_properties(self, request, q, body):
+    def _propset_done(self) -> Tuple[int, Dict[str, str], Any]:
+        if self.propset_reply == "204":
+            return 204, {}, ""
+        return 200, {}, {}
+
+    def _container_set_properties(self, request, q, doc):
+        """sqlx_actions.c:action_sqlx_propset: KV_read_usersys_properties;
+        nothing to set is 400; ``flush`` drops the other user properties
+        first.  The reply: see ``propset_reply``."""
         cont = self._cont(q)
-        doc = self._json(body) or {}
-        cont["properties"].update(doc.get("properties") or {})
-        cont["system"].update(doc.get("system") or {})
+        props = usersys_properties(doc)
+        if not props:
+            raise _bad("No properties found in JSON object")
+        if self.flag(request, q, "flush"):
+            cont["props"] = {k: v for k, v in cont["props"].items() if not k.startswith(_USER)}
+        cont["props"].update(props)
+        return self._propset_done()
+
+    def _container_del_properties(self, request, q, doc):
+        """sqlx_actions.c:action_sqlx_propdel: a JSON array of names, each
+        prefixed with ``user.`` (system properties cannot be deleted so)."""
+        if not isinstance(doc, list) or not all(isinstance(k, str) for k in doc):
+            raise _bad("Bad names")
+        cont = self._cont(q)
+        for key in doc:
+            cont["props"].pop(_USER + key, None)
+        return self._propset_done()
+
+    def _container_touch(self, request, q, doc):
+        """m2_actions.c:action_m2_container_touch: a missing container is
+        **403** (its not-found code kept in the body)."""
+        try:
+            self._cont(q)
+        except OioError as exc:
+            raise OioError(exc.code, exc.message, 403) from None
         return 204, {}, ""
 
-    def _container_del_properties(self, request, q, body):
-        cont = self._cont(q)
-        for key in self._json(body) or []:
-            cont["properties"].pop(key, None)
-        return 204, {}, ""
-
-    def _container_touch(self, request, q, body):
+    def _container_purge(self, request, q, doc):
+        """m2_actions.c:action_m2_container_purge: ``maxvers`` must be a number."""
+        if q.get("maxvers") is not None and not q["maxvers"].lstrip("-").isdigit():
+            raise _bad(f"Invalid maxvers parameter: {q['maxvers']}")
         self._cont(q)
         return 204, {}, ""
 
-    def _container_purge(self, request, q, body):
-        self._cont(q)
-        return 204, {}, ""
-
-    def _container_flush(self, request, q, body):
+    def _container_flush(self, request, q, doc):
+        """m2_actions.c:action_m2_container_flush: a batch removed,
+        ``x-oio-truncated`` says whether objects remain."""
         cont = self._cont(q)
-        limit = int(q.get("limit") or 100)
+        limit = 100
         names = sorted(cont["objects"], key=name_key)
         for name in names[:limit]:
             self._drop_chunks(cont["objects"].pop(name))
         truncated = len(names) > limit
         return 204, {"x-oio-truncated": "true" if truncated else "false"}, ""
 
-    def _container_snapshot(self, request, q, body):
+    def _container_snapshot(self, request, q, doc):
+        """m2_actions.c:_m2_container_snapshot: ``account`` and ``container``
+        strings required; an existing destination is 400."""
+        if not isinstance(doc, dict) or not isinstance(doc.get("account"), str) \
+                or not isinstance(doc.get("container"), str):
+            raise _bad("Missing destination account name or container name")
         cont = self._cont(q)
-        doc = self._json(body) or {}
         dst = (doc["account"], doc["container"])
         if dst in self.containers:
-            raise OioError(409, 433, "Container already exists")
-        new = self.make_container(dst, cont["properties"], {})
+            raise _bad("Container already exists")
+        new = self.make_container(dst, {k: v for k, v in cont["props"].items()
+                                        if k.startswith(_USER)})
         new["objects"] = json.loads(json.dumps(cont["objects"]))
         return 204, {}, ""
 
-    def _container_list(self, request, q, body):
+    def _container_list(self, request, q, doc):
+        """m2_actions.c:action_container_list: ``max`` (default 1000, at most
+        10000, <= 0 means the default), ``properties``/``chunks`` booleans,
+        ``all``/``deleted`` by presence; ``x-oio-list-truncated`` and, when
+        truncated, ``x-oio-list-marker`` (escaped); the container's
+        properties as headers (_reply_list_result) and in the body."""
         cont = self._cont(q)
+        limit = int(q["max"]) if q.get("max", "").lstrip("-").isdigit() else 1000
+        if q.get("max") and not q["max"].lstrip("-").isdigit():
+            raise _bad("Invalid max number of items")
+        limit = 1000 if limit <= 0 else min(limit, 10000)
         objs = cont["objects"]
-        page = self._page(sorted(objs, key=name_key), q, limit_key="max")
-        out = []
-        for name in page.items:
-            obj = objs[name]
-            entry = {"name": name, "version": obj["version"], "ctime": obj["ctime"],
-                     "mtime": obj["mtime"], "deleted": False, "id": obj["id"],
-                     "policy": obj["policy"], "chunk-method": obj["chunk_method"],
-                     "hash": obj["hash"], "size": obj["size"], "mime-type": obj["mime"]}
-            if q.get("properties") in ("True", "true", "1", "yes"):
-                entry["properties"] = dict(obj["properties"])
-            if q.get("chunks") in ("True", "true", "1", "yes"):
-                entry["chunks"] = [dict(c, score=100) for c in obj["chunks"]]
-            out.append(entry)
-        headers = self._container_headers(cont)
+        page = self._page(sorted(objs, key=name_key), q, limit=limit)
+        entries = [self._listed(objs[n], q) for n in page.items]
+        headers = self.prop_headers(self.table(cont))
         headers["x-oio-list-truncated"] = "true" if page.truncated else "false"
         if page.truncated:
-            headers["x-oio-list-marker"] = quote(page.next_marker, safe="")
-        return 200, headers, {"prefixes": page.prefixes, "objects": out,
-                              "properties": dict(cont["properties"]),
-                              "system": self._system(cont)}
+            headers["x-oio-list-marker"] = escape(page.next_marker)
+        return 200, headers, {"prefixes": page.prefixes, "objects": entries,
+                              "properties": self.user_properties(cont),
+                              "system": self.system_properties(cont)}
 
-    # contents ---------------------------------------------------------------------------------
+    def _listed(self, obj: Dict[str, Any], q: Dict[str, str]) -> Dict[str, Any]:
+        """m2_actions.c:_dump_json_aliases_and_headers: one ``objects`` entry."""
+        entry = {"name": obj["name"], "version": obj["version"], "ctime": obj["ctime"],
+                 "mtime": obj["mtime"], "deleted": False, "id": obj["id"],
+                 "content": obj["id"], "policy": obj["policy"],
+                 "chunk-method": obj["chunk_method"], "hash": obj["hash"],
+                 "size": obj["size"], "mime-type": obj["mime"]}
+        if self.opt_bool(q, "properties", False) and obj["properties"]:
+            entry["properties"] = dict(obj["properties"])
+        if self.opt_bool(q, "chunks", False):
+            entry["chunks"] = [self._chunk_out(c) for c in obj["chunks"]]
+        return entry
+
+    # contents (proxy/m2_actions.c) ------------------------------------------------------
     def _obj(self, q: Dict[str, str]) -> Dict[str, Any]:
         cont = self._cont(q)
         obj = cont["objects"].get(q.get("path"))
         if obj is None or (q.get("version") and str(obj["version"]) != q["version"]):
-            raise OioError(404, 420, "Content not found")
+            raise OioError(CONTENT_NOTFOUND, "Content not found")
         if obj.get("drained"):
-            raise OioError(410, 427, "Content drained")
+            raise OioError(CONTENT_DRAINED, "Content drained")
         return obj
 
+    @staticmethod
+    def _chunk_out(chunk: Dict[str, Any]) -> Dict[str, Any]:
+        """m2_actions.c:_serialize_chunk: url, real_url, pos, size, hash, score."""
+        return {"url": chunk["url"], "real_url": chunk["url"], "pos": chunk["pos"],
+                "size": chunk["size"], "hash": chunk["hash"], "score": 100}
+
     def _content_headers(self, obj: Dict[str, Any], props: bool) -> Dict[str, str]:
-        h = {"id": obj["id"], "version": str(obj["version"]), "size": str(obj["size"]),
-             "length": str(obj["size"]), "hash-method": "md5", "policy": obj["policy"],
-             "chunk-method": obj["chunk_method"], "mime-type": obj["mime"],
-             "name": quote(obj["name"], safe=""), "ctime": str(obj["ctime"]),
-             "mtime": str(obj["mtime"]), "deleted": "False"}
+        """m2_actions.c:_populate_headers_with_header / _with_alias, plus (legacy
+        format) each property as ``x-oio-content-meta-<key>: <escaped value>``."""
+        h = {"size": str(obj["size"]), "length": str(obj["size"]), "policy": obj["policy"],
+             "hash-method": "md5", "mime-type": obj["mime"],
+             "chunk-method": obj["chunk_method"], "id": obj["id"],
+             "name": escape(obj["name"]), "version": str(obj["version"]),
+             "deleted": "False", "ctime": str(obj["ctime"]), "mtime": str(obj["mtime"])}
         if obj["hash"]:
             h["hash"] = obj["hash"]
         out = {"x-oio-content-meta-" + k: v for k, v in h.items()}
         if props:
             for key, value in obj["properties"].items():
-                out["x-oio-content-meta-" + quote(key, safe="")] = quote(value, safe="")
+                out["x-oio-content-meta-" + key] = escape(value)
         return out
 
-    def _prepare(self, q, body, legacy: bool):
-        key = self._key(q)
-        if key not in self.containers:
-            if not q["_autocreate"]:
-                raise OioError(404, 431, "Container not found")
-            self.make_container(key, {}, {})
-        cont = self.containers[key]
-        doc = self._json(body) or {}
-        policy = doc.get("policy") or cont["system"].get("sys.m2.policy.storage") \
-            or self.default_policy
+    def _prepare(self, q, doc, legacy: bool):
+        """m2_actions.c:_action_m2_content_prepare: ``size`` required, policy
+        from the body else the namespace's (never the container's), chunks
+        placed without reading meta2; ``x-oio-ns-chunk-size``."""
+        doc = doc if isinstance(doc, dict) else {}
+        if doc.get("size") is None:
+            raise _bad("Missing size estimation")
+        try:
+            size, pos = int(str(doc["size"])), int(str(doc.get("position", 0)))
+        except ValueError:
+            raise _bad("Invalid size format") from None
+        policy = doc.get("policy") or self.default_policy
         if policy not in POLICIES:
-            raise OioError(400, 480, f"Storage policy not supported: {policy}")
+            raise OioError(POLICY_NOT_SUPPORTED, "Unexpected storage policy")
+        key = self._key(q)
         method = POLICIES[policy]
         version = int(q["version"]) if q.get("version") else self.now_us()
         content_id = q.get("content") or self.prepared.get((*key, version)) \
             or uuid.uuid4().hex.upper()
         self.prepared[(*key, version)] = content_id
         copies = 9 if method.startswith("ec/") else int(method.rsplit("=", 1)[1])
-        pos = int(doc.get("position") or 0)
         chunks = []
         for i in range(copies):
-            sub = f"0.{i}" if method.startswith("ec/") else "0"
-            cid = hashlib.sha256(f"{cid_of(*key)}{q['path']}{version}{pos}.{i}{policy}"
-                                 .encode()).hexdigest().upper()
-            chunks.append({"url": f"{RAWX[i % len(RAWX)]}/{cid}", "pos": sub,
-                           "size": self.chunk_size, "hash": "0" * 32, "score": 100})
-        headers = {"x-oio-ns-chunk-size": str(self.chunk_size)}
+            sub = f"{pos}.{i}" if method.startswith("ec/") else str(pos)
+            chunk_id = hashlib.sha256(f"{cid_of(*key)}{q['path']}{version}{pos}.{i}{policy}"
+                                      .encode()).hexdigest().upper()
+            chunks.append({"url": f"{RAWX[i % len(RAWX)]}/{chunk_id}", "pos": sub,
+                           "size": self.chunk_size, "hash": "0" * 32})
         meta = {"id": content_id, "version": str(version), "policy": policy,
                 "chunk-method": method, "mime-type": "application/octet-stream",
-                "name": quote(q["path"], safe=""), "ctime": str(version // 1_000_000),
+                "name": escape(q["path"]), "ctime": str(version // 1_000_000),
                 "mtime": str(version // 1_000_000), "deleted": "False", "hash-method": "md5",
-                "size": "1"}
+                "size": str(size), "length": str(size)}
+        headers = {"x-oio-ns-chunk-size": str(self.chunk_size)}
         headers.update({"x-oio-content-meta-" + k: v for k, v in meta.items()})
-        if legacy:
-            return 200, headers, chunks
-        return 200, headers, {"chunks": chunks, "properties": {}}
+        out = [self._chunk_out(c) for c in chunks]
+        return 200, headers, (out if legacy else {"chunks": out, "properties": {}})
 
-    def _content_prepare2(self, request, q, body):
-        return self._prepare(q, body, legacy=False)
+    def _content_prepare2(self, request, q, doc):
+        """m2_actions.c:action_m2_content_prepare_v2: ``{"chunks", "properties"}``."""
+        return self._prepare(q, doc, legacy=False)
 
-    def _content_prepare(self, request, q, body):
-        return self._prepare(q, body, legacy=True)
+    def _content_prepare(self, request, q, doc):
+        """m2_actions.c:action_m2_content_prepare: the bare chunk array."""
+        return self._prepare(q, doc, legacy=True)
 
-    def _content_create(self, request, q, body):
-        h = request.headers
-        size = h.get("x-oio-content-meta-size") or h.get("x-oio-content-meta-length")
-        needed = ("x-oio-content-meta-id", "x-oio-content-meta-policy",
-                  "x-oio-content-meta-version")
-        if size is None or any(n not in h for n in needed):
-            raise OioError(400, 400, "Missing content header")
+    def _content_create(self, request, q, doc):
+        """m2_actions.c:action_m2_content_create and _m2_json_put: chunks
+        (array, or ``{"chunks", "properties"}``), headers by
+        _load_alias_from_headers (``x-oio-content-meta-size`` or legacy
+        ``-length`` required); a missing container is created only with the
+        ``autocreate`` flag, from ``container_properties`` read by
+        KV_read_usersys_properties (a bad value is logged and ignored)."""
+        chunks, props = self._content_body(doc)
+        header = self._content_header(request.headers, q)
         key = self._key(q)
         if key not in self.containers:
-            if not q["_autocreate"]:
-                raise OioError(404, 431, "Container not found")
-            self.make_container(key, {}, {})
+            if not self.flag(request, q, "autocreate"):
+                self._cont(q)
+            self.make_container(key, self._autocreate_properties(doc))
         cont = self.containers[key]
-        doc = self._json(body)
-        chunks = doc if isinstance(doc, list) else doc.get("chunks", [])
-        props = {} if isinstance(doc, list) else (doc.get("properties") or {})
-        version = int(h["x-oio-content-meta-version"])
         old = cont["objects"].get(q["path"])
-        if old is not None and old["version"] == version:
-            raise OioError(409, 421, "Content already exists")
-        cont["objects"][q["path"]] = {
-            "name": q["path"], "id": h["x-oio-content-meta-id"], "version": version,
-            "policy": h["x-oio-content-meta-policy"],
-            "chunk_method": h.get("x-oio-content-meta-chunk-method", ""),
-            "hash": (h.get("x-oio-content-meta-hash") or "").upper() or None,
-            "size": int(size), "mime": h.get("x-oio-content-meta-mime-type")
-            or "application/octet-stream", "ctime": version // 1_000_000,
-            "mtime": version // 1_000_000, "properties": dict(props),
-            "chunks": [{k: c[k] for k in ("url", "pos", "size", "hash")} for c in chunks]}
+        if old is not None and old["version"] == header["version"]:
+            raise OioError(CONTENT_EXISTS, "Content already exists")
+        cont["objects"][q["path"]] = dict(header, name=q["path"], properties=props,
+                                          chunks=chunks)
         cont["mtime"] = time.time()
         if old is not None:
             self._drop_chunks(old)
-        self.prepared.pop((*key, version), None)
+        self.prepared.pop((*key, header["version"]), None)
         return 204, {}, ""
+
+    def _autocreate_properties(self, doc: Any) -> Dict[str, str]:
+        if not isinstance(doc, dict) or "container_properties" not in doc:
+            return {}
+        try:
+            return usersys_properties(doc["container_properties"])
+        except OioError as exc:
+            self.warnings.append(f"Failed to read container properties: {exc.message}")
+            return {}
+
+    @staticmethod
+    def _content_body(doc: Any) -> Tuple[List[Dict[str, Any]], Dict[str, str]]:
+        """_load_content_from_json_object / _load_simplified_chunks."""
+        props: Dict[str, str] = {}
+        if isinstance(doc, dict):
+            props = kv_section(doc, "properties")
+            if "chunks" not in doc:
+                raise _bad("No [chunks] field")
+            doc = doc["chunks"]
+        if not isinstance(doc, list):
+            raise _bad("JSON: Not an array")
+        if not doc:
+            raise _bad("JSON: Empty array")
+        for chunk in doc:
+            if not isinstance(chunk, dict) or not isinstance(chunk.get("url"), str) \
+                    or not isinstance(chunk.get("pos"), str) \
+                    or not isinstance(chunk.get("size"), int) \
+                    or not isinstance(chunk.get("hash"), str):
+                raise _bad("JSON: chunk needs url, pos, size, hash")
+            if not re.fullmatch(r"(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}"
+                                r"|[0-9A-Fa-f]{128})", chunk["hash"]):
+                raise _bad(f"JSON: invalid hash: '{chunk['hash']}'")
+        return [{k: c[k] for k in ("url", "pos", "size", "hash")} for c in doc], props
+
+    @staticmethod
+    def _content_header(h: Any, q: Dict[str, str]) -> Dict[str, Any]:
+        """_load_alias_from_headers.  The code requires only the size; the
+        route's doc block also calls id, policy and version mandatory, which
+        meta2 (not read here) would enforce: the fake requires them too."""
+        size = h.get("x-oio-content-meta-size") or h.get("x-oio-content-meta-length")
+        if size is None:
+            raise _bad("Header: missing content size")
+        if not size.isdigit():
+            raise _bad("Header: bad content size")
+        for name in ("id", "policy", "version"):
+            if not h.get("x-oio-content-meta-" + name):
+                raise _bad(f"Header: missing content {name}")
+        if not re.fullmatch(r"[0-9A-Fa-f]+", h["x-oio-content-meta-id"]):
+            raise _bad("Invalid content ID (not hexa)")
+        digest = h.get("x-oio-content-meta-hash")
+        if digest is not None and not re.fullmatch(r"[0-9A-Fa-f]{32,128}", digest):
+            raise _bad("JSON: invalid hash: not hexa")
+        version = int(h["x-oio-content-meta-version"])
+        return {"id": h["x-oio-content-meta-id"], "version": version,
+                "policy": h["x-oio-content-meta-policy"],
+                "chunk_method": h.get("x-oio-content-meta-chunk-method", ""),
+                "hash": digest.upper() if digest else None, "size": int(size),
+                "mime": h.get("x-oio-content-meta-mime-type") or "application/octet-stream",
+                "ctime": version // 1_000_000, "mtime": version // 1_000_000}
 
     def _drop_chunks(self, obj: Dict[str, Any]) -> None:
         for chunk in obj["chunks"]:
-            host, _, cid = chunk["url"].rpartition("/")
-            self.rawx.get(host, {}).pop(cid.upper(), None)
+            host, _, chunk_id = chunk["url"].rpartition("/")
+            self.rawx.get(host, {}).pop(chunk_id.upper(), None)
 
-    def _content_locate(self, request, q, body):
+    def _content_locate(self, request, q, doc):
+        """m2_actions.c:action_content_show (``show`` and ``locate``, GET):
+        the chunk array, metadata and (unless ``properties=false``) the
+        properties as headers."""
         obj = self._obj(q)
-        props = q.get("properties", "true").lower() not in ("false", "0", "no")
+        props = self.opt_bool(q, "properties", True)
         return 200, self._content_headers(obj, props), \
-            [dict(c, score=100) for c in obj["chunks"]]
+            [self._chunk_out(c) for c in obj["chunks"]]
 
     _content_show = _content_locate
 
-    def _content_get_properties(self, request, q, body):
+    def _content_get_properties(self, request, q, doc):
+        """m2_actions.c:action_m2_content_propget / _reply_properties:
+        metadata headers, ``{"properties": {...}}``."""
         obj = self._obj(q)
         return 200, self._content_headers(obj, False), {"properties": dict(obj["properties"])}
 
-    def _content_set_properties(self, request, q, body):
+    def _content_set_properties(self, request, q, doc):
+        """m2_actions.c:action_m2_content_propset: ``properties`` required
+        (KV_read_properties, fail_if_empty); ``flush`` by presence; 204."""
+        props = kv_section(doc, "properties", fail_if_empty=True) if doc is not None else {}
         obj = self._obj(q)
-        new = (self._json(body) or {}).get("properties") or {}
-        if q.get("flush") in ("1", "true", "True"):
+        if "flush" in q:
             obj["properties"] = {}
-        obj["properties"].update(new)
+        obj["properties"].update(props)
         return 204, {}, ""
 
-    def _content_del_properties(self, request, q, body):
+    def _content_del_properties(self, request, q, doc):
+        """m2_actions.c:action_m2_content_propdel: an array of names, or
+        ``{"properties": [...]}``; else 400; 204."""
+        keys = doc.get("properties") if isinstance(doc, dict) else doc
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise _bad("Array or object argument expected")
         obj = self._obj(q)
-        doc = self._json(body) or []
-        keys = doc.get("properties", []) if isinstance(doc, dict) else doc
         for key in keys:
             obj["properties"].pop(key, None)
         return 204, {}, ""
 
-    def _content_delete(self, request, q, body):
+    def _content_delete(self, request, q, doc):
+        """m2_actions.c:_m2_json_delete: 204, ``x-oio-version-id``, and
+        ``x-oio-delete-marker: true`` only when a marker was made."""
         obj = self._obj(q)
         self._drop_chunks(self._cont(q)["objects"].pop(obj["name"]))
         return 204, {"x-oio-version-id": str(obj["version"])}, ""
 
-    def _content_delete_many(self, request, q, body):
+    def _content_delete_many(self, request, q, doc):
+        """m2_actions.c:_m2_content_delete_many: ``contents`` of named
+        objects (at least one); each result carries the **oio** code
+        (204 ok, 420 not found ...) and ``version`` when one was given."""
+        items = doc.get("contents") if isinstance(doc, dict) else None
+        if not isinstance(items, list):
+            raise _bad("Invalid array of contents")
+        if not items:
+            raise _bad("At least one element is needed")
+        if not all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items):
+            raise _bad("Invalid content name")
         cont = self._cont(q)
         out = []
-        for item in (self._json(body) or {}).get("contents", []):
+        for item in items:
+            result = {"name": item["name"]}
+            if item.get("version"):
+                result["version"] = str(item["version"])
             obj = cont["objects"].pop(item["name"], None)
             if obj is None:
-                out.append({"name": item["name"], "status": 404, "message": "not found"})
+                result.update(status=CONTENT_NOTFOUND, message="Content not found")
             else:
                 self._drop_chunks(obj)
-                out.append({"name": item["name"], "status": 204, "message": "OK"})
+                result.update(status=204, message="ok")
+            out.append(result)
         return 200, {}, {"contents": out}
 
-    def _content_touch(self, request, q, body):
+    def _content_touch(self, request, q, doc):
+        """m2_actions.c:action_m2_content_touch: 204."""
         self._obj(q)
         return 204, {}, ""
 
-    def _content_drain(self, request, q, body):
+    def _content_drain(self, request, q, doc):
+        """m2_actions.c:action_content_drain: chunks gone, later reads 410."""
         obj = self._obj(q)
         self._drop_chunks(obj)
         obj["chunks"], obj["drained"] = [], True
         return 204, {}, ""
 
-    def _content_truncate(self, request, q, body):
+    def _content_truncate(self, request, q, doc):
+        """m2_actions.c:action_content_truncate: ``size`` required; meta2
+        cuts at a metachunk boundary (not read: this fake refuses others)."""
+        if not q.get("size", "").isdigit():
+            raise _bad(f"Missing/invalid size parameter: {q.get('size')}")
         obj = self._obj(q)
         size = int(q["size"])
         kept, offset = [], 0
@@ -612,12 +941,14 @@ class FakeOpenIO:
             kept += copies
             offset += copies[0]["size"]
         if offset != size:
-            raise OioError(400, 400, "truncate size is not a chunk boundary")
+            raise _bad("truncate size is not a chunk boundary")
         obj["chunks"], obj["size"], obj["hash"] = kept, size, None
         return 204, {}, ""
 
-    # -- rawx -----------------------------------------------------------------------------
+    # -- rawx (rawx/handler_chunk.go, rawx/chunk_info.go) -----------------------------
     def _rawx(self, request: Any) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:ServeHTTP: chunk id of 24 to 64 hex characters
+        (else 400), then by method."""
         parts = urlsplit(request.url)
         host = f"{parts.scheme}://{parts.netloc}"
         if host in self.down:
@@ -627,58 +958,25 @@ class FakeOpenIO:
         if not re.fullmatch(r"[0-9A-Fa-f]{24,64}", chunk_id):
             return 400, {}, "bad chunk id"
         chunk_id = chunk_id.upper()
-        store = self.rawx[host]
         reqid = {"x-oio-req-id": request.headers.get("x-oio-req-id", "")}
         body = self._parse(request)[2] if request.method == "PUT" else None
         with self.lock:
             if request.method == "PUT":
-                if host in self.fail_put:
-                    return self.fail_put[host], reqid, ""
-                status, headers, out = self._rawx_put(store, chunk_id, request.headers,
-                                                      body or b"", reqid)
-                if host in self.wrong_reply_hash and status == 201:
-                    headers["X-oio-Chunk-Meta-Chunk-Hash"] = "0" * 32
-                return status, headers, out
-            chunk = store.get(chunk_id)
-            if chunk is None:
-                return 404, reqid, ""
-            if request.method == "DELETE":
-                del store[chunk_id]
-                return 204, reqid, ""
-            if request.method == "COPY":
-                dest = urlsplit(request.headers["Destination"])
-                new_id = dest.path.strip("/").upper()
-                if f"{dest.scheme}://{dest.netloc}" != host or new_id == chunk_id:
-                    return 400, reqid, "bad destination"
-                if new_id in store:
-                    return 409, reqid, ""
-                meta = dict(chunk["meta"])
-                meta["full-path"] = request.headers.get(_CHUNK_HDR + "full-path",
-                                                        meta["full-path"])
-                meta["chunk-id"] = new_id
-                store[new_id] = {"data": chunk["data"], "meta": meta}
-                return 201, reqid, ""
-            headers = dict(reqid)
-            headers.update({_CHUNK_HDR + k: v for k, v in chunk["meta"].items()})
-            data = chunk["data"]
-            if chunk_id in self.corrupt:
-                data = bytes([data[0] ^ 0xFF]) + data[1:] if data else data
-            headers["Accept-Ranges"] = "bytes"
-            if request.method == "HEAD":
-                headers["Content-Length"] = str(len(data))
-                return 200, headers, ""
-            rng = request.headers.get("Range")
-            if rng:
-                first, last = _range(rng, len(data))
-                if first is None:
-                    return 416, headers, ""
-                headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
-                return 206, headers, data[first:last + 1]
-            return 200, headers, data
+                return self._rawx_put(host, chunk_id, request.headers, body or b"", reqid)
+            handler: Callable[..., Tuple[int, Dict[str, str], Any]] = {
+                "DELETE": self._rawx_delete, "COPY": self._rawx_copy,
+            }.get(request.method, self._rawx_get)
+            return handler(host, chunk_id, request, reqid)
 
-    @staticmethod
-    def _rawx_put(store: Dict[str, Any], chunk_id: str, headers: Any, body: bytes,
+    def _rawx_put(self, host: str, chunk_id: str, headers: Any, body: bytes,
                   reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:uploadChunk: the required chunk meta headers
+        (400), full path of five parts, chunk id matching the URL, 409 if
+        the chunk exists; the hash of ``cca`` (md5 here) checked against a
+        given one; 201 with ``Chunk-Hash`` and ``Chunk-Size``."""
+        if host in self.fail_put:
+            return self.fail_put[host], reqid, ""
+        store = self.rawx[host]
         meta = {k.lower()[len(_CHUNK_HDR):]: v for k, v in headers.items()
                 if k.lower().startswith(_CHUNK_HDR)}
         if any(k not in meta for k in _REQUIRED_PUT):
@@ -701,10 +999,64 @@ class FakeOpenIO:
             return 400, reqid, "chunk size mismatch"
         meta.update({"chunk-hash": digest, "chunk-size": str(len(body)), "chunk-id": chunk_id})
         store[chunk_id] = {"data": body, "meta": meta}
-        reqid = dict(reqid)
-        reqid.update({"X-oio-Chunk-Meta-Chunk-Hash": digest,
-                      "X-oio-Chunk-Meta-Chunk-Size": str(len(body))})
+        out = dict(reqid)
+        out.update({"X-oio-Chunk-Meta-Chunk-Hash": digest,
+                    "X-oio-Chunk-Meta-Chunk-Size": str(len(body))})
+        if host in self.wrong_reply_hash:
+            out["X-oio-Chunk-Meta-Chunk-Hash"] = "0" * 32
+        return 201, out, ""
+
+    def _rawx_delete(self, host: str, chunk_id: str, request: Any,
+                     reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:deleteChunk: 204, 404 if absent."""
+        if self.rawx[host].pop(chunk_id, None) is None:
+            return 404, reqid, ""
+        return 204, reqid, ""
+
+    def _rawx_copy(self, host: str, chunk_id: str, request: Any,
+                   reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:copyChunk: a hard link on the same rawx under the
+        ``Destination`` id with the new full path; 201."""
+        store = self.rawx[host]
+        chunk = store.get(chunk_id)
+        if chunk is None:
+            return 404, reqid, ""
+        dest = urlsplit(request.headers["Destination"])
+        new_id = dest.path.strip("/").upper()
+        if f"{dest.scheme}://{dest.netloc}" != host or new_id == chunk_id:
+            return 400, reqid, "bad destination"
+        if new_id in store:
+            return 409, reqid, ""
+        meta = dict(chunk["meta"])
+        meta["full-path"] = request.headers.get(_CHUNK_HDR + "full-path", meta["full-path"])
+        meta["chunk-id"] = new_id
+        store[new_id] = {"data": chunk["data"], "meta": meta}
         return 201, reqid, ""
+
+    def _rawx_get(self, host: str, chunk_id: str, request: Any,
+                  reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:downloadChunk / checkChunk (HEAD): the chunk
+        meta headers, one ``Range`` (206, 416 outside), 404 if absent."""
+        chunk = self.rawx[host].get(chunk_id)
+        if chunk is None:
+            return 404, reqid, ""
+        headers = dict(reqid)
+        headers.update({_CHUNK_HDR + k: v for k, v in chunk["meta"].items()})
+        data = chunk["data"]
+        if chunk_id in self.corrupt:
+            data = bytes([data[0] ^ 0xFF]) + data[1:] if data else data
+        headers["Accept-Ranges"] = "bytes"
+        if request.method == "HEAD":
+            headers["Content-Length"] = str(len(data))
+            return 200, headers, ""
+        rng = request.headers.get("Range")
+        if rng:
+            first, last = _range(rng, len(data))
+            if first is None:
+                return 416, headers, ""
+            headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+            return 206, headers, data[first:last + 1]
+        return 200, headers, data
 
 
 def _range(value: str, size: int) -> Tuple[Optional[int], Optional[int]]:

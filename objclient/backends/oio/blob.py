@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 
 import attrs
 
-from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
-from ...exceptions import (BadRequest, ChecksumMismatch, ClientError, Conflict, Forbidden,
-                           NotFound, NotSupported, ServiceUnavailable)
+from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, ContainerProperties, Range
+from ...exceptions import (BadRequest, ChecksumMismatch, ClientError, Conflict, EtagMismatch,
+                           Forbidden, NotFound, NotSupported, ServiceUnavailable)
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import resolve_range
 from .protocol import (chunk_of, cid_from_name, compute_chunk_id, content_meta_of,
@@ -31,6 +31,16 @@ _ROLLBACK_ERRORS = (BadRequest, Forbidden, ServiceUnavailable)
 def quorum(nb_copy: int) -> int:
     """Copies of a replicated metachunk that must succeed: ``(n + 1) // 2``."""
     return (nb_copy + 1) // 2
+
+
+def container_create_body(given: Optional[Mapping[str, str]]) -> Optional[Dict[str, Any]]:
+    """``container_properties`` of ``content/create`` as the proxy reads it
+    (``action_m2_content_create`` -> ``KV_read_usersys_properties``):
+    ``{"properties": {user}, "system": {sys.*}}``, or None."""
+    if not given:
+        return None
+    system = given.system if isinstance(given, ContainerProperties) else {}
+    return {"properties": dict(given), "system": dict(system)}
 
 
 def writers_targets(writers: Sequence[ChunkWriter]) -> List[ChunkInfo]:
@@ -101,8 +111,7 @@ class OioBlobClient(BlobClient):
         body = {"chunks": [{"url": c.url, "pos": c.pos, "size": c.size, "hash": c.hash}
                            for c in chunks],
                 "properties": dict(properties),
-                "container_properties": dict(container_properties)
-                if container_properties else None}
+                "container_properties": container_create_body(container_properties)}
         self.backend.proxy("POST", "content", "create", opts, headers=headers, body=body,
                            autocreate=autocreate, kind="container",
                            params={"acct": account, "ref": container, "path": obj})
@@ -129,7 +138,7 @@ class OioBlobClient(BlobClient):
         """prepare2 -> chunk PUTs (all copies in parallel, quorum) -> create.
 
         :raises NotSupported: the policy is erasure-coded.
-        :raises ChecksumMismatch: ``etag`` differs (the chunks are removed).
+        :raises EtagMismatch: ``etag`` differs (the chunks are removed).
         :raises ServiceUnavailable: a metachunk got fewer copies than its quorum.
         """
         if append:
@@ -169,8 +178,8 @@ class OioBlobClient(BlobClient):
                 position += 1
             digest = md5.hexdigest()
             if etag is not None and etag.lower() != digest:
-                raise ChecksumMismatch(f"the data has MD5 {digest}, the caller said {etag}",
-                                       expected=etag.lower(), actual=digest)
+                raise EtagMismatch(f"the data has MD5 {digest}, the caller said {etag}",
+                                   expected=etag.lower(), actual=digest)
             mime = mime_type or "application/octet-stream"
             try:
                 self.commit(account, container, obj, meta=meta, size=total, md5=digest,
@@ -322,6 +331,10 @@ class OioBlobClient(BlobClient):
         except ClientError:
             self.delete_chunks(copied, lmeta, cid, opts)
             raise
-        return attrs.evolve(tmeta, name=link_obj, id=lmeta.id, version=lmeta.version,
+        # As OpenIO's object_link: the link's own prepare2 metadata (id,
+        # version, times, chunk_size) with the target's size, hash and method.
+        return attrs.evolve(lmeta, name=link_obj, size=tmeta.size, hash=tmeta.hash,
+                            hash_method=tmeta.hash_method, mime_type=tmeta.mime_type,
+                            chunk_method=tmeta.chunk_method, policy=tmeta.policy,
                             container=link_container, account=link_account,
                             properties=props)

@@ -211,6 +211,10 @@ def refine_error(err: ClientError, kind: str = "object") -> ClientError:
         else:
             cls = {"account": NoSuchAccount, "container": NoSuchContainer,
                    "object": NoSuchObject}.get(kind)
+    elif err.status == 403 and status in _CONTAINER_NOTFOUND:
+        # container/touch answers a missing container with 403
+        # (proxy/m2_actions.c:action_m2_container_touch).
+        cls = NoSuchContainer
     elif err.status == 409 and (status == _CONTAINER_NOTEMPTY or kind == "container_destroy"):
         cls = ContainerNotEmpty
     if cls is None or isinstance(err, cls):

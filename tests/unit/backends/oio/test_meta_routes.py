@@ -94,7 +94,7 @@ def test_account_list_delete_flush_refresh_routes(mock, api):
     mock.add("POST", f"{ACCT}/v1.0/account/delete", status=204)
     mock.add("POST", f"{ACCT}/v1.0/account/flush", status=204)
     mock.add("POST", f"{ACCT}/v1.0/account/refresh", status=204)
-    assert api.account_list(limit=5, prefix="a") == ["a", "b"]
+    assert api.account_list(limit=5, prefix="a") == [{"id": "a"}, {"id": "b"}]
     api.account_delete("a")
     api.account_flush("a")
     api.account_refresh("a")
