@@ -6,14 +6,18 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Any, Iterable, List, Optional, Tuple
 
-from ...exceptions import (BadRequest, ClientError, ConnectionFailed, DeadlineReached,
-                           InvalidArgument, NotFound, ServerError, Timeout, TooManyRequests)
+from ...exceptions import (BadRequest, ClientError, Conflict, ConnectionFailed,
+                           DeadlineReached, InvalidArgument, NotFound, ServerError, Timeout,
+                           TooManyRequests)
 from ...ranges import resolve_range
 from ...source import read_up_to
 from .models import BallInfo, ChunkOutcome
 
 __all__ = ["positive", "check_rf", "read_full", "retryable", "as_client_error", "collect",
-           "plan_reads"]
+           "plan_reads", "MAX_AVAILABILITY_CODE", "is_refusal", "refusal_conflict"]
+
+#: ``detail.code`` of the router's "already on every candidate peer" 404.
+MAX_AVAILABILITY_CODE = "666"
 
 
 def positive(value: int, what: str) -> int:
@@ -42,6 +46,26 @@ def retryable(exc: BaseException) -> bool:
         return False
     return isinstance(exc, (ConnectionFailed, Timeout, ServerError, TooManyRequests, NotFound,
                             ValueError, AttributeError)) and not isinstance(exc, BadRequest)
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether a put-metadata failed because the key already has replicas:
+    404 with ``detail.code`` 666 (router HEAD) or 409 "already exists"
+    (older routers).  The router answers so whatever ``Update`` says."""
+    if isinstance(exc, NotFound):
+        return exc.code == MAX_AVAILABILITY_CODE
+    return isinstance(exc, Conflict)
+
+
+def refusal_conflict(exc: ClientError, bucket: str, key: str) -> Conflict:
+    """The :class:`Conflict` a refused chunk key ends in (status, code and
+    server message kept)."""
+    err = Conflict(f"MictlanX refused chunk {key!r} of bucket {bucket!r}: the key is already "
+                   "stored (written by another client, or by a put whose answer was lost); "
+                   "objclient left it untouched", status=exc.status, method=exc.method,
+                   url=exc.url)
+    err.code, err.server_message = exc.code, exc.server_message
+    return err
 
 
 def as_client_error(exc: Optional[Exception]) -> ClientError:

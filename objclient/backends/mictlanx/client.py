@@ -6,43 +6,45 @@ on every sub-client, ``backend.mictlanx``).
 
 A put splits the value into chunks ``"{key}_{i}"``; each chunk is one
 put-metadata (``POST /api/v4/buckets/{bucket}/metadata``) and one streamed
-data upload to the task the router returned, done in worker threads with
+data upload to each task the router returned, done in worker threads with
 per-chunk retries (exponential backoff with jitter, capped).  Chunk 0 is sent
 last, once every other chunk is stored and the whole value's checksums are
-known: it carries ``num_chunks``, ``full_checksum`` and the tags, so a ball
-only becomes visible when it is complete.
+known, so a ball only becomes visible to objclient when it is complete; its
+``updated_at`` tag is the smallest, so the router lists it first (see
+:meth:`MictlanXClient.put_stream`, which also says how a ball is replaced).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import random
 import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import (Any, Callable, Deque, Dict, Iterator, List, Mapping,
-                    Optional, Sequence, Tuple, Union)
+from typing import (Any, Callable, Deque, Dict, Iterator, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
 
 from ...contract import DEFAULT_OPTS, CallOptions
-from ...exceptions import (ChecksumMismatch, ClientError, Conflict,
-                           DeadlineReached, InvalidArgument, NotFound,
-                           ServerError)
+from ...exceptions import (ChecksumMismatch, ClientError, Conflict, DeadlineReached,
+                           InvalidArgument, NotFound, ServerError)
 from ...http.retry import RetryPolicy
 from .cache import BallCache
+from .chunking import (MAX_AVAILABILITY_CODE, as_client_error, check_rf, collect, is_refusal,
+                       plan_reads, positive, read_full, refusal_conflict, retryable)
 from .models import (BallInfo, BulkFailure, BulkItem, BulkResult, ChunkMeta, ChunkOutcome,
                      DeleteBucketResult, PutResult, ball_from_records, dedupe_records)
-from .chunking import (as_client_error, check_rf, collect, plan_reads, positive, read_full,
-                       retryable)
 from .names import check_key, check_user_tags, chunk_key, parse_size
 from .routers import API_PREFIX, RouterTransport
+from .upload import (Checksums, ChunkCreated, UploadPlan, whole_tags, whole_tags_from,
+                     whole_tags_of_file)
 
 __all__ = ["MictlanXClient", "LowLevelAccess", "MAX_AVAILABILITY_CODE"]
 
-#: ``detail.code`` of the router's "already on every candidate peer" 404.
-MAX_AVAILABILITY_CODE = "666"
 _EMPTY_PAD = b"\0"
+_FORCED_QUERY = {"force_get": "true"}
 #: Chunk puts retry in :meth:`MictlanXClient._put_chunk` (metadata and data
 #: together), so the HTTP layer must not retry them on its own.
 _NO_RETRY = RetryPolicy.disabled()
@@ -85,41 +87,60 @@ class MictlanXClient:
             rf: Optional[int] = None, max_tries: Optional[int] = None,
             max_backoff: Optional[float] = None, max_workers: Optional[int] = None,
             tags: Optional[Mapping[str, str]] = None,
-            content_type: str = "application/octet-stream",
+            content_type: str = "application/octet-stream", replace: bool = True,
             opts: CallOptions = DEFAULT_OPTS) -> PutResult:
-        """Store ``value`` as ball ``key`` of ``bucket_id`` (replacing it).
+        """Store ``value`` as ball ``key`` of ``bucket_id``.
+
+        The router refuses a put-metadata for a key that has replicas,
+        whatever the ``Update`` header says, so replacing a ball means
+        deleting it first: see :meth:`put_stream`.
 
         :param chunk_size: bytes per chunk (int or ``"256kb"``, ``"1MB"``).
         :param rf: replicas per chunk.
         :param max_tries: attempts per chunk.
         :param max_backoff: cap of the wait between attempts, seconds.
         :param max_workers: chunks uploaded at once.
-        :param tags: user tags (written on chunk 0).
+        :param tags: user tags (written on every chunk, as the official client does).
+        :param replace: replace an existing ball (else :class:`Conflict`).
         :returns: per-chunk outcomes; :attr:`PutResult.ok` is always True
             (a chunk that fails after its retries raises).
         :raises InvalidName: the key or bucket id would be changed by the router.
+        :raises Conflict: the ball exists and ``replace`` is False, or the
+            router refused a chunk key objclient had not seen (another writer).
         :raises ClientError: the last error of a chunk that could not be stored.
         """
-        import io
-        return self.put_stream(bucket_id, key, io.BytesIO(bytes(value)), chunk_size=chunk_size,
+        value = bytes(value)
+        size_each = self._chunk_size(chunk_size)
+        whole = whole_tags(value, max(1, -(-len(value) // size_each)))
+        return self.put_stream(bucket_id, key, io.BytesIO(value), chunk_size=size_each,
                                rf=rf, max_tries=max_tries, max_backoff=max_backoff,
                                max_workers=max_workers, tags=tags, content_type=content_type,
-                               opts=opts)
+                               replace=replace, whole=whole, opts=opts)
 
     def put_file(self, bucket_id: str, key: str, path: Union[str, "os.PathLike[str]"], *,
                  tags: Optional[Mapping[str, str]] = None, **kwargs: Any) -> PutResult:
         """Like :meth:`put`, streaming from a file with constant memory
-        (about ``(max_workers + 1) * chunk_size``); tags ``fullname`` and
-        ``extension`` are added as the official client does."""
+        (about ``(max_workers + 1) * chunk_size``; the file is read twice, so
+        that every chunk carries the whole file's checksum); tags
+        ``fullname`` and ``extension`` are added as the official client does."""
         base = os.path.basename(os.fspath(path))
         all_tags = {"fullname": base, "extension": os.path.splitext(base)[1].lstrip(".")}
         all_tags.update(tags or {})
+        size_each = self._chunk_size(kwargs.pop("chunk_size", None))
         try:
             fh = open(path, "rb")
         except OSError as exc:
             raise InvalidArgument(f"cannot open {os.fspath(path)!r}: {exc.strerror}") from None
         with fh:
-            return self.put_stream(bucket_id, key, fh, tags=all_tags, **kwargs)
+            whole = whole_tags_of_file(fh, size_each)
+            fh.seek(0)
+            return self.put_stream(bucket_id, key, fh, tags=all_tags, chunk_size=size_each,
+                                   whole=whole, **kwargs)
+
+    def _chunk_size(self, chunk_size: Optional[Size]) -> int:
+        if chunk_size is None:
+            return self.chunk_size
+        return positive(parse_size(chunk_size, "chunk_size"), "chunk_size")
 
     def put_stream(self, bucket_id: str, key: str, reader: Any, *,
                    chunk_size: Optional[Size] = None, rf: Optional[int] = None,
@@ -127,100 +148,105 @@ class MictlanXClient:
                    max_workers: Optional[int] = None, tags: Optional[Mapping[str, str]] = None,
                    content_type: str = "application/octet-stream",
                    expected_md5: Optional[str] = None,
-                   system_tags: Optional[Mapping[str, str]] = None,
+                   system_tags: Optional[Mapping[str, str]] = None, replace: bool = True,
+                   whole: Optional[Mapping[str, str]] = None,
                    opts: CallOptions = DEFAULT_OPTS) -> PutResult:
         """Store what ``reader.read()`` yields (any length, read once).
+
+        Chunks ``1..n-1`` go first and chunk 0 last, so a ball is only
+        visible to objclient when complete.  Chunk ``i``'s ``updated_at`` tag
+        is the put's start time plus ``i`` ns: the router lists a ball's
+        records sorted by ``updated_at``, and readers that take a ball's
+        metadata from the first record listed (the official client) find
+        chunk 0, which carries ``num_chunks``, ``full_checksum`` and the tags.
+
+        An existing ball (seen in the chunk listing) is deleted before the
+        first chunk is sent: the router refuses a put-metadata for a key
+        with replicas (404 with ``detail.code`` 666, or 409), ``Update``
+        header or not.  So a replacement is not atomic: if it fails, the
+        previous version is gone too (the error says so).  A chunk key the
+        router refuses although objclient had not seen it belongs to another
+        writer: the put stops with :class:`Conflict`, and objclient deletes
+        only the chunk records this put created.
 
         :param expected_md5: hex MD5 the data must have; on a mismatch the
             ball is not committed and :class:`ChecksumMismatch` is raised.
         :param system_tags: objclient's own tags for chunk 0.
+        :param replace: replace an existing ball (else :class:`Conflict`).
+        :param whole: ``num_chunks``/``full_checksum``/size/MD5 tags known
+            before the upload (then written on every chunk, not only chunk 0).
         """
-        bucket = check_key(bucket_id, "bucket id")
-        ball = check_key(key, "key")
-        size_each = positive(parse_size(chunk_size, "chunk_size"), "chunk_size") \
-            if chunk_size is not None else self.chunk_size
-        replicas = check_rf(rf if rf is not None else self.rf)
-        user = check_user_tags(tags or {})
-        tries = max(1, int(max_tries)) if max_tries is not None else self.max_tries
-        cap = float(max_backoff) if max_backoff is not None else self.max_backoff
+        bucket, ball = check_key(bucket_id, "bucket id"), check_key(key, "key")
+        plan = UploadPlan(
+            bucket=bucket, ball=ball, size_each=self._chunk_size(chunk_size),
+            rf=check_rf(rf if rf is not None else self.rf),
+            tries=max(1, int(max_tries)) if max_tries is not None else self.max_tries,
+            cap=float(max_backoff) if max_backoff is not None else self.max_backoff,
+            content_type=content_type, user=check_user_tags(tags or {}),
+            whole=dict(whole or {}), stamp=time.time_ns(), opts=opts)
         workers = max(1, int(max_workers)) if max_workers is not None else self.max_workers
         old = self._records(bucket, ball, opts)
-        overwrite = bool(old)
-        sha, md5 = hashlib.sha256(), hashlib.md5()
-        first = read_full(reader, size_each)
-        sha.update(first)
-        md5.update(first)
-        total = len(first)
+        if old and not replace:
+            raise Conflict(f"ball {ball!r} already exists in MictlanX bucket {bucket!r}")
+        if old:
+            self.delete(bucket, ball, opts=opts)
+        sums = Checksums()
+        first = sums.add(read_full(reader, plan.size_each))
         outcomes: List[ChunkOutcome] = []
-        written: List[int] = []
-        pending: Deque[Future] = deque()
-        stamp = str(time.time_ns())
-
-        def tags_for(index: int, data: bytes) -> Dict[str, str]:
-            return {"index": str(index), "chunk_size": str(len(data)), "group_id": ball,
-                    "updated_at": stamp}
-
-        failure: Optional[ClientError] = None
-        with ThreadPoolExecutor(max_workers=workers,
-                                thread_name_prefix="mictlanx-put") as pool:
-            index = 1
-            while failure is None:
-                block = read_full(reader, size_each) if first else b""
-                if not block:
-                    break
-                sha.update(block)
-                md5.update(block)
-                total += len(block)
-                pending.append(pool.submit(
-                    self._put_chunk, bucket, ball, index, block, tags_for(index, block),
-                    replicas, content_type, overwrite, tries, cap, opts))
-                written.append(index)
-                index += 1
-                while len(pending) > workers:
-                    failure = collect(pending.popleft(), outcomes) or failure
-            while pending:
-                failure = collect(pending.popleft(), outcomes) or failure
-        md5_hex, sha_hex = md5.hexdigest(), sha.hexdigest()
+        failure = self._put_rest(plan, reader, bool(first), sums, outcomes, workers)
+        md5_hex, sha_hex = sums.md5.hexdigest(), sums.sha.hexdigest()
         if failure is None and expected_md5 is not None and expected_md5.lower() != md5_hex:
             failure = ChecksumMismatch(
                 f"data has MD5 {md5_hex}, the caller expected {expected_md5}; "
                 "nothing was stored", expected=expected_md5.lower(), actual=md5_hex)
         if failure is None:
-            data0 = first if total else _EMPTY_PAD
-            tags0 = tags_for(0, data0)
-            tags0.update(user)
-            tags0.update({"num_chunks": str(len(written) + 1), "full_checksum": sha_hex,
-                          "objclient_size": str(total), "objclient_md5": md5_hex})
+            tags0 = whole_tags_from(sha_hex, md5_hex, sums.total, len(outcomes) + 1)
             tags0.update(system_tags or {})
-            outcome = self._put_chunk(bucket, ball, 0, data0, tags0, replicas, content_type,
-                                      overwrite, tries, cap, opts)
+            outcome = self._put_chunk(plan, 0, first if sums.total else _EMPTY_PAD, tags0)
             outcomes.insert(0, outcome)
-            if not outcome.ok:
-                failure = as_client_error(outcome.error)
-        if failure is not None:
-            self._discard(bucket, ball, written, overwrite, opts)
-            self.cache.invalidate(bucket, ball)
-            raise failure
-        count = len(written) + 1
-        stale = [r.key for r in old if (r.index or 0) >= count]
-        for stale_key in stale:
-            self.delete_by_key(bucket, stale_key, opts=opts)
+            failure = None if outcome.ok else as_client_error(outcome.error)
         self.cache.invalidate(bucket, ball)
+        if failure is not None:
+            self._discard(bucket, outcomes, opts)
+            if old:
+                failure.message += ("; the previous version had been deleted first "
+                                    "(MictlanX routers refuse to overwrite a stored key)")
+            raise failure
         outcomes.sort(key=lambda o: o.index)
-        return PutResult(bucket_id=bucket, key=ball, size=total, checksum=sha_hex, md5=md5_hex,
-                         chunks=outcomes)
+        return PutResult(bucket_id=bucket, key=ball, size=sums.total, checksum=sha_hex,
+                         md5=md5_hex, chunks=outcomes)
 
-    def _discard(self, bucket: str, ball: str, written: List[int], overwrite: bool,
-                 opts: CallOptions) -> None:
-        """Best-effort removal of what a failed put left behind."""
-        try:
-            if overwrite and written:
-                self.delete(bucket, ball, opts=opts)
-            else:
-                for index in written:
-                    self.delete_by_key(bucket, chunk_key(ball, index), opts=opts)
-        except ClientError:
-            pass
+    def _put_rest(self, plan: UploadPlan, reader: Any, more: bool, sums: Checksums,
+                  outcomes: List[ChunkOutcome], workers: int) -> Optional[ClientError]:
+        """Upload chunks 1.. from ``reader``, ``workers`` at a time.
+
+        :returns: the first failure (reading stops at it), or None.
+        """
+        failure: Optional[ClientError] = None
+        pending: Deque[Future] = deque()
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mictlanx-put") as pool:
+            index = 1
+            while failure is None and more:
+                block = sums.add(read_full(reader, plan.size_each))
+                if not block:
+                    break
+                pending.append(pool.submit(self._put_chunk, plan, index, block, {}))
+                index += 1
+                while len(pending) > workers:
+                    failure = collect(pending.popleft(), outcomes) or failure
+            while pending:
+                failure = collect(pending.popleft(), outcomes) or failure
+        return failure
+
+    def _discard(self, bucket: str, outcomes: List[ChunkOutcome], opts: CallOptions) -> None:
+        """Best-effort removal of the chunk records this put created (never
+        a record another writer stored)."""
+        for outcome in outcomes:
+            if outcome.created:
+                try:
+                    self.delete_by_key(bucket, outcome.key, opts=opts)
+                except ClientError:
+                    pass
 
     def _backoff(self, attempt: int, cap: float) -> float:
         policy = RetryPolicy(total=self.max_tries, backoff_factor=self.backoff_base,
@@ -228,51 +254,71 @@ class MictlanXClient:
         with self._rng_lock:
             return policy.backoff(attempt, self._rng)
 
-    def _put_chunk(self, bucket: str, ball: str, index: int, data: bytes,
-                   tags: Dict[str, str], rf: int, content_type: str, update: bool,
-                   max_tries: int, cap: float, opts: CallOptions) -> ChunkOutcome:
-        """Put one chunk (metadata, then data), retrying; never raises except
-        when the deadline passes."""
-        key = chunk_key(ball, index)
-        meta = ChunkMeta(key=key, ball_id=ball, bucket_id=bucket, size=len(data),
-                         checksum=hashlib.sha256(data).hexdigest(), tags=tags,
-                         content_type=content_type, producer_id=self.client_id)
+    def _put_chunk(self, plan: UploadPlan, index: int, data: bytes,
+                   extra: Mapping[str, str]) -> ChunkOutcome:
+        """Put one chunk (metadata, then its data to every task), retrying;
+        never raises except when the deadline passes.
+
+        A retry after the record was created deletes that record first (the
+        router would refuse it); a refusal of a record this put did not
+        create is not retried (:class:`Conflict`).
+        """
+        key = chunk_key(plan.ball, index)
+        meta = plan.record(index, data, extra, self.client_id)
+        created, attempt = False, 0
         error: Optional[Exception] = None
-        attempt = 0
-        while attempt < max_tries:
+        while attempt < plan.tries:
             attempt += 1
             try:
-                router, resp = self.transport.request(
-                    "POST", f"{API_PREFIX}/buckets/{bucket}/metadata", opts,
-                    headers={"Update": "1" if update else "0"}, json=meta.to_dto(rf),
-                    service="put_metadata", retries=_NO_RETRY)
-                body = resp.json()
-                update = True  # the record exists now, whatever happens next
-                task_id = (body.get("tasks_ids") or [None])[0]
-                if not task_id:
-                    raise ServerError("the router returned no task for the chunk")
-                self.transport.request(
-                    "POST", f"{API_PREFIX}/buckets/data/{task_id}/chunked", opts,
-                    router=router, data=data, retries=_NO_RETRY,
-                    headers={"Content-Type": "application/octet-stream"}, service="put_data")
+                if created:
+                    self.delete_by_key(plan.bucket, key, opts=plan.opts)
+                    created = False
+                replicas = self._send_chunk(plan, meta, data)
                 return ChunkOutcome(index=index, key=key, ok=True, attempts=attempt,
-                                    size=len(data), replicas=list(body.get("replicas") or []))
+                                    size=len(data), replicas=replicas, created=True)
+            except ChunkCreated as done:
+                created, error = True, done.error
             except DeadlineReached:
                 raise
             except (ClientError, ValueError, AttributeError) as exc:
                 error = exc
-                if isinstance(exc, ClientError) and not update and (
-                        isinstance(exc, (NotFound, Conflict))):
-                    update = True  # the key exists (code 666 / "already exists")
-                    continue
-                if not retryable(exc) or attempt >= max_tries:
+                if isinstance(exc, ClientError) and is_refusal(exc):
+                    error = refusal_conflict(exc, plan.bucket, key)
                     break
-                wait = self._backoff(attempt, cap)
-                if opts.deadline is not None and time.monotonic() + wait >= opts.deadline:
-                    break
-                self.sleep(wait)
+            if not retryable(error) or attempt >= plan.tries:
+                break
+            wait = self._backoff(attempt, plan.cap)
+            if plan.opts.deadline is not None and time.monotonic() + wait >= plan.opts.deadline:
+                break
+            self.sleep(wait)
         return ChunkOutcome(index=index, key=key, ok=False, attempts=attempt, size=len(data),
-                            error=error)
+                            error=error, created=created)
+
+    def _send_chunk(self, plan: UploadPlan, meta: ChunkMeta, data: bytes) -> List[str]:
+        """One attempt: put-metadata, then the bytes to each task it returned.
+
+        :returns: the replicas.
+        :raises ChunkCreated: the record was created but the data failed.
+        """
+        router, resp = self.transport.request(
+            "POST", f"{API_PREFIX}/buckets/{plan.bucket}/metadata", plan.opts,
+            headers={"Update": "0"}, json=meta.to_dto(plan.rf),
+            service="put_metadata", retries=_NO_RETRY)
+        try:
+            body = resp.json()
+            task_ids = list(dict.fromkeys(body.get("tasks_ids") or []))
+            if not task_ids:
+                raise ServerError("the router returned no task for the chunk")
+            for task_id in task_ids:
+                self.transport.request(
+                    "POST", f"{API_PREFIX}/buckets/data/{task_id}/chunked", plan.opts,
+                    router=router, data=data, retries=_NO_RETRY,
+                    headers={"Content-Type": "application/octet-stream"}, service="put_data")
+        except DeadlineReached:
+            raise
+        except (ClientError, ValueError, AttributeError) as exc:
+            raise ChunkCreated(exc) from None
+        return list(body.get("replicas") or [])
 
     # -- bulk ----------------------------------------------------------------------
     def put_bulk(self, items: Sequence[BulkItem], *, max_workers: int = 4,
@@ -377,8 +423,10 @@ class MictlanXClient:
                   opts: CallOptions = DEFAULT_OPTS) -> bytes:
         """One chunk's bytes, checked against its record's sha256.
 
-        A mismatch is read again once with ``Force-Get: 1`` (past the
-        router's cache) before :class:`ChecksumMismatch` is raised.
+        A mismatch is read again once past the router's cache before
+        :class:`ChecksumMismatch` is raised: with the ``Force-Get: 1``
+        header (router HEAD) and the ``force_get=true`` query flag (older
+        routers' ``get_data`` reads it from the query string).
         """
         bucket, ball = check_key(bucket_id, "bucket id"), check_key(key)
         ckey = chunk_key(ball, index)
@@ -387,7 +435,8 @@ class MictlanXClient:
         for forced in ((True,) if force else (False, True)):
             _r, resp = self.transport.request(
                 "GET", f"{API_PREFIX}/buckets/{bucket}/{ckey}", opts, service="get_data",
-                headers={"Accept-Encoding": "identity", "Force-Get": "1" if forced else "0"})
+                headers={"Accept-Encoding": "identity", "Force-Get": "1" if forced else "0"},
+                params=_FORCED_QUERY if forced else None)
             data = resp.content
             actual = hashlib.sha256(data).hexdigest()
             if len(data) == expected.size and (not expected.checksum
@@ -508,11 +557,15 @@ class MictlanXClient:
                       opts: CallOptions = DEFAULT_OPTS) -> int:
         """Delete one chunk object on every router (``Force: 1``).
 
+        A router answers 404 for a key without replicas (it never existed,
+        or an earlier router of this call deleted it): that counts as 0.
+
         :returns: ``n_deletes`` summed over routers (0 when absent).
         """
         bucket, ckey = check_key(bucket_id, "bucket id"), check_key(key)
         answers = self.transport.broadcast("DELETE", f"{API_PREFIX}/buckets/{bucket}/{ckey}",
-                                           opts, headers={"Force": "1"}, service="delete")
+                                           opts, headers={"Force": "1"}, service="delete",
+                                           absent=(NotFound,))
         return sum(int((body or {}).get("n_deletes") or 0) for _r, body in answers)
 
     def delete(self, bucket_id: str, key: str, opts: CallOptions = DEFAULT_OPTS) -> int:

@@ -165,7 +165,8 @@ class MictlanXContainerClient(LowLevelAccess, ContainerClient):
 
     def _retag(self, info: BallInfo, set_properties: Mapping[str, str],
                del_properties: Sequence[str], clear: bool, opts: CallOptions) -> None:
-        """Replace the user tags of a ball's chunk 0 (system tags are kept)."""
+        """Replace the user tags of a ball's chunk 0 (system tags are kept;
+        other chunks keep the tags they were written with)."""
         current = {} if clear else dict(info.properties)
         current.update(check_user_tags(set_properties))
         for key in del_properties:
@@ -174,7 +175,8 @@ class MictlanXContainerClient(LowLevelAccess, ContainerClient):
         record = info.chunks[0]
         tags = {k: v for k, v in record.tags.items() if k in SYSTEM_TAGS}
         tags.update(current)
-        tags["updated_at"] = str(time.time_ns())
+        # updated_at is kept: the router lists a ball's records by it, and
+        # chunk 0 must stay first for readers that take the first record.
         new = ChunkMeta(key=record.key, ball_id=record.ball_id, bucket_id=info.bucket_id,
                         size=record.size, checksum=record.checksum, tags=tags,
                         content_type=record.content_type, producer_id=record.producer_id,

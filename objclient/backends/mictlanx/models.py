@@ -155,6 +155,7 @@ class ChunkOutcome:
     """How the upload of one chunk went.
 
     :param error: the last error when ``ok`` is False.
+    :param created: this put created the chunk's record.
     """
 
     index: int
@@ -164,6 +165,9 @@ class ChunkOutcome:
     size: int = 0
     replicas: List[str] = attrs.field(factory=list)
     error: Optional[Exception] = attrs.field(default=None, eq=False)
+    #: Whether this put created the chunk's record (only such records are
+    #: deleted when the put fails).
+    created: bool = False
 
 
 @attrs.frozen

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type
+from urllib.parse import urlsplit
 
 import attrs
 import requests
@@ -212,18 +213,27 @@ class RouterTransport:
                               status=resp.status_code, method=method,
                               url=redact_url(resp.url or path)) from None
 
-    def broadcast(self, method: str, path: str, opts: CallOptions,
+    def broadcast(self, method: str, path: str, opts: CallOptions, *,
+                  absent: Tuple[Type[ClientError], ...] = (),
                   **kwargs: Any) -> List[Tuple[str, Any]]:
         """Send to one router (with failover), then to every other healthy
-        router (deletes: so that no router cache keeps stale bytes).  The
-        extra routers are not retried; one that cannot be reached cools down.
+        router (deletes, so that every router hears of them).  The extra
+        routers are not retried; one that cannot be reached cools down.
 
-        :returns: ``[(router_url, json_body)]`` of the routers that answered.
+        :param absent: errors that mean "nothing there" (a delete-by-key
+            answered 404 because an earlier router already deleted the key,
+            or it never existed): such a router's answer is recorded as None.
+        :returns: ``[(router_url, json_body or None)]`` of the routers that answered.
         :raises ClientError: no router could be reached, or one answered
-            with an error.
+            with an error not in ``absent``.
         """
-        first, resp = self.request(method, path, opts, **kwargs)
-        out = [(first, _json_or_none(resp))]
+        out = []
+        try:
+            first, resp = self.request(method, path, opts, **kwargs)
+            out.append((first, _json_or_none(resp)))
+        except absent as err:
+            first = _router_of(err.url)
+            out.append((first, None))
         healthy = {h.url for h in self.pool.health() if h.healthy}
         for base in self.pool.urls:
             if base == first or base not in healthy:
@@ -233,6 +243,9 @@ class RouterTransport:
                                         retries=RetryPolicy.disabled(), **kwargs)
             except DeadlineReached:
                 raise
+            except absent:
+                out.append((base, None))
+                continue
             except (ConnectionFailed, Timeout) as err:
                 self.pool.mark_failed(base, err.message)
                 continue
@@ -250,6 +263,12 @@ class RouterTransport:
         if code is not None:
             error.code = code
         return error
+
+
+def _router_of(url: Optional[str]) -> str:
+    """The base URL (``scheme://host:port``) of a request URL."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _json_or_none(resp: requests.Response) -> Any:

@@ -49,7 +49,11 @@ def test_put_sends_metadata_then_chunked_data_for_each_chunk_and_chunk_0_last(fa
     assert tags0["num_chunks"] == "3" and tags0["k"] == "v"
     assert tags0["full_checksum"] == hashlib.sha256(value).hexdigest()
     assert tags0["objclient_md5"] == hashlib.md5(value).hexdigest()
-    assert "k" not in docs[0]["tags"]
+    for doc in docs:  # every chunk describes the whole ball, as the official client's do
+        assert doc["tags"]["k"] == "v" and doc["tags"]["num_chunks"] == "3"
+        assert doc["tags"]["full_checksum"] == tags0["full_checksum"]
+    stamps = {doc["key"]: int(doc["tags"]["updated_at"]) for doc in docs}
+    assert stamps["ball_0"] < stamps["ball_1"] < stamps["ball_2"]  # chunk 0 is listed first
     datas = _calls(fake, "POST", "/chunked")
     assert len(datas) == 3
     for meta_call, data_call in zip(metas, datas):
@@ -121,20 +125,14 @@ def test_properties_update_posts_the_whole_record_to_the_update_route(fake, api)
     assert doc["tags"]["num_chunks"] == "1" and doc["size"] == 3
 
 
-def test_existing_key_answered_with_code_666_is_retried_with_update_header(fake, mx):
-    fake.fail("POST", r"/buckets/bkt/metadata$", status=404,
-              detail={"msg": "No available peers.", "code": 666})
-    mx.put("bkt", "ball", b"abc")
-    metas = _calls(fake, "POST", "/metadata")
-    assert [c["headers"]["update"] for c in metas] == ["0", "1"]
-    assert mx.get("bkt", "ball") == b"abc"
-
-
-def test_overwrite_uses_update_header_and_removes_stale_chunks(fake, mx):
+def test_overwrite_deletes_the_old_ball_then_puts_without_update(fake, mx):
     mx.put("bkt", "ball", b"x" * 25, chunk_size=10)
     fake.log.clear()
     mx.put("bkt", "ball", b"short", chunk_size=10)
-    assert [c["headers"]["update"] for c in _calls(fake, "POST", "/metadata")] == ["1"]
+    calls = [(c["method"], c["path"]) for c in fake.log]
+    assert calls[:2] == [("GET", "/api/v4/buckets/bkt/metadata/ball/chunks"),
+                         ("DELETE", "/api/v4/buckets/bkt/bid/ball")]
+    assert [c["headers"]["update"] for c in _calls(fake, "POST", "/metadata")] == ["0"]
     assert fake.stored_keys("bkt") == ["ball_0"]
     assert mx.get("bkt", "ball") == b"short"
 
