@@ -27,7 +27,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 __all__ = ["ChaosProxy", "FAULT_KINDS", "FAULT_WEIGHTS"]
 
@@ -164,20 +164,27 @@ class ChaosProxy:
     :param seed: seeds the choice of faults.
     :param stall: seconds a stalled request is held (longer than the
         client's read timeout).
+    :param weights: the faults to pick from and their weights (default
+        :data:`FAULT_WEIGHTS`).
+    :param match: only requests for which ``match(method, target)`` is true
+        may get a fault (``target`` is the path with its query).
     """
 
     def __init__(self, target: Tuple[str, int], rate: float = 0.05, seed: int = 0,
-                 stall: float = 6.0) -> None:
+                 stall: float = 6.0, weights: Optional[Dict[str, float]] = None,
+                 match: Optional[Callable[[str, str], bool]] = None) -> None:
         if target[0] not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the chaos proxy only forwards to loopback")
         self.target = target
         self.rate = rate
         self.stall = stall
+        self.weights = dict(weights or FAULT_WEIGHTS)
+        self.match = match
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.requests = 0
-        self.faults: Dict[str, int] = {kind: 0 for kind in FAULT_KINDS}
+        self.faults: Dict[str, int] = {kind: 0 for kind in self.weights}
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -215,14 +222,15 @@ class ChaosProxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _pick(self) -> Tuple[str, float]:
+    def _pick(self, method: str, target: str) -> Tuple[str, float]:
         """``(fault or "pass", a random fraction)`` for the next request."""
         with self._lock:
             self.requests += 1
             fraction = self._rng.random()
-            if self._rng.random() >= self.rate:
+            if self._rng.random() >= self.rate or (
+                    self.match is not None and not self.match(method, target)):
                 return "pass", fraction
-            kind = self._rng.choices(FAULT_KINDS, weights=list(FAULT_WEIGHTS.values()))[0]
+            kind = self._rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
             self.faults[kind] += 1
             return kind, fraction
 
@@ -264,9 +272,10 @@ class ChaosProxy:
 
     def _exchange(self, client: _Peer, server: _Peer, head: bytes) -> bool:
         """One request and its response; False when the connection must end."""
-        kind, fraction = self._pick()
         request_line, fields = _headers(head)
-        method = request_line.split(" ", 1)[0].upper()
+        method, _, rest = request_line.partition(" ")
+        method = method.upper()
+        kind, fraction = self._pick(method, rest.rpartition(" ")[0])
         body = _body_pieces(client, _body_length(fields))
         if kind in ("status_500", "status_503", "retry_after", "stall"):
             for _piece in body:  # read the request out, as a server would
@@ -328,14 +337,15 @@ class ChaosProxy:
     @staticmethod
     def _forward_part(head: bytes, body, sock: socket.socket,  # type: ignore[no-untyped-def]
                       fraction: float) -> None:
-        """Send the first ``fraction`` of the head and of the first body piece."""
-        if fraction < 0.3:
-            sock.sendall(head[:int(len(head) * fraction / 0.3)])
+        """Send a ``fraction`` of the message: part of its head, or (when
+        ``fraction >= 0.3`` and there is a body) the head and part of the
+        body's first piece; never the whole message."""
+        first = next(body, b"")
+        if fraction < 0.3 or not first:
+            sock.sendall(head[:int(len(head) * fraction)])
             return
         sock.sendall(head)
-        for piece in body:
-            sock.sendall(piece[:int(len(piece) * (fraction - 0.3) / 0.7)])
-            return
+        sock.sendall(first[:int(len(first) * (fraction - 0.3) / 0.7)])
 
     def _answer(self, sock: socket.socket, kind: str) -> None:
         status, extra = {"status_500": (500, ""), "status_503": (503, ""),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
@@ -27,6 +27,8 @@ __all__ = ["SwiftBlobClient", "PartsStream"]
 _BLOCK = 1024 * 1024
 #: Bodies up to this size are read into memory and sent as bytes.
 _IN_MEMORY = 1024 * 1024
+#: Seconds a container without a segment container is believed to have none.
+_NO_SEGMENTS_TTL = 60.0
 
 
 class PartsStream(ChunkStream):
@@ -69,6 +71,12 @@ def _prehash(source: Source) -> str:
 class SwiftBlobClient(SwiftRequests, BlobClient):
     """Object data on the proxy."""
 
+    def __init__(self, backend: Any) -> None:
+        super().__init__(backend)
+        #: ``(account, container)`` -> until when (monotonic) it is known
+        #: whether the container has a segment container (``inf``: it has).
+        self._segmented: Dict[Tuple[str, str], float] = {}
+
     # -- upload --------------------------------------------------------------------
     def upload(self, account: str, container: str, obj: str, source: Source, *,
                mime_type: Optional[str], properties: Mapping[str, str],
@@ -91,8 +99,10 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                 self._ensure_container(account, container, policy, container_properties, opts)
             info = upload_slo(self, account, container, obj, source, headers=headers,
                               etag=etag, policy=policy, opts=opts, resume=resume)
+            self._segmented[(account, container)] = float("inf")
             url = backend.url(object_path(account, container, obj))
             return info, [ChunkInfo(url=url, pos="0", size=info.size, hash=info.hash)]
+        replaced = self._replaced_segments(account, container, obj, opts)
         try:
             resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
         except NotFound as err:
@@ -102,6 +112,9 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             self._ensure_container(account, container, policy, container_properties, opts)
             source.rewind()
             resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
+        if replaced:
+            from .slo import delete_segments
+            delete_segments(self, account, replaced, opts)
         when = parse_http_date(resp.headers.get("Last-Modified")) or time.time()
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
                           mime_type=headers["Content-Type"], ctime=when, mtime=when,
@@ -109,6 +122,27 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                           version=version_of(resp.headers.get("X-Object-Version-Id")))
         url = backend.url(object_path(account, container, obj))
         return info, [ChunkInfo(url=url, pos="0", size=size, hash=md5)]
+
+    def _replaced_segments(self, account: str, container: str, obj: str,
+                           opts: CallOptions) -> Dict[str, List[str]]:
+        """The segments of the large object that a plain PUT of ``obj`` will
+        replace (Swift keeps them, unused, forever).  Asked (one HEAD) only in
+        containers that have a segment container; a container without one is
+        looked at again after :data:`_NO_SEGMENTS_TTL` seconds."""
+        from .slo import old_segments, segment_container
+        known = self._segmented
+        now = time.monotonic()
+        until = known.get((account, container))
+        if until is None or (until != float("inf") and until < now):
+            try:
+                self.swift.container.show(account, segment_container(container), opts)
+                until = float("inf")
+            except NoSuchContainer:
+                until = now + _NO_SEGMENTS_TTL
+            known[(account, container)] = until
+        if until != float("inf"):
+            return {}
+        return old_segments(self, account, container, obj, opts)
 
     def _ensure_container(self, account: str, container: str, policy: Optional[str],
                           properties: Optional[Mapping[str, str]], opts: CallOptions) -> None:

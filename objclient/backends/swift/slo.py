@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .blob import SwiftBlobClient
 
 __all__ = ["upload_slo", "segment_container", "segment_prefix", "upload_root",
+           "old_segments", "delete_segments",
            "resumable_segments", "MAX_SEGMENTS"]
 
 #: Swift's default ``max_manifest_segments`` (``/info`` gives the cluster's).
@@ -135,26 +136,61 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
                                    expected=etag, actual=md5)
         manifest = [(f"/{seg_cont}/{name}", seg_etag, seg_size)
                     for name, seg_etag, seg_size in done]
-        resp = backend.http.request(
-            "PUT", backend.url(object_path(account, container, obj)),
-            params={"multipart-manifest": "put"}, data=slo_manifest(manifest),
-            headers=merged_headers(opts, headers), **opts.http_kwargs("object"))
-        expected = etag_of_etags([e for _n, e, _s in done])
-        got = unquote_etag(resp.headers.get("Etag"))
-        if got != expected:
-            raise ChecksumMismatch(f"manifest of {obj!r} stored with ETag {got}, expected "
-                                   f"{expected}", expected=expected, actual=got)
     except BaseException:
         _cleanup(blob, account, seg_cont, sorted(set(stored) | {n for n, _e, _s in done}), opts)
         raise
-    for old_cont, names in replaced.items():
-        _cleanup(blob, account, old_cont, names, opts)
+    _put_manifest(blob, account, container, obj, manifest, headers, opts, stored)
+    delete_segments(blob, account, replaced, opts)
     now = time.time()
     return ObjectInfo(name=obj, size=source.bytes_read, hash=md5, hash_method="md5",
                       mime_type=headers.get("Content-Type") or "application/octet-stream",
                       ctime=now, mtime=now, container=container, account=account,
                       chunk_method="slo", extra={"segments": len(done),
                                                  "segment_container": seg_cont})
+
+
+def _put_manifest(blob: "SwiftBlobClient", account: str, container: str, obj: str,
+                  manifest: List[Tuple[str, str, int]], headers: Mapping[str, str],
+                  opts: CallOptions, stored: List[str]) -> None:
+    """PUT the manifest; on failure delete the upload's segments, unless the
+    server did store the manifest and only its answer was lost (then the
+    upload succeeded), or nobody can tell (then the segments are kept: a
+    broken object would be worse than unused segments)."""
+    backend = blob.swift
+    seg_cont = segment_container(container)
+    names = sorted(set(stored) | {path.split("/", 2)[2] for path, _e, _s in manifest})
+    expected = etag_of_etags([e for _n, e, _s in manifest])
+    try:
+        resp = backend.http.request(
+            "PUT", backend.url(object_path(account, container, obj)),
+            params={"multipart-manifest": "put"}, data=slo_manifest(manifest),
+            headers=merged_headers(opts, headers), **opts.http_kwargs("object"))
+        got = unquote_etag(resp.headers.get("Etag"))
+        if got != expected:
+            raise ChecksumMismatch(f"manifest of {obj!r} stored with ETag {got}, expected "
+                                   f"{expected}", expected=expected, actual=got)
+    except ChecksumMismatch:
+        _cleanup(blob, account, seg_cont, names, opts)
+        raise
+    except BaseException:
+        live = _manifest_live(blob, account, container, obj, manifest, opts)
+        if live:
+            return  # stored: only the answer was lost
+        if live is not None:
+            _cleanup(blob, account, seg_cont, names, opts)
+        raise
+
+
+def _manifest_live(blob: "SwiftBlobClient", account: str, container: str, obj: str,
+                   manifest: List[Tuple[str, str, int]], opts: CallOptions) -> Optional[bool]:
+    """Whether ``obj`` is now the static large object of exactly ``manifest``'s
+    segments; None when the server cannot be asked."""
+    try:
+        live = old_segments(blob, account, container, obj, opts)
+    except ClientError:
+        return None
+    return live.get(segment_container(container)) == [
+        path.split("/", 2)[2] for path, _e, _s in manifest]
 
 
 def old_segments(blob: "SwiftBlobClient", account: str, container: str, obj: str,
@@ -205,20 +241,21 @@ def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix:
                    source: Source, opts: CallOptions, done: List[Tuple[str, str, int]],
                    stored: List[str], reuse: Optional[Dict[int, StoredPart]] = None) -> None:
     """PUT the segments through the transfer engine; ``done`` gets
-    ``(name, md5, size)`` in order, ``stored`` every segment the server kept
-    (also those refused afterwards, so that they are cleaned up).  A segment
+    ``(name, md5, size)`` in order, ``stored`` every segment sent (the server
+    may have kept it even when its answer was lost or refused), so that all
+    are cleaned up after a failure.  A segment
     of ``reuse`` whose MD5 matches the data is not sent again."""
     backend = blob.swift
     lock = threading.Lock()
 
     def put(body: PartBody) -> Tuple[str, str, int]:
         name = f"{prefix}{body.index:08d}"
+        with lock:  # before the PUT: a PUT whose answer is lost may have stored it
+            stored.append(name)
         resp = backend.http.request(
             "PUT", backend.url(object_path(account, seg_cont, name)), data=iter(body),
             headers=merged_headers(opts, {"Content-Type": "application/octet-stream"}),
             **opts.http_kwargs("object"))
-        with lock:
-            stored.append(name)
         got = unquote_etag(resp.headers.get("Etag")) or ""
         want = body.md5_hex()
         if got != want:
@@ -233,6 +270,14 @@ def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix:
     limit = slo_info.get("max_manifest_segments") if isinstance(slo_info, dict) else None
     done.extend(engine.upload_stream(source, backend.segment_size, put,
                                      max_parts=int(limit or MAX_SEGMENTS), reuse=reuse))
+
+
+def delete_segments(blob: "SwiftBlobClient", account: str, segments: Dict[str, List[str]],
+                    opts: CallOptions) -> None:
+    """Delete the segments of a replaced large object, ``{container: names}``
+    as :func:`old_segments` gives them (best effort)."""
+    for cont, names in segments.items():
+        _cleanup(blob, account, cont, names, opts)
 
 
 def _cleanup(blob: "SwiftBlobClient", account: str, seg_cont: str, names: List[str],
