@@ -3,9 +3,11 @@
 No MictlanX server can run here (the peer is an unpublished container image,
 the router needs unpublished packages), so this target runs the battery
 against :class:`tests.fakes.mictlanx.FakeMictlanX`: two routers sharing three
-storage peers, answering as ``shared/protocols/mictlanx.md`` says.  It is a
-mock, not a server: passing here shows objclient follows the documented
-protocol, not that a real deployment behaves identically.
+storage peers, answering route by route as the router's own controllers do
+(``mictlanxrouter/controllers/buckets.py`` of jub-ecosystem/mictlanx-service;
+each route of the fake names the function it follows).  It is a fake, not a
+server: passing here shows objclient follows the router's code as read, not
+that a real deployment behaves identically.
 """
 
 import objclient
