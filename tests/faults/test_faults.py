@@ -53,9 +53,10 @@ def test_failed_large_upload_leaves_no_object_segments_or_uploads(targets, backe
     assert outcome.elapsed < 20
 
 
-def test_s3_multipart_initiate_post_is_not_resent_after_a_reset(targets):
+def test_s3_multipart_initiate_post_is_not_resent_and_its_unseen_upload_is_aborted(targets):
     """CreateMultipartUpload is not idempotent: a reset response must not
-    make the client start a second upload."""
+    make the client start a second upload, and the one the server started
+    (whose id the client never saw) is found and aborted."""
     tgt = targets["s3"]
     api = tgt.fresh(**tgt.large_options)
     name = "initiate-" + uuid.uuid4().hex[:8]
@@ -67,13 +68,8 @@ def test_s3_multipart_initiate_post_is_not_resent_after_a_reset(targets):
     tgt.proxy.clear()
     api.close()
     assert info.value.attempts == 1
-    assert tgt.proxy.connections - before == 1
-    uploads = tgt.direct.blob_client.list_uploads(tgt.container, prefix=name)
-    # The server did start one upload whose id the client never saw: exactly one.
-    assert len(uploads) == 1
-    aborted = tgt.direct.blob_client.abort_stale_uploads(tgt.container, older_than=0,
-                                                         prefix=name)
-    assert len(aborted) == 1
+    assert tgt.proxy.connections - before >= 1
+    assert tgt.direct.blob_client.list_uploads(tgt.container, prefix=name) == []
 
 
 def test_swift_metadata_post_resent_after_reset_sets_exactly_the_new_metadata(targets):

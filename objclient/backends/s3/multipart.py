@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 
 from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
-from ...exceptions import ChecksumMismatch, ClientError, NoSuchContainer, ServerError
+from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, NoSuchContainer,
+                           ServerError, Timeout)
 from ...transfer.checksums import CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, new_hasher
 from ...transfer.engine import Part, TransferEngine, read_parts
 from ...transfer.resume import StoredPart, plan_resume
@@ -46,6 +47,9 @@ __all__ = ["MultipartUploader", "list_uploads", "list_parts", "abort_stale_uploa
            "MAX_PARTS", "fitting_part_size", "composite_checksum"]
 
 MAX_PARTS = 10000
+#: Seconds before a lost CreateMultipartUpload that an upload it started
+#: may say it was initiated (S3 gives whole seconds; clocks differ a little).
+UNSEEN_MARGIN = 5.0
 
 
 class MultipartUploader:
@@ -73,13 +77,35 @@ class MultipartUploader:
         headers = dict(self.headers)
         if self.algorithm:
             headers["x-amz-checksum-algorithm"] = self.algorithm.upper()
-        resp = self.backend.call("POST", self.bucket, self.key, query=[("uploads", "")],
-                                 headers=headers, opts=self.opts, service="blob")
-        upload_id = text_of(parse(resp.content), "UploadId")
+        began = time.time()
+        try:
+            resp = self.backend.call("POST", self.bucket, self.key, query=[("uploads", "")],
+                                     headers=headers, opts=self.opts, service="blob")
+            upload_id = text_of(parse(resp.content), "UploadId")
+        except (ConnectionFailed, Timeout, ServerError):
+            self._abort_unseen(began)
+            raise
         if not upload_id:
             raise ServerError("CreateMultipartUpload returned no UploadId")
         self.upload_id = upload_id
         return upload_id
+
+    def _abort_unseen(self, began: float) -> None:
+        """Abort the uploads of this key started since ``began`` (less
+        :data:`UNSEEN_MARGIN`): a CreateMultipartUpload whose answer was lost
+        may have started one whose id nobody knows (best effort).  Another
+        client's upload of the same key started in that window is aborted
+        too; its next part or its completion then fails with NoSuchUpload."""
+        try:
+            for upload in list_uploads(self.backend, self.bucket, self.key, DEFAULT_OPTS):
+                started = upload["initiated"]
+                if upload["key"] == self.key and started is not None \
+                        and started >= began - UNSEEN_MARGIN:
+                    unseen = MultipartUploader(self.backend, self.bucket, self.key, {})
+                    unseen.upload_id = upload["upload_id"]
+                    unseen.abort()
+        except ClientError:
+            pass
 
     def _query(self, number: Optional[int] = None) -> List[Tuple[str, str]]:
         assert self.upload_id is not None
