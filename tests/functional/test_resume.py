@@ -45,9 +45,9 @@ TARGETS = {
 _CHILD = """
 import json, sys
 import objclient
-url, options, container, path, name = json.loads(sys.argv[1])
+url, options, container, path, name, resume = json.loads(sys.argv[1])
 api = objclient.ObjectStorageApi(url, **options)
-api.object_create(None, container, file_or_path=path, obj_name=name)
+api.object_create(None, container, file_or_path=path, obj_name=name, resume=resume)
 """
 
 
@@ -112,24 +112,25 @@ def _stored_bytes(kind, api, container, name):
                                               u["upload_id"])) for u in uploads)
 
 
-def _kill_half_way(kind, api, container, path, name):
-    """Run the upload in a child, SIGKILL it once half the bytes are stored.
+def _kill_half_way(url, options, container, path, name, stored_bytes, resume=False,
+                   poll=0.05):
+    """Run the upload in a child, SIGKILL it once ``stored_bytes()`` says
+    half the bytes are stored.
 
     :returns: the fraction stored when it was killed.
     """
-    url, options = TARGETS[kind]
-    args = json.dumps([url, options, container, path, name])
+    args = json.dumps([url, options, container, path, name, resume])
     child = subprocess.Popen([sys.executable, "-c", _CHILD, args], cwd=ROOT)
     try:
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
-            stored = _stored_bytes(kind, api, container, name)
+            stored = stored_bytes()
             if stored >= KILL_AT * SIZE:
                 os.kill(child.pid, signal.SIGKILL)
                 child.wait()
                 return stored / SIZE
             assert child.poll() is None, "the upload ended before it could be killed"
-            time.sleep(0.05)
+            time.sleep(poll)
         raise AssertionError("the upload did not reach half way in 40 s")
     finally:
         if child.poll() is None:
@@ -152,7 +153,9 @@ def _md5_of(api, container, name):
 def test_an_upload_killed_half_way_resumes_sending_only_the_missing_half(target, source):
     kind, api, container = target
     path, md5 = source
-    stored = _kill_half_way(kind, api, container, path, "big")
+    url, options = TARGETS[kind]
+    stored = _kill_half_way(url, options, container, path, "big",
+                            lambda: _stored_bytes(kind, api, container, "big"))
     assert 0.5 <= stored < 1.0
 
     api.http.reset_timings()
@@ -169,3 +172,34 @@ def test_an_upload_killed_half_way_resumes_sending_only_the_missing_half(target,
         assert len(segments) == SIZE // (16 * MiB)  # the manifest's, nothing left over
     else:
         assert api.blob_client.list_uploads(container) == []
+
+
+def _bytes_written():
+    """Bytes this process passed to write calls so far (``wchar``)."""
+    with open("/proc/self/io") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("wchar:"))
+
+
+def test_a_local_upload_killed_half_way_resumes_writing_only_the_missing_half(tmp_path,
+                                                                              source):
+    path, md5 = source
+    url = "file://" + str(tmp_path / "store")
+    api = objclient.ObjectStorageApi(url)
+    api.container_create(None, "box")
+    tmp = os.path.dirname(api.blob_client.backend.store.resume_path(
+        api.blob_client.backend.default_account, "box", "big"))
+
+    def stored():
+        return sum(e.stat().st_size for e in os.scandir(tmp) if e.name.startswith("resume-"))
+
+    killed = _kill_half_way(url, {}, "box", path, "big", stored, resume=True, poll=0.005)
+    assert 0.5 <= killed < 1.0
+    before = _bytes_written()
+    _chunks, size, digest = api.object_create(None, "box", file_or_path=path, obj_name="big",
+                                              resume=True)
+    written = _bytes_written() - before
+    print(f"\nlocal: killed with {killed:.1%} written; the resumed upload wrote "
+          f"{written / SIZE:.1%} of {SIZE // MiB} MiB")
+    assert size == SIZE and digest == md5 and written <= 0.55 * SIZE
+    assert _md5_of(api, "box", "big") == md5
+    assert stored() == 0  # the temporary file became the object's data

@@ -41,7 +41,7 @@ LOCAL_CAPABILITIES = frozenset({
     Capability.APPEND, Capability.RANGES, Capability.MULTI_RANGES,
     Capability.SERVER_SIDE_COPY, Capability.LINK, Capability.TRUNCATE,
     Capability.SNAPSHOT, Capability.DELIMITER, Capability.END_MARKER,
-    Capability.CHUNK_LOCATIONS,
+    Capability.CHUNK_LOCATIONS, Capability.RESUME,
 })
 
 

@@ -16,6 +16,7 @@ from ...ranges import resolve_range
 from ...source import Source
 from ...streaming import ChunkStream
 from .container import row_to_info
+from .resume import resumable_file, write_resumed
 from .store import write_stream
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,7 +83,11 @@ class LocalBlobClient(BlobClient):
                mime_type: Optional[str], properties: Mapping[str, str],
                etag: Optional[str], append: bool, policy: Optional[str],
                autocreate: bool, container_properties: Optional[Mapping[str, str]],
-               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+               opts: CallOptions = DEFAULT_OPTS,
+               resume: bool = False) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+        """Write ``source`` to a temporary file, move it into ``data/``, then
+        record it.  ``resume``: the temporary file is the one an interrupted
+        upload of ``obj`` left (see :mod:`.resume`)."""
         backend = self.backend
         store = backend.store
         if not autocreate:
@@ -106,14 +111,21 @@ class LocalBlobClient(BlobClient):
                     mime_type = row[4]
                 if not properties:
                     properties = row_to_info(row, account, container).properties
-        tmp = store.tmp_path(account)
-        size, md5 = write_stream(tmp, _bounded(source, opts.deadline), store.fsync,
-                                 prefix=prefix_file)
-        if etag is not None and etag != md5 and not append:
-            os.unlink(tmp)
-            raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; "
-                                   "nothing was stored", expected=etag, actual=md5)
-        data_id = store.commit_file(account, tmp)
+        resumable = store.resume_path(account, container, obj) if resume else None
+        with resumable_file(resumable) if resumable else contextlib.nullcontext() as fd:
+            if fd is None:
+                tmp = store.tmp_path(account)
+                size, md5 = write_stream(tmp, _bounded(source, opts.deadline), store.fsync,
+                                         prefix=prefix_file)
+            else:
+                tmp = resumable  # type: ignore[assignment]
+                size, md5, _kept = write_resumed(fd, _bounded(source, opts.deadline),
+                                                 store.fsync)
+            if etag is not None and etag != md5 and not append:
+                os.unlink(tmp)
+                raise ChecksumMismatch(f"data has MD5 {md5}, the caller expected {etag}; "
+                                       "nothing was stored", expected=etag, actual=md5)
+            data_id = store.commit_file(account, tmp)
         try:
             info = backend.record_object(
                 account, container, obj, data_id=data_id, size=size, md5=md5,

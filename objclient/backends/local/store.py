@@ -67,6 +67,8 @@ CREATE INDEX IF NOT EXISTS objects_latest ON objects (container, latest, name);
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 _MAX_DIR_NAME = 200
 _TMP_NAME = re.compile(r"^(\d+)-[0-9a-f]{32}$")
+#: The temporary file of a resumable upload (kept for a resume, see resume.py).
+_RESUMABLE_PREFIX = "resume-"
 _TMP_MAX_AGE = 24 * 3600
 
 
@@ -278,6 +280,12 @@ class LocalStore:
         return os.path.join(self.account_dir(account), "tmp",
                             f"{os.getpid()}-{uuid.uuid4().hex}")
 
+    def resume_path(self, account: str, container: str, obj: str) -> str:
+        """The temporary file of a resumable upload of ``obj`` (always the same)."""
+        key = hashlib.sha256(f"{container}\0{obj}".encode("utf-8", "surrogatepass"))
+        return os.path.join(self.account_dir(account), "tmp",
+                            _RESUMABLE_PREFIX + key.hexdigest()[:32])
+
     def data_path(self, account: str, data_id: str) -> str:
         """Where a data file with this id lives."""
         return os.path.join(self.account_dir(account), "data", data_id[:2], data_id)
@@ -343,8 +351,9 @@ class LocalStore:
         now = time.time()
         for entry in entries:
             match = _TMP_NAME.match(entry.name)
+            kept = entry.name.startswith(_RESUMABLE_PREFIX)  # waits for a resume
             try:
-                stale = (match is None or not _pid_alive(int(match.group(1)))
+                stale = (not kept and (match is None or not _pid_alive(int(match.group(1))))
                          or now - entry.stat().st_mtime > _TMP_MAX_AGE)
                 if stale and int(match.group(1) if match else -1) != os.getpid():
                     os.unlink(entry.path)
