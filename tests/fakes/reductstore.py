@@ -37,7 +37,7 @@ import requests.adapters
 import responses
 import urllib3
 
-__all__ = ["FakeReductStore"]
+__all__ = ["FakeReductStore", "decode_v2"]
 
 _BUCKET_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 _ENTRY_RE = re.compile(r"^[A-Za-z0-9_/$-]*$")
@@ -83,23 +83,29 @@ def _fmt_labels(labels: Dict[str, str]) -> str:
 
 
 def _parse_labels(text: str) -> Dict[str, str]:
+    """Labels of a v1 batched header (``batch/v1.rs: parse_batched_header``):
+    keys and values trimmed, ``"..."`` quotes a value holding commas, and
+    parsing stops quietly at the first part without ``=`` (so an unquoted
+    ``x=a,b`` stores ``x=a``)."""
     labels: Dict[str, str] = {}
-    pos = 0
-    while pos < len(text):
-        eq = text.find("=", pos)
-        if eq < 0:
-            raise HttpError(422, f"Invalid batched header '{text}'")
-        key = text[pos:eq].strip()
-        pos = eq + 1
-        if text.startswith('"', pos):
-            end = text.index('"', pos + 1)
-            labels[key] = text[pos + 1:end]
-            pos = end + 2
+    rest = text
+    while "=" in rest:
+        key, value = rest.split("=", 1)
+        key = key.strip()
+        if key.startswith("@"):
+            raise HttpError(422, "Label names must not start with '@': reserved for "
+                                 "computed labels")
+        if value.startswith('"'):
+            if '"' not in value[1:]:
+                raise HttpError(422, "Invalid batched header")
+            value, rest = value[1:].split('"', 1)
+            rest = rest.lstrip(",").strip()
+        elif "," in value:
+            value, rest = value.split(",", 1)
+            rest = rest.strip()
         else:
-            end = text.find(",", pos)
-            end = len(text) if end < 0 else end
-            labels[key] = text[pos:end]
-            pos = end + 1
+            rest = ""
+        labels[key] = value.strip()
     return labels
 
 
@@ -196,6 +202,51 @@ def _v2_record(value: str, previous: Optional[Tuple[str, Dict[str, str]]],
             else:
                 labels[key] = val
     return size, ctype, labels
+
+
+def _v2_writes(items: List[Tuple[int, int, str]], names: Optional[List[str]]
+               ) -> List[Tuple[int, int, int, str, Dict[str, str]]]:
+    """``(idx, delta, size, content type, labels)`` of each record of a v2 write,
+    each decoded against the previous record of its entry."""
+    previous: Dict[int, Tuple[str, Dict[str, str]]] = {}
+    decoded = []
+    for idx, delta, value in items:
+        size, ctype, labels = _v2_record(value, previous.get(idx), names)
+        previous[idx] = (ctype, labels)
+        decoded.append((idx, delta, size, ctype, labels))
+    return decoded
+
+
+def _v2_updates(items: List[Tuple[int, int, str]], names: Optional[List[str]]
+                ) -> List[Tuple[int, int, Dict[str, Optional[str]]]]:
+    """``(idx, delta, {label: value or None to remove})`` of each v2 update,
+    carrying the operations of the previous update of the entry over."""
+    carried: Dict[int, Dict[str, Optional[str]]] = {}
+    out = []
+    for idx, delta, value in items:
+        parts = value.split(",", 2)
+        ops = dict(carried.get(idx, {}))
+        if len(parts) > 2:
+            ops.update(_v2_delta_ops(parts[2], names))
+        carried[idx] = ops
+        out.append((idx, delta, ops))
+    return out
+
+
+def decode_v2(request: Dict[str, Any]) -> List[Tuple[Any, ...]]:
+    """What a recorded v2 request means to the server, whatever its encoding:
+    ``(entry, ts, size, content type, labels)`` per record of a write,
+    ``(entry, ts, {label: value or None})`` per update, ``(entry, ts)`` per
+    removal."""
+    headers = request["headers"]
+    entries, start, items = _v2_request(headers)
+    names = _v2_label_names(headers)
+    if request["path"].endswith("/write"):
+        return [(entries[i], start + d, size, ct, labels)
+                for i, d, size, ct, labels in _v2_writes(items, names)]
+    if request["path"].endswith("/update"):
+        return [(entries[i], start + d, ops) for i, d, ops in _v2_updates(items, names)]
+    return [(entries[i], start + d) for i, d, _v in items]
 
 
 def _v2_header_value(rec: "Record", prev: Optional["Record"], names: List[str]) -> str:
@@ -319,8 +370,10 @@ class FakeReductStore:
         """
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
+        server.block_on_close = False  # keep-alive connections end with the process
         self.base = f"http://127.0.0.1:{server.server_address[1]}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                                  daemon=True)
         thread.start()
         try:
             yield self.base
@@ -905,13 +958,7 @@ class FakeReductStore:
         """``io/write.rs`` over ``batch/v2.rs: parse_batched_headers``: the
         headers are decoded in (entry index, time) order, each against the
         previous record of the same entry; the body follows that order."""
-        labels_index = _v2_label_names(h)
-        previous: Dict[int, Tuple[str, Dict[str, str]]] = {}
-        decoded = []
-        for idx, delta, value in items:
-            size, ctype, labels = _v2_record(value, previous.get(idx), labels_index)
-            previous[idx] = (ctype, labels)
-            decoded.append((idx, delta, size, ctype, labels))
+        decoded = _v2_writes(items, _v2_label_names(h))
         length = h.get("content-length", h.get("x-reduct-content-length"))
         if length is None:
             raise HttpError(422, "content-length header is required")
@@ -934,15 +981,8 @@ class FakeReductStore:
         the next update of the same entry (its test
         ``reuses_labels_for_subsequent_records``: ``0,,0=meta-2`` after
         ``0,,0=meta-1,1=true`` also sets ``remove=true``); ``k=`` removes."""
-        labels_index = _v2_label_names(h)
-        carried: Dict[int, Dict[str, Optional[str]]] = {}
         errors: Dict[str, str] = {}
-        for idx, delta, value in items:
-            parts = value.split(",", 2)
-            ops = dict(carried.get(idx, {}))
-            if len(parts) > 2:
-                ops.update(_v2_delta_ops(parts[2], labels_index))
-            carried[idx] = ops
+        for idx, delta, ops in _v2_updates(items, _v2_label_names(h)):
             records = self.buckets[bucket].get(entries[idx], {})
             ts = start + delta
             if ts not in records:
