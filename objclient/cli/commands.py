@@ -161,7 +161,7 @@ def object_upload(api: Any, a: argparse.Namespace) -> Any:
             _chunks, size, md5 = api.object_create(
                 a.account, a.container, file_or_path=path, obj_name=name,
                 mime_type=a.mime_type or mimetypes.guess_type(name)[0], properties=props,
-                progress=bar)
+                progress=bar, resume=a.resume)
         finally:
             bar.close()
         return {"name": name, "size": size, "hash": md5}
@@ -277,7 +277,7 @@ def copy_cmd(api: Any, a: argparse.Namespace) -> Any:
     common = {"debug": a.debug, "timings": a.timings}
     src = _location(a.src, a.src_account, common)
     dst = _location(a.dst, a.dst_account, common)
-    meta = copy(src, src.prefix, dst, dst.prefix)
+    meta = copy(src, src.prefix, dst, dst.prefix, resume=a.resume)
     return {"name": meta["name"], "size": meta["size"], "hash": meta["hash"]}
 
 
@@ -287,7 +287,7 @@ def sync_cmd(api: Any, a: argparse.Namespace) -> Any:
     src = _location(a.src, a.src_account, common)
     dst = _location(a.dst, a.dst_account, common)
     report = sync(src, dst, delete=a.delete, checksum=a.checksum, dry_run=a.dry_run,
-                  workers=a.workers)
+                  workers=a.workers, resume=a.resume)
     if report.failed:
         for name, why in report.failed:
             print(f"objclient: failed: {name}: {why}", file=sys.stderr)
@@ -407,6 +407,10 @@ def info(api: Any, a: argparse.Namespace) -> Any:
 
 
 # -- parser -------------------------------------------------------------------------------
+_RESUME_HELP = ("send only what an interrupted upload of the same object did not store "
+                "(its parts checked first)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``objclient`` argument parser."""
     p = argparse.ArgumentParser(
@@ -494,6 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--property", action="append", metavar="KEY=VALUE", default=[])
     ap.add_argument("--workers", type=int, default=1, help="files moved at once")
     ap.add_argument("--no-progress", dest="progress", action="store_false")
+    ap.add_argument("--resume", action="store_true", help=_RESUME_HELP)
     ap = action(obj, "download", object_download, "download objects",
                 ["name", "path", "size"])
     ap.add_argument("container")
@@ -565,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
         ap.add_argument("dst")
         ap.add_argument("--src-account")
         ap.add_argument("--dst-account")
+        ap.add_argument("--resume", action="store_true", help=_RESUME_HELP)
         if name == "sync":
             ap.add_argument("--delete", action="store_true", help="delete extras in DST")
             ap.add_argument("--checksum", action="store_true", help="compare MD5s, not dates")

@@ -53,11 +53,14 @@ class SyncReport:
 
 
 def copy(src: Location, src_name: str, dst: Location, dst_name: str, *,
-         verify: bool = True) -> ObjectInfo:
+         verify: bool = True, resume: bool = False) -> ObjectInfo:
     """Stream one object from ``src`` to ``dst`` (any backends).
 
     Size, MIME type and properties travel with the data; the destination
     backend checks the MD5 when the source reported one.
+
+    :param resume: reuse what an interrupted copy stored at ``dst`` (see
+        ``object_create(..., resume=True)``; a folder ignores it).
     """
     info, stream = src.api.object_fetch(src.account, src.container, src_name)
     try:
@@ -66,7 +69,7 @@ def copy(src: Location, src_name: str, dst: Location, dst_name: str, *,
         *_rest, meta = dst.api.object_create_ext(
             dst.account, dst.container, data=Source(stream, size=info.size),
             obj_name=dst_name, mime_type=info.mime_type, properties=dict(info.properties),
-            etag=etag.lower() if etag else None)
+            etag=etag.lower() if etag else None, resume=resume)
     finally:
         stream.close()
     return meta  # type: ignore[no-any-return]
@@ -100,7 +103,8 @@ def _same(a: ObjectInfo, b: ObjectInfo, checksum: bool) -> bool:
 
 def sync(src: Location, dst: Location, *, delete: bool = False, checksum: bool = False,
          dry_run: bool = False, workers: int = 4,
-         progress: Optional[Callable[[str, str], None]] = None) -> SyncReport:
+         progress: Optional[Callable[[str, str], None]] = None,
+         resume: bool = False) -> SyncReport:
     """Make ``dst`` hold what ``src`` holds.
 
     An object is copied when the destination lacks it, its size differs, or
@@ -110,6 +114,7 @@ def sync(src: Location, dst: Location, *, delete: bool = False, checksum: bool =
     :param delete: also delete destination objects the source lacks.
     :param dry_run: report what would be done, change nothing.
     :param progress: ``progress(action, name)`` after each object.
+    :param resume: each copy reuses what an interrupted one stored (:func:`copy`).
     :returns: a :class:`SyncReport`; failures are reported, not raised.
     """
     report = SyncReport()
@@ -129,7 +134,7 @@ def sync(src: Location, dst: Location, *, delete: bool = False, checksum: bool =
     def one(rel: str) -> None:
         try:
             if not dry_run:
-                copy(src, src.key(rel), dst, dst.key(rel))
+                copy(src, src.key(rel), dst, dst.key(rel), resume=resume)
             with lock:
                 report.copied.append(rel)
                 report.bytes_copied += src_objs[rel].size

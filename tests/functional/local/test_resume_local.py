@@ -104,3 +104,34 @@ def test_resume_on_a_backend_without_it_is_refused_before_any_request():
     api = objclient.ObjectStorageApi("reduct+http://127.0.0.1:9")
     with pytest.raises(NotSupported, match="resume"):
         api.object_create(None, "box", data=b"x", obj_name="big", resume=True)
+
+
+def _plant_leftover(url, obj, data):
+    api = objclient.ObjectStorageApi(url)
+    api.container_create(None, "box")
+    backend = api.blob_client.backend
+    path = backend.store.resume_path(backend.default_account, "box", obj)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    api.close()
+    return path
+
+
+@pytest.mark.parametrize("command", ["upload", "copy", "sync"])
+def test_the_command_line_resumes_with_resume(tmp_path, monkeypatch, capsys, command):
+    from objclient.cli import main
+    url = f"file://{tmp_path}/store"
+    monkeypatch.setenv("OBJCLIENT_URL", url)
+    data = os.urandom(2 * MiB + 3)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "big").write_bytes(data)
+    leftover = _plant_leftover(url, "big", data[:MiB])
+    other = f"file://{tmp_path}/other"
+    objclient.ObjectStorageApi(other).object_create(None, "box", data=data, obj_name="big")
+    argv = {"upload": ["object", "upload", "box", str(tmp_path / "src" / "big"), "--resume"],
+            "copy": ["copy", f"{other}#box/big", f"{url}#box/big", "--resume"],
+            "sync": ["sync", str(tmp_path / "src"), f"{url}#box", "--resume"]}[command]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert not os.path.exists(leftover)  # taken over, then moved into place
+    api = objclient.ObjectStorageApi(url)
+    assert _read(api) == data
