@@ -122,6 +122,8 @@ class Tally:
     corrupt: int = 0
     by_op: Dict[str, int] = attrs.Factory(dict)
     by_error: Dict[str, int] = attrs.Factory(dict)
+    #: the first message of each error class (what the rarer ones were)
+    examples: Dict[str, str] = attrs.Factory(dict)
     problems: List[str] = attrs.Factory(list)
 
     def merge(self, other: "Tally") -> None:
@@ -131,6 +133,8 @@ class Tally:
         for mine, theirs in ((self.by_op, other.by_op), (self.by_error, other.by_error)):
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0) + value
+        for key, text in other.examples.items():
+            self.examples.setdefault(key, text)
         self.problems.extend(other.problems[:50])
 
     def problem(self, kind: str, text: str) -> None:
@@ -183,6 +187,7 @@ class Worker:
             self.tally.typed += 1
             name = type(exc).__name__
             self.tally.by_error[name] = self.tally.by_error.get(name, 0) + 1
+            self.tally.examples.setdefault(name, f"{op} {key}: {str(exc)[:300]}")
             return None, exc
         except Exception as exc:  # noqa: BLE001 - that is what is being looked for
             self.tally.problem("untyped", f"{op} {key}: {exc!r} "
@@ -293,6 +298,7 @@ class ChaosReport:
                f"untyped errors {t.untyped}; audited keys {self.keys}: lost "
                f"{self.final_lost}, corrupt {self.final_corrupt}, leaked {self.leaked}; "
                f"in-round lost reads {t.lost}, corrupt reads {t.corrupt}"]
+        out.extend(f"  e.g. {name}: {text}" for name, text in sorted(t.examples.items()))
         out.extend("PROBLEM " + p for p in (t.problems + self.audit)[:40])
         return out
 
