@@ -6,13 +6,16 @@ plugin is not :attr:`~AuthPlugin.valid`, adds :meth:`AuthPlugin.get_headers`
 to each request, lets :meth:`AuthPlugin.sign` see the final prepared request
 (request signing such as S3 SigV4 goes there, so every attempt is signed
 anew), and on a 401 calls :meth:`AuthPlugin.invalidate` and tries once more.
+On a 403 it lets :meth:`AuthPlugin.correct_clock` learn the server's clock
+(S3's ``RequestTimeTooSkewed``) and, if that changed anything, signs and
+sends once more.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
 import requests
 
@@ -56,6 +59,17 @@ class AuthPlugin:
         """Forget the credentials after a 401.
 
         :returns: True when authenticating again may help.
+        """
+        return False
+
+    def correct_clock(self, status: int, headers: Mapping[str, str], body: bytes) -> bool:
+        """Learn the server's clock from an answer that may refuse this
+        client's time (called once per request, on a 403).
+
+        :param status: the response status.
+        :param headers: the response headers (case-insensitive).
+        :param body: the first bytes of the response body.
+        :returns: True when the request, signed again, may now pass.
         """
         return False
 

@@ -7,19 +7,24 @@ back in ``X-Subject-Token``; the body holds its expiry (``expires_at``) and
 the service catalog, from which :meth:`KeystoneAuth.get_endpoint` picks an
 endpoint by service type, interface and region.
 
+``expires_at`` is Keystone's time: the plugin learns the offset of
+Keystone's clock from the ``Date`` header of the token's response and
+judges expiry by it, so a host whose clock is wrong neither keeps a
+token past its end nor authenticates again on every request.
+
 Checked against a real Keystone 22 (Debian's python3-keystone, see
 tools/keystone-server and tests/functional/keystone/).
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional
 
 from ..exceptions import InvalidArgument, NotFound, Unauthorized
 from ..http.redact import redact_value
 from ..timestamps import iso_to_epoch
 from .base import ExpiringTokenAuth
+from .clock import ServerClock, server_time_of
 from .token_cache import TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,6 +98,8 @@ class KeystoneAuth(ExpiringTokenAuth):
     :param project_name: project to scope to (with ``project_domain_*``).
     :param project_id: project to scope to, by id.
     :param token_cache: keep tokens on disk between runs.
+    :param clock: the local clock (epoch seconds), ``time.time`` by default;
+        the learned offset of Keystone's clock is added to it.
     """
 
     secret_headers = ("X-Auth-Token", "X-Subject-Token")
@@ -107,7 +114,8 @@ class KeystoneAuth(ExpiringTokenAuth):
                  application_credential_id: Optional[str] = None,
                  application_credential_secret: Optional[str] = None,
                  application_credential_name: Optional[str] = None,
-                 token_cache: Optional[TokenCache] = None) -> None:
+                 token_cache: Optional[TokenCache] = None,
+                 clock: Optional[Callable[[], float]] = None) -> None:
         self.auth_url = auth_url.rstrip("/")
         if not self.auth_url.endswith("/v3"):
             self.auth_url += "/v3"
@@ -126,6 +134,7 @@ class KeystoneAuth(ExpiringTokenAuth):
         super().__init__(token_cache)
         self._catalog: List[Mapping[str, Any]] = []
         self._issued: Optional[float] = None
+        self.clock = ServerClock(clock, server="Keystone")
         self.project: Dict[str, Any] = {}
         self.request_body()  # check the arguments now
 
@@ -212,7 +221,7 @@ class KeystoneAuth(ExpiringTokenAuth):
         margin = self._renew_margin
         if self._issued is not None:
             margin = min(margin, max(0.0, (self._expires - self._issued) / 2))
-        return self._expires > time.time() + margin
+        return self._expires > self.clock.now() + margin
 
     def authenticate(self, http: "HTTPClient") -> None:
         with self._lock:
@@ -220,9 +229,14 @@ class KeystoneAuth(ExpiringTokenAuth):
                 return
             entry = self._cached()
             if entry and isinstance(entry.get("catalog"), list):
+                # The cache keeps times on this host's clock (it judges
+                # expiry by it), with Keystone's offset beside them.
+                offset = float(entry.get("clock_offset") or 0.0)
+                if offset:
+                    self.clock.learn(self.clock.local() + offset)
                 self._token = entry["token"]
-                self._expires = entry.get("expires")
-                self._issued = entry.get("issued")
+                self._expires = _shifted(entry.get("expires"), offset)
+                self._issued = _shifted(entry.get("issued"), offset)
                 self._catalog = entry["catalog"]
                 self.project = entry.get("project") or {}
                 return
@@ -238,11 +252,18 @@ class KeystoneAuth(ExpiringTokenAuth):
             self._token = token
             self._expires = parse_expires_at(body.get("expires_at"))
             self._issued = parse_expires_at(body.get("issued_at"))
+            # (issued_at would do only for a fresh token, and is cut to the
+            # second by fernet tokens: the Date of this answer is "now".)
+            stated = server_time_of(resp.headers)
+            if stated is not None:
+                self.clock.learn(stated)
             self._catalog = list(body.get("catalog") or [])
             self.project = dict(body.get("project") or {})
             if self.token_cache is not None:
+                offset = self.clock.offset
                 self.token_cache.save(self._cache_key, {
-                    "token": token, "expires": self._expires, "issued": self._issued,
+                    "token": token, "expires": _shifted(self._expires, -offset),
+                    "issued": _shifted(self._issued, -offset), "clock_offset": offset,
                     "catalog": self._catalog, "project": self.project, "endpoint": None})
 
     def get_headers(self) -> Dict[str, str]:
@@ -278,3 +299,8 @@ class KeystoneAuth(ExpiringTokenAuth):
                or self.user_id or self.user)
         return (f"KeystoneAuth(auth_url={self.auth_url!r}, user={who!r}, "
                 f"secret={redact_value(secret)!r})")
+
+
+def _shifted(when: Optional[float], seconds: float) -> Optional[float]:
+    """``when + seconds``, None staying None."""
+    return None if when is None else when + seconds

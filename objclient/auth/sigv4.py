@@ -11,6 +11,11 @@ The building blocks (:func:`uri_encode`, :func:`canonical_uri`,
 :func:`signature`) are pure and tested against AWS's published vectors.
 S3 does not normalise paths (``a/../b`` is a key of its own), so path
 normalisation is a flag, off for S3.
+
+Requests are dated by a :class:`~objclient.auth.clock.ServerClock`: after a
+403 ``RequestTimeTooSkewed`` the signer learns the server's offset (from the
+error's ``ServerTime``, else the ``x-amz-date`` or ``Date`` header) and
+dates every later request with it.
 """
 
 from __future__ import annotations
@@ -22,14 +27,16 @@ import hmac
 import posixpath
 import re
 import time
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
 
 from ..exceptions import InvalidArgument
 from ..http.redact import redact_value
+from ..timestamps import iso_to_epoch
 from .base import AuthPlugin
+from .clock import ServerClock, server_time_of
 
 __all__ = ["SigV4Auth", "uri_encode", "canonical_uri", "canonical_query", "canonical_headers",
            "canonical_request", "string_to_sign", "signing_key", "signature",
@@ -46,6 +53,12 @@ _PLAIN_PATH = re.compile(r"/[A-Za-z0-9_.~/-]*")
 #: What sign() sets; a resend's old values are removed first.
 _SIGNING_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-content-sha256",
                               "x-amz-security-token"})
+_ERROR_CODE = re.compile(rb"<Code>([^<]*)</Code>")
+_SERVER_TIME = re.compile(rb"<ServerTime>([^<]*)</ServerTime>")
+#: A 403 without an error code (the answer to a HEAD) is taken for a clock
+#: problem when the server's Date is at least this far from ours (S3 allows
+#: 15 minutes).
+_SKEW_WITHOUT_CODE = 60.0
 
 Pairs = Sequence[Tuple[str, str]]
 
@@ -151,11 +164,12 @@ def signature(key: bytes, sts: str) -> str:
 _NOW: Tuple[int, str] = (0, "")
 
 
-def amz_date(when: Optional[datetime.datetime] = None) -> str:
-    """``YYYYMMDDTHHMMSSZ`` of ``when`` (now by default), in UTC."""
+def amz_date(when: Union[None, float, datetime.datetime] = None) -> str:
+    """``YYYYMMDDTHHMMSSZ`` of ``when`` (epoch seconds or a datetime; now by
+    default), in UTC."""
     global _NOW
-    if when is None:
-        second = int(time.time())
+    if when is None or isinstance(when, (int, float)):
+        second = int(time.time() if when is None else when)
         cached = _NOW
         if cached[0] != second:
             cached = _NOW = (second, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second)))
@@ -259,6 +273,8 @@ class SigV4Auth(AuthPlugin):
     :param sign_payload: sign bodies held in memory (streamed bodies are
         always sent as ``UNSIGNED-PAYLOAD``, and so is a request that comes
         with ``X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`` already set).
+    :param clock: the local clock (epoch seconds), ``time.time`` by default;
+        the learned offset of the server's clock is added to it.
     """
 
     plain_headers = True
@@ -267,7 +283,8 @@ class SigV4Auth(AuthPlugin):
 
     def __init__(self, access_key: str, secret_key: str, region: str = "us-east-1", *,
                  session_token: Optional[str] = None, service: str = "s3",
-                 normalize_path: bool = False, sign_payload: bool = True) -> None:
+                 normalize_path: bool = False, sign_payload: bool = True,
+                 clock: Optional[Callable[[], float]] = None) -> None:
         for what, value in (("access key", access_key), ("secret key", secret_key),
                             ("region", region)):
             if not value or not isinstance(value, str) or any(c in value for c in "\r\n\0"):
@@ -279,6 +296,7 @@ class SigV4Auth(AuthPlugin):
         self.service = service
         self.normalize_path = normalize_path
         self.sign_payload = sign_payload
+        self.clock = ServerClock(clock, server="the S3 server")
 
     def sign(self, request: requests.PreparedRequest) -> None:
         """Add ``x-amz-date``, ``x-amz-content-sha256`` and ``Authorization``."""
@@ -323,7 +341,7 @@ class SigV4Auth(AuthPlugin):
             for name in [k for k in headers if k.lower() in _SIGNING_HEADERS]:
                 del headers[name]
             items = [(n, v) for n, v in items if n not in _SIGNING_HEADERS]
-        amzdate = amz_date()
+        amzdate = amz_date(self.clock.now())
         headers["X-Amz-Date"] = amzdate
         headers["X-Amz-Content-SHA256"] = payload
         signed = {"x-amz-date": amzdate, "x-amz-content-sha256": payload}
@@ -352,7 +370,30 @@ class SigV4Auth(AuthPlugin):
         """A presigned URL for ``url`` with these credentials (see :func:`presign_url`)."""
         return presign_url(url, method=method, access_key=self.access_key,
                            secret_key=self._secret, region=self.region, expires=expires,
-                           session_token=self._token, service=self.service)
+                           session_token=self._token, service=self.service,
+                           amzdate=amz_date(self.clock.now()))
+
+    def correct_clock(self, status: int, headers: Mapping[str, str], body: bytes) -> bool:
+        """Learn the server's clock from a 403 ``RequestTimeTooSkewed`` (or a
+        403 without a body, the answer to a HEAD, whose ``Date`` is far from
+        this client's time).
+
+        :returns: True when the offset changed: the request, dated anew,
+            may pass.
+        """
+        found = _ERROR_CODE.search(body)
+        code = found.group(1) if found else None
+        if code is not None and code != b"RequestTimeTooSkewed":
+            return False
+        stated = _SERVER_TIME.search(body)
+        server = iso_to_epoch(stated.group(1).decode("ascii", "replace")) if stated else None
+        if server is None:
+            server = server_time_of(headers)
+        if server is None:
+            return False
+        if code is None and abs(server - self.clock.now()) < _SKEW_WITHOUT_CODE:
+            return False
+        return self.clock.learn(server)
 
     def __repr__(self) -> str:
         return (f"SigV4Auth(access_key={self.access_key!r}, "

@@ -2,8 +2,9 @@
 
 One :class:`HTTPClient` is shared by the four sub-clients of an
 :class:`~objclient.ObjectStorageApi`.  It owns a :class:`requests.Session`
-over urllib3 pools, the auth plugin (re-authenticating once on a 401), the
-retry policy, timeouts and deadlines, JSON encoding and decoding, per-request
+over urllib3 pools, the auth plugin (re-authenticating once on a 401, and
+signing once more after a 403 that taught it the server's clock), the retry
+policy, timeouts and deadlines, JSON encoding and decoding, per-request
 timings, and curl-style debug logging with secrets redacted.
 
 It is safe to use from many threads at once, and after ``os.fork()``: a
@@ -441,6 +442,7 @@ class HTTPClient:
         retry_number = 0
         redirects = 0
         reauthed = False
+        clock_checked = False
         while True:
             attempt += 1
             if deadline is not None and time.monotonic() >= deadline:
@@ -519,6 +521,16 @@ class HTTPClient:
                     continue
                 # The plugin cannot renew (a static token): report this 401
                 # below, with the server's message, recorded once.
+
+            if (status == 403 and authenticated and self.auth is not None
+                    and not clock_checked):
+                clock_checked = True
+                if self._correct_clock(resp, method) and not body.may_have_started:
+                    self._record(method, full_url, status, start_wall, elapsed_headers,
+                                 body.length, 0, attempt, perfdata, service)
+                    continue
+                # Not a clock problem, or a body that cannot be sent again:
+                # this 403 is reported below (a later request uses the clock).
 
             if (status in policy.statuses and retry_number < policy.total
                     and policy.may_resend(method, idempotent) and not body.may_have_started):
@@ -787,8 +799,23 @@ class HTTPClient:
         resp._content_consumed = True  # type: ignore[attr-defined]
         return total
 
-    def _error(self, resp: requests.Response, method: str, url: str,
-               attempt: int) -> ClientError:
+    def _correct_clock(self, resp: requests.Response, method: str) -> bool:
+        """Let the auth plugin learn the server's clock from a 403 (S3's
+        ``RequestTimeTooSkewed``); the body read stays on ``resp``.
+
+        :returns: True when the request, signed again, may now pass.
+        """
+        correct = getattr(self.auth, "correct_clock", None)
+        if correct is None:
+            return False
+        return bool(correct(resp.status_code, resp.headers, self._error_body(resp, method)))
+
+    @staticmethod
+    def _error_body(resp: requests.Response, method: str) -> bytes:
+        """The first bytes of an error response's body, read once (and kept
+        as ``resp.content``); the connection is released."""
+        if resp._content_consumed:  # type: ignore[attr-defined]
+            return resp._content or b""
         body = b""
         try:
             if method != "HEAD":
@@ -797,6 +824,13 @@ class HTTPClient:
             body = b""
         finally:
             resp.close()
+        resp._content = body
+        resp._content_consumed = True  # type: ignore[attr-defined]
+        return body
+
+    def _error(self, resp: requests.Response, method: str, url: str,
+               attempt: int) -> ClientError:
+        body = self._error_body(resp, method)
         if self.debug and body:
             text = loggable_body(body, resp.headers.get("Content-Type"))
             if text is not None:

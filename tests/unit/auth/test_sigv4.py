@@ -252,15 +252,13 @@ def test_repr_hides_the_secret():
     assert "very-secret-value" not in text and "tok-secret" not in text
 
 
-def test_plain_dict_headers_sign_alike_and_lose_stale_names_in_any_case(monkeypatch):
+def test_plain_dict_headers_sign_alike_and_lose_stale_names_in_any_case():
     """The direct HTTP path hands the plugin a plain dict (plain_headers)."""
     from requests.structures import CaseInsensitiveDict
 
-    from objclient.auth import sigv4
     from objclient.http.direct import DirectRequest
 
-    monkeypatch.setattr(sigv4, "amz_date", lambda: "20261125T000000Z")
-    auth = SigV4Auth("AK", "SK")
+    auth = SigV4Auth("AK", "SK", clock=lambda: 1_795_564_800.0)  # 2026-11-25, fixed
     assert auth.plain_headers
     base = {"Content-Type": "text/plain", "x-amz-meta-a": "1",
             "x-amz-content-sha256": UNSIGNED_PAYLOAD, "AUTHORIZATION": "stale",
