@@ -24,12 +24,16 @@ never on the facade's common methods.
 Options: ``rf`` (1), ``chunk_size`` (``"256kb"``), ``max_workers`` (8),
 ``max_tries`` (5), ``max_backoff`` (5 s), ``backoff_base`` (0.5 s),
 ``router_cooldown`` (30 s), ``capacity_storage`` (read cache, ``"64MB"``;
-0 disables it), ``client_id``, ``account``; the same names work in the
-URL's query string.
+0 disables it), ``eviction_policy`` (``"LRU"``, or ``"LFU"``), ``client_id``,
+``account``; the same names work in the URL's query string.
+
+Code written for the official client builds :class:`AsyncClient` instead
+(its constructor, synchronous methods of the same names and parameters).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Dict, Set
 from urllib.parse import parse_qs, urlsplit
@@ -41,13 +45,17 @@ from ...exceptions import InvalidArgument, NoSuchAccount
 from ...names import NameRules
 from .cache import BallCache
 from .client import MictlanXClient
-from .models import BallInfo, BulkItem, BulkResult, ChunkMeta, PutResult
+from .logs import client_logger
+from .models import (BallInfo, BulkItem, BulkResult, Chunk, ChunkMeta, DeleteBucketResponse,
+                     DeletedByKeyResponse, GetMetadataResponse, GetRouterBucketMetadataResponse,
+                     PutResult)
 from .names import encode_name, parse_size
-from .routers import RouterPool, RouterTransport, parse_router_list
+from .routers import Router, RouterPool, RouterTransport, parse_router_list
 
-__all__ = ["create_backend", "MictlanXBackend", "MictlanXClient", "MICTLANX_CAPABILITIES",
-           "MICTLANX_NAME_RULES", "CATALOG_BUCKET", "BulkItem", "BulkResult", "PutResult",
-           "BallInfo", "ChunkMeta"]
+__all__ = ["create_backend", "MictlanXBackend", "MictlanXClient", "AsyncClient", "Router",
+           "MICTLANX_CAPABILITIES", "MICTLANX_NAME_RULES", "CATALOG_BUCKET", "BulkItem",
+           "BulkResult", "PutResult", "BallInfo", "ChunkMeta", "Chunk", "DeleteBucketResponse",
+           "DeletedByKeyResponse", "GetMetadataResponse", "GetRouterBucketMetadataResponse"]
 
 #: The bucket holding one small ball per container (never a user bucket id:
 #: encoded names after ``ocx-`` are hex only).
@@ -67,7 +75,8 @@ MICTLANX_NAME_RULES = NameRules(account_max=255, container_max=255, object_max=1
                                 properties_max_total=16384)
 
 _OPTION_NAMES = ("rf", "chunk_size", "max_workers", "max_tries", "max_backoff",
-                 "backoff_base", "router_cooldown", "capacity_storage", "client_id", "account")
+                 "backoff_base", "router_cooldown", "capacity_storage", "eviction_policy",
+                 "client_id", "account")
 
 
 @attrs.define(eq=False)
@@ -169,7 +178,8 @@ def create_backend(url: str, *, auth: Any = None, **options: Any) -> MictlanXBac
     client = MictlanXClient(RouterTransport(http, pool), client_id=str(own.get(
         "client_id", "objclient")), chunk_size=own.get("chunk_size", "256kb"), rf=rf,
         max_workers=max_workers, max_tries=max_tries, max_backoff=max_backoff,
-        backoff_base=backoff_base, cache=BallCache(capacity))
+        backoff_base=backoff_base,
+        cache=BallCache(capacity, str(own.get("eviction_policy", "LRU"))))
     backend = MictlanXBackend(
         name="mictlanx", http=http, capabilities=MICTLANX_CAPABILITIES,
         names=MICTLANX_NAME_RULES, default_account=str(own.get("account", "mictlanx")),
@@ -185,3 +195,47 @@ def create_backend(url: str, *, auth: Any = None, **options: Any) -> MictlanXBac
     backend.directory = MictlanXDirectoryClient(backend)
     return backend
 
+
+
+class AsyncClient(MictlanXClient):
+    """The official ``mictlanx.asyncx.AsyncClient``, made synchronous.
+
+    The name is kept so that code written for the official client runs
+    with its ``await`` removed; every method blocks and returns its value
+    (no ``Result``), or raises an :mod:`objclient.exceptions` error.
+
+    :param uri: ``mictlanx://router-id@host:port[,id2@host2:port]/?protocol=http``
+        (or objclient's ``mictlanx+http://host:port,...``).
+    :param client_id: sent as ``producer_id``; names the log files.
+    :param debug: also log every record to standard output.
+    :param max_workers: chunks fetched at once by a get (at most the CPU count,
+        as the official client caps it).
+    :param log_output_path: folder of the log files (``$MICTLANX_LOG_PATH`` or
+        ``/mictlanx/client``), created if missing.
+    :param log_when: rotation unit of the log file (``"m"``: minutes).
+    :param log_interval: rotation interval, in ``log_when`` units.
+    :param eviction_policy: read cache policy, ``"LRU"`` or ``"LFU"``.
+    :param capacity_storage: read cache size (``"1GB"``).
+    :param verify: TLS verification of the routers (off, as the official default).
+    :param options: objclient's HTTP options (``session``, ``retries``, ...).
+    :raises InvalidArgument: a bad URI or option.
+    :raises OSError: the log folder cannot be created.
+    """
+
+    def __init__(self, uri: str, client_id: str, debug: bool = True, max_workers: int = 12,
+                 log_output_path: str = os.environ.get("MICTLANX_LOG_PATH",
+                                                       "/mictlanx/client"),
+                 log_when: str = "m", log_interval: int = 30, eviction_policy: str = "LRU",
+                 capacity_storage: str = "1GB", verify: Any = False, **options: Any) -> None:
+        backend = create_backend(
+            uri, client_id=client_id, max_workers=min(max_workers, os.cpu_count() or 1),
+            capacity_storage=capacity_storage, eviction_policy=eviction_policy, verify=verify,
+            **options)
+        base = backend.mictlanx
+        super().__init__(base.transport, client_id=client_id, chunk_size=base.chunk_size,
+                         rf=base.rf, max_workers=base.max_workers, max_tries=base.max_tries,
+                         max_backoff=base.max_backoff, backoff_base=base.backoff_base,
+                         cache=base.cache, logger=client_logger(
+                             client_id, debug, log_output_path, log_when, log_interval))
+        self.verify = verify
+        backend.mictlanx = self

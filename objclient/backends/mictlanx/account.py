@@ -21,7 +21,8 @@ class MictlanXAccountClient(LowLevelAccess, AccountClient):
     def container_names(self, opts: CallOptions = DEFAULT_OPTS) -> List[str]:
         """Every container recorded in the catalog, in listing order."""
         catalog = self.backend.catalog
-        balls = group_balls(catalog, self.mictlanx.get_chunks_by_bucket_id(catalog, opts))
+        balls = group_balls(catalog, self.mictlanx.get_chunks_by_bucket_id(
+            catalog, timeout=None, opts=opts).balls)
         names = [decode_name(key) for key in balls]
         return sorted((n for n in names if n is not None), key=name_key)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import random
 import threading
@@ -27,17 +28,22 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import (Any, Callable, Deque, Dict, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
+import attrs
+
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ChecksumMismatch, ClientError, Conflict, DeadlineReached,
                            InvalidArgument, NotFound, ServerError)
 from ...http.retry import RetryPolicy
+from .bulk import BulkJobs, ballk_key
 from .cache import BallCache
 from .chunking import (MAX_AVAILABILITY_CODE, as_client_error, check_rf, collect, is_refusal,
                        plan_reads, positive, read_full, refusal_conflict, retryable)
-from .models import (BallInfo, BulkFailure, BulkItem, BulkResult, ChunkMeta, ChunkOutcome,
-                     DeleteBucketResult, PutResult, ball_from_records, dedupe_records)
+from .models import (BallInfo, BulkFailure, BulkItem, BulkResult, Chunk, ChunkMeta, ChunkOutcome,
+                     DeleteBucketResponse, DeletedByKeyResponse,
+                     GetRouterBucketMetadataResponse, PutResult, ball_from_records,
+                     dedupe_records)
 from .names import check_key, check_user_tags, chunk_key, parse_size
-from .routers import API_PREFIX, RouterTransport
+from .routers import API_PREFIX, Router, RouterTransport
 from .upload import (Checksums, ChunkCreated, UploadPlan, whole_tags, whole_tags_from,
                      whole_tags_of_file)
 
@@ -63,12 +69,15 @@ class MictlanXClient:
     :param max_backoff: longest wait between attempts, seconds.
     :param backoff_base: first wait, seconds; doubles per attempt.
     :param cache: the read cache.
+    :param logger: where the client logs its operations (the official
+        client's event dicts: ``PUT``, ``DELETE``, ...).
     """
 
     def __init__(self, transport: RouterTransport, *, client_id: str = "objclient",
                  chunk_size: Size = "256kb", rf: int = 1, max_workers: int = 8,
                  max_tries: int = 5, max_backoff: float = 5.0, backoff_base: float = 0.5,
-                 cache: Optional[BallCache] = None) -> None:
+                 cache: Optional[BallCache] = None,
+                 logger: Optional[logging.Logger] = None) -> None:
         self.transport = transport
         self.client_id = client_id
         self.chunk_size = positive(parse_size(chunk_size, "chunk_size"), "chunk_size")
@@ -78,44 +87,85 @@ class MictlanXClient:
         self.max_backoff = float(max_backoff)
         self.backoff_base = float(backoff_base)
         self.cache = cache if cache is not None else BallCache(0)
+        self.log = logger if logger is not None else logging.getLogger("objclient.mictlanx")
+        self.bulk_jobs = BulkJobs()
         self.sleep: Callable[[float], None] = time.sleep
         self._rng = random.Random()
         self._rng_lock = threading.Lock()
 
     # -- put -----------------------------------------------------------------------
-    def put(self, bucket_id: str, key: str, value: bytes, *, chunk_size: Optional[Size] = None,
-            rf: Optional[int] = None, max_tries: Optional[int] = None,
-            max_backoff: Optional[float] = None, max_workers: Optional[int] = None,
-            tags: Optional[Mapping[str, str]] = None,
-            content_type: str = "application/octet-stream", replace: bool = True,
-            opts: CallOptions = DEFAULT_OPTS) -> PutResult:
-        """Store ``value`` as ball ``key`` of ``bucket_id``.
+    def put(self, bucket_id: str, key: str, value: bytes, chunk_size: Optional[Size] = None,
+            rf: Optional[int] = None, timeout: Optional[float] = 120,
+            max_tries: Optional[int] = None, max_concurrency: Optional[int] = 10,
+            max_backoff: Optional[float] = None, tags: Optional[Mapping[str, str]] = None, *,
+            content_type: str = "application/octet-stream", replace: bool = False,
+            max_workers: Optional[int] = None, opts: CallOptions = DEFAULT_OPTS) -> bool:
+        """Store ``value`` as ball ``key`` of ``bucket_id`` (the official
+        ``AsyncClient.put``: same parameters, order and defaults).
 
-        The router refuses a put-metadata for a key that has replicas,
-        whatever the ``Update`` header says, so replacing a ball means
-        deleting it first: see :meth:`put_stream`.
+        As the official client, a key that is already stored is not
+        overwritten: the router refuses it and ``put`` returns False.  With
+        ``replace=True`` the ball is deleted first and written again (see
+        :meth:`put_stream`, which also returns the per-chunk outcomes).
 
-        :param chunk_size: bytes per chunk (int or ``"256kb"``, ``"1MB"``).
-        :param rf: replicas per chunk.
-        :param max_tries: attempts per chunk.
-        :param max_backoff: cap of the wait between attempts, seconds.
-        :param max_workers: chunks uploaded at once.
+        :param chunk_size: bytes per chunk (int or ``"256kb"``, ``"1MB"``);
+            None: the client's ``chunk_size`` (``"256kb"`` unless configured).
+        :param rf: replicas per chunk (None: the client's, 1 by default).
+        :param timeout: seconds each request may take.
+        :param max_tries: attempts per chunk (None: the client's, 5).
+        :param max_concurrency: chunks uploaded at once (``max_workers`` is
+            its former name).
+        :param max_backoff: cap of the wait between attempts, seconds (None: 5).
         :param tags: user tags (written on every chunk, as the official client does).
-        :param replace: replace an existing ball (else :class:`Conflict`).
-        :returns: per-chunk outcomes; :attr:`PutResult.ok` is always True
-            (a chunk that fails after its retries raises).
+        :param replace: replace an existing ball instead of returning False.
+        :returns: True when stored, False when the key was already stored.
         :raises InvalidName: the key or bucket id would be changed by the router.
-        :raises Conflict: the ball exists and ``replace`` is False, or the
-            router refused a chunk key objclient had not seen (another writer).
         :raises ClientError: the last error of a chunk that could not be stored.
         """
         value = bytes(value)
         size_each = self._chunk_size(chunk_size)
         whole = whole_tags(value, max(1, -(-len(value) // size_each)))
-        return self.put_stream(bucket_id, key, io.BytesIO(value), chunk_size=size_each,
-                               rf=rf, max_tries=max_tries, max_backoff=max_backoff,
-                               max_workers=max_workers, tags=tags, content_type=content_type,
-                               replace=replace, whole=whole, opts=opts)
+        workers = max_workers if max_workers is not None else max_concurrency
+        try:
+            self.put_stream(bucket_id, key, io.BytesIO(value), chunk_size=size_each, rf=rf,
+                            max_tries=max_tries, max_backoff=max_backoff, max_workers=workers,
+                            tags=tags, content_type=content_type, replace=replace,
+                            whole=whole, opts=call_opts(opts, timeout))
+        except Conflict:
+            self.log.warning({"event": "MAX.AVAILABILITY.REACHED", "bucket_id": bucket_id,
+                              "key": key})
+            return False
+        self.log.info({"event": "PUT", "bucket_id": bucket_id, "key": key, "size": len(value)})
+        return True
+
+    def put_single_chunk(self, bucket_id: str, ball_id: str, chunk: Chunk,
+                         chunk_size: Size = "256kb", rf: int = 1, timeout: Optional[float] = 120,
+                         max_tries: int = 5, max_concurrency: int = 10, max_backoff: float = 5,
+                         tags: Optional[Mapping[str, str]] = None, *,
+                         opts: CallOptions = DEFAULT_OPTS) -> bool:
+        """Store one chunk object, ``chunk.chunk_id``, of ball ``ball_id``
+        (the official ``put_single_chunk``): its record carries ``index``,
+        ``chunk_size``, ``group_id`` and ``tags`` only, no whole-ball tags.
+        ``chunk_size`` and ``max_concurrency`` are accepted as the official
+        client does (one chunk is one upload).
+
+        :returns: True when stored, False when the key was already stored.
+        :raises ClientError: the chunk could not be stored after ``max_tries``.
+        """
+        bucket, ball = check_key(bucket_id, "bucket id"), check_key(ball_id, "ball id")
+        plan = UploadPlan(
+            bucket=bucket, ball=ball, size_each=max(1, chunk.size), rf=check_rf(rf),
+            tries=max(1, int(max_tries)), cap=float(max_backoff),
+            content_type="application/octet-stream", user=check_user_tags(tags or {}),
+            whole={}, stamp=time.time_ns(), opts=call_opts(opts, timeout))
+        outcome = self._put_chunk(plan, chunk.index, chunk.data, {},
+                                  key=check_key(chunk.chunk_id, "chunk id"))
+        self.cache.invalidate(bucket, ball)
+        if outcome.ok:
+            return True
+        if isinstance(outcome.error, Conflict):
+            return False
+        raise as_client_error(outcome.error)
 
     def put_file(self, bucket_id: str, key: str, path: Union[str, "os.PathLike[str]"], *,
                  tags: Optional[Mapping[str, str]] = None, **kwargs: Any) -> PutResult:
@@ -244,7 +294,7 @@ class MictlanXClient:
         for outcome in outcomes:
             if outcome.created:
                 try:
-                    self.delete_by_key(bucket, outcome.key, opts=opts)
+                    self.delete_by_key(outcome.key, bucket, timeout=None, opts=opts)
                 except ClientError:
                     pass
 
@@ -255,7 +305,7 @@ class MictlanXClient:
             return policy.backoff(attempt, self._rng)
 
     def _put_chunk(self, plan: UploadPlan, index: int, data: bytes,
-                   extra: Mapping[str, str]) -> ChunkOutcome:
+                   extra: Mapping[str, str], key: Optional[str] = None) -> ChunkOutcome:
         """Put one chunk (metadata, then its data to every task), retrying;
         never raises except when the deadline passes.
 
@@ -263,15 +313,17 @@ class MictlanXClient:
         router would refuse it); a refusal of a record this put did not
         create is not retried (:class:`Conflict`).
         """
-        key = chunk_key(plan.ball, index)
         meta = plan.record(index, data, extra, self.client_id)
+        if key is not None and key != meta.key:
+            meta = attrs.evolve(meta, key=key)
+        key = meta.key
         created, attempt = False, 0
         error: Optional[Exception] = None
         while attempt < plan.tries:
             attempt += 1
             try:
                 if created:
-                    self.delete_by_key(plan.bucket, key, opts=plan.opts)
+                    self.delete_by_key(key, plan.bucket, timeout=None, opts=plan.opts)
                     created = False
                 replicas = self._send_chunk(plan, meta, data)
                 return ChunkOutcome(index=index, key=key, ok=True, attempts=attempt,
@@ -321,11 +373,73 @@ class MictlanXClient:
         return list(body.get("replicas") or [])
 
     # -- bulk ----------------------------------------------------------------------
-    def put_bulk(self, items: Sequence[BulkItem], *, max_workers: int = 4,
-                 stop_on_failure: bool = False, rf: Optional[int] = None,
-                 chunk_size: Optional[Size] = None,
-                 opts: CallOptions = DEFAULT_OPTS) -> BulkResult:
-        """Put many balls, ``max_workers`` at a time.
+    def put_bulk(self, bulk_id: Any, balls: Optional[Sequence[Mapping[str, Any]]] = None,
+                 max_concurrency: int = 10, stop_on_failure: bool = False,
+                 **old_keywords: Any) -> Any:
+        """Start putting ``balls`` under the bulk job ``bulk_id`` (the official
+        ``put_bulk``); :meth:`await_bulk` waits for them and gives the results.
+
+        Each ball is a ``BallK`` dict: ``bucket_id``, ``ball_id`` (or ``key``),
+        ``source`` (bytes, or a file path str) and optional ``tags``, ``rf``,
+        ``chunk_size``, ``timeout``, ``max_tries``, ``max_concurrency`` (per
+        ball's chunks) and ``max_backoff``.  Calling again with the same id
+        adds balls to the job.  ``stop_on_failure`` is accepted as the
+        official client does, which does not act on it.
+
+        The former form, ``put_bulk([BulkItem, ...], max_workers=...)``, is told
+        apart by its first argument (a list, not an id str) and still returns
+        a :class:`BulkResult` at once.
+
+        :returns: True once the balls are registered.
+        :raises Conflict: the job was already awaited.
+        """
+        if not isinstance(bulk_id, str):
+            return self._put_items(list(bulk_id), stop_on_failure=stop_on_failure,
+                                   **old_keywords)
+        if old_keywords:
+            raise TypeError("put_bulk() got unexpected keyword(s) " + ", ".join(old_keywords))
+        items = list(balls or [])
+        self.bulk_jobs.submit(bulk_id, max_concurrency, self._put_ballk, items)
+        self.log.info({"event": "PUT.BULK", "bulk_id": bulk_id, "balls": len(items)})
+        return True
+
+    def await_bulk(self, bulk_id: str, remove_on_completion: bool = False) -> Dict[str, Any]:
+        """Wait for every ball of bulk job ``bulk_id`` (the official ``await_bulk``).
+
+        :param remove_on_completion: forget the job once answered; else a
+            later call answers the same results again.
+        :returns: the ``BulkPutResponse`` dict: ``successes`` (``{"item": dto}``)
+            and ``failures`` (``{"item": dto, "error": ClientError}``), where
+            ``dto`` is the ball without its bytes (``BallKDTO``).
+        :raises NotFound: no bulk job has this id.
+        """
+        return self.bulk_jobs.wait(bulk_id, remove_on_completion)
+
+    def _put_ballk(self, item: Mapping[str, Any]) -> bool:
+        """One ``BallK`` item, through :meth:`put` or :meth:`put_file`."""
+        source = item.get("source")
+        params = {"tags": item.get("tags") or {}, "rf": item.get("rf", 1),
+                  "chunk_size": item.get("chunk_size", "256kb"),
+                  "timeout": item.get("timeout", 120), "max_tries": item.get("max_tries", 5),
+                  "max_concurrency": item.get("max_concurrency", 10),
+                  "max_backoff": item.get("max_backoff", 5)}
+        bucket, key = item.get("bucket_id"), ballk_key(item)
+        if isinstance(source, str):
+            params["max_workers"] = params.pop("max_concurrency")
+            params["opts"] = call_opts(DEFAULT_OPTS, params.pop("timeout"))
+            self.put_file(bucket, key, source, **params)  # type: ignore[arg-type]
+            return True
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return self.put(bucket, key, bytes(source), **params)  # type: ignore[arg-type]
+        raise InvalidArgument(f"Invalid source type for key {key!r}: {type(source).__name__}; "
+                              "it must be bytes or a file path str")
+
+    def _put_items(self, items: Sequence[BulkItem], *, max_workers: int = 4,
+                   stop_on_failure: bool = False, rf: Optional[int] = None,
+                   chunk_size: Optional[Size] = None,
+                   opts: CallOptions = DEFAULT_OPTS) -> BulkResult:
+        """objclient's former ``put_bulk``: many :class:`BulkItem`, ``max_workers``
+        at a time, answered at once.
 
         :param stop_on_failure: after the first failure, items not yet
             started are skipped (reported in ``skipped``).
@@ -350,9 +464,10 @@ class MictlanXClient:
                 if item.path is not None:
                     result = self.put_file(item.bucket_id, item.key, item.path, **kwargs)
                 else:
-                    result = self.put(item.bucket_id, item.key, item.value or b"",
-                                      content_type=item.content_type
-                                      or "application/octet-stream", **kwargs)
+                    result = self.put_stream(
+                        item.bucket_id, item.key, io.BytesIO(item.value or b""),
+                        content_type=item.content_type or "application/octet-stream",
+                        **kwargs)
             except ClientError as err:
                 with lock:
                     failures.append(BulkFailure(item=item, error=err))
@@ -407,15 +522,27 @@ class MictlanXClient:
             json=record.to_dto(rf if rf is not None else self.rf), idempotent=True,
             service="update_metadata")
 
-    def get_chunks_by_bucket_id(self, bucket_id: str,
-                                opts: CallOptions = DEFAULT_OPTS) -> List[ChunkMeta]:
-        """Every chunk object of a bucket (one record per key)."""
+    def get_chunks_by_bucket_id(self, bucket_id: str, timeout: Any = 120,
+                                headers: Optional[Mapping[str, str]] = None, *,
+                                opts: CallOptions = DEFAULT_OPTS
+                                ) -> GetRouterBucketMetadataResponse:
+        """Every chunk record of a bucket as one router lists it (the official
+        ``get_chunks_by_bucket_id``: ``GET /api/v4/buckets/{bucket_id}/metadata``).
+
+        :param timeout: seconds the request may take (a :class:`CallOptions`
+            here, objclient's former third argument, is taken as ``opts``).
+        :param headers: extra request headers.
+        :returns: ``bucket_id``, ``peers_ids`` and ``balls``, the records in the
+            router's order (a key may repeat: see :func:`dedupe_records`).
+        """
         bucket = check_key(bucket_id, "bucket id")
-        doc = self.transport.json("GET", f"{API_PREFIX}/buckets/{bucket}/metadata", opts,
-                                  service="list")
-        balls = (doc or {}).get("balls") or []
-        return dedupe_records([ChunkMeta.from_json(b, bucket) for b in balls
-                               if isinstance(b, dict)])
+        doc = self.transport.json("GET", f"{API_PREFIX}/buckets/{bucket}/metadata",
+                                  call_opts(opts, timeout, headers), service="list") or {}
+        return GetRouterBucketMetadataResponse(
+            bucket_id=str(doc.get("bucket_id") or bucket),
+            peers_ids=[str(p) for p in doc.get("peers_ids") or []],
+            balls=[ChunkMeta.from_json(b, bucket) for b in doc.get("balls") or []
+                   if isinstance(b, dict)])
 
     # -- get -----------------------------------------------------------------------
     def get_chunk(self, bucket_id: str, key: str, index: int, *, force: bool = False,
@@ -553,20 +680,33 @@ class MictlanXClient:
         return target
 
     # -- delete --------------------------------------------------------------------
-    def delete_by_key(self, bucket_id: str, key: str,
-                      opts: CallOptions = DEFAULT_OPTS) -> int:
-        """Delete one chunk object on every router (``Force: 1``).
+    def delete_by_key(self, key: str, bucket_id: str = "", timeout: Any = 120,
+                      force: bool = True, headers: Optional[Mapping[str, str]] = None, *,
+                      opts: CallOptions = DEFAULT_OPTS) -> DeletedByKeyResponse:
+        """Delete one chunk object, ``key``, on every router (the official
+        ``delete_by_key(key, bucket_id, ...)``: key first).  To delete a whole
+        ball use :meth:`delete`.
 
         A router answers 404 for a key without replicas (it never existed,
         or an earlier router of this call deleted it): that counts as 0.
+        objclient's former order, ``delete_by_key(bucket_id, key, opts)``, is
+        still understood when its third argument is a :class:`CallOptions`;
+        two strings alone are read in the official order.
 
-        :returns: ``n_deletes`` summed over routers (0 when absent).
+        :param force: sent as the ``Force`` header (``"1"``/``"0"``).
+        :returns: ``n_deletes`` summed over routers (0 when absent) and the key.
+        :raises InvalidName: ``bucket_id`` is empty or would be changed.
         """
+        if isinstance(timeout, CallOptions):
+            key, bucket_id = bucket_id, key
         bucket, ckey = check_key(bucket_id, "bucket id"), check_key(key)
+        merged = dict(headers or {}, Force=str(int(bool(force))))
         answers = self.transport.broadcast("DELETE", f"{API_PREFIX}/buckets/{bucket}/{ckey}",
-                                           opts, headers={"Force": "1"}, service="delete",
-                                           absent=(NotFound,))
-        return sum(int((body or {}).get("n_deletes") or 0) for _r, body in answers)
+                                           call_opts(opts, timeout), headers=merged,
+                                           service="delete", absent=(NotFound,))
+        count = sum(int((body or {}).get("n_deletes") or 0) for _r, body in answers)
+        self.log.info({"event": "DELETE", "bucket_id": bucket, "key": ckey, "n_deletes": count})
+        return DeletedByKeyResponse(n_deletes=count, key=key)
 
     def delete(self, bucket_id: str, key: str, opts: CallOptions = DEFAULT_OPTS) -> int:
         """Delete every chunk of ball ``key`` (``DELETE .../bid/{key}`` on every
@@ -577,22 +717,51 @@ class MictlanXClient:
         self.cache.invalidate(bucket, ball)
         return sum(int((body or {}).get("n_deletes") or 0) for _r, body in answers)
 
-    def delete_bucket(self, bucket_id: str, opts: CallOptions = DEFAULT_OPTS
-                      ) -> DeleteBucketResult:
-        """Delete every chunk object listed in a bucket."""
-        records = self.get_chunks_by_bucket_id(bucket_id, opts)
+    def delete_bucket(self, bucket_id: str, headers: Any = None, timeout: Any = 120,
+                      force: bool = True, *,
+                      opts: CallOptions = DEFAULT_OPTS) -> DeleteBucketResponse:
+        """Delete every chunk object listed in a bucket (the official
+        ``delete_bucket``), one :meth:`delete_by_key` per listed key.
+
+        :param headers: extra request headers (a :class:`CallOptions` here,
+            objclient's former second argument, is taken as ``opts``).
+        :param force: sent as the ``Force`` header of each delete.
+        :returns: deleted / failed / total counts, the keys and the time taken.
+        """
+        started = time.monotonic()
+        if isinstance(headers, CallOptions):
+            opts, headers = headers, None
+        call = call_opts(opts, timeout, headers)
+        records = dedupe_records(self.get_chunks_by_bucket_id(bucket_id, opts=call).balls)
         deleted = failed = 0
         for rec in records:
             try:
-                self.delete_by_key(rec.bucket_id or bucket_id, rec.key, opts)
+                self.delete_by_key(rec.key, rec.bucket_id or bucket_id, force=force,
+                                   timeout=None, opts=call)
                 deleted += 1
             except ClientError:
                 failed += 1
         self.cache.invalidate(bucket_id)
-        return DeleteBucketResult(bucket_id=bucket_id, deleted=deleted, failed=failed,
-                                  total=len(records), keys=[r.key for r in records])
+        self.log.info({"event": "DELETED.BUCKET", "bucket_id": bucket_id, "deleted": deleted,
+                       "failed": failed, "total": len(records)})
+        return DeleteBucketResponse(bucket_id=bucket_id, deleted=deleted, failed=failed,
+                                    total=len(records), keys=[r.key for r in records],
+                                    response_time=time.monotonic() - started)
 
     # -- routers -------------------------------------------------------------------
+    @property
+    def routers(self) -> List[Router]:
+        """The routers as the official client's ``Router`` helpers
+        (:meth:`Router.get_metadata`, :meth:`Router.get_by_checksum_to_file`),
+        sharing this client's HTTP connections."""
+        return [Router.from_url(url, http=self.transport.http)
+                for url in self.transport.pool.urls]
+
+    def close(self) -> None:
+        """Close the HTTP connections (of the whole API when this client is
+        ``api.blob_client.mictlanx``)."""
+        self.transport.http.close()
+
     def router_health(self) -> List[Any]:
         """What the client knows of each router (see :class:`RouterState`)."""
         return self.transport.pool.health()
@@ -611,6 +780,27 @@ class MictlanXClient:
             except (ClientError, ValueError) as err:
                 out[url] = err
         return out
+
+
+def call_opts(opts: CallOptions, timeout: Any = None,
+              headers: Optional[Mapping[str, str]] = None) -> CallOptions:
+    """``opts`` with the official client's per-call ``timeout`` (seconds, for
+    connecting and for each read, where ``opts`` sets none) and ``headers``.
+
+    A :class:`CallOptions` given as ``timeout`` (objclient's former positional
+    ``opts``) is used as the options.
+    """
+    if isinstance(timeout, CallOptions):
+        opts, timeout = timeout, None
+    changes: Dict[str, Any] = {}
+    if timeout is not None:
+        if opts.connection_timeout is None:
+            changes["connection_timeout"] = float(timeout)
+        if opts.read_timeout is None:
+            changes["read_timeout"] = float(timeout)
+    if headers:
+        changes["headers"] = {**opts.headers, **headers}
+    return attrs.evolve(opts, **changes) if changes else opts
 
 
 class LowLevelAccess:

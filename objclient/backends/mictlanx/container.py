@@ -78,7 +78,8 @@ class MictlanXContainerClient(LowLevelAccess, ContainerClient):
     def balls(self, container: str, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, BallInfo]:
         """The committed balls of the container's bucket, by ball key."""
         bucket = self.backend.bucket_of(container)
-        return group_balls(bucket, self.mictlanx.get_chunks_by_bucket_id(bucket, opts))
+        return group_balls(bucket, self.mictlanx.get_chunks_by_bucket_id(
+            bucket, timeout=None, opts=opts).balls)
 
     def exists(self, container: str, opts: CallOptions = DEFAULT_OPTS) -> bool:
         """Whether the container has a catalog ball or any ball."""

@@ -14,8 +14,9 @@ import attrs
 from .names import parse_chunk_key, user_tags
 
 __all__ = ["ChunkMeta", "BallInfo", "ChunkOutcome", "PutResult", "BulkItem",
-           "BulkFailure", "BulkResult", "DeleteBucketResult", "ball_from_records",
-           "dedupe_records"]
+           "BulkFailure", "BulkResult", "DeleteBucketResponse", "DeleteBucketResult",
+           "DeletedByKeyResponse", "GetRouterBucketMetadataResponse", "GetMetadataResponse",
+           "Chunk", "ball_from_records", "dedupe_records"]
 
 
 def _str_tags(value: Optional[Mapping[str, Any]]) -> Dict[str, str]:
@@ -227,11 +228,99 @@ class BulkResult:
 
 
 @attrs.frozen
-class DeleteBucketResult:
-    """What :meth:`MictlanXClient.delete_bucket` removed."""
+class DeleteBucketResponse:
+    """What :meth:`MictlanXClient.delete_bucket` removed (the official
+    client's ``DeleteBucketResponse``, same fields).
+
+    :param deleted: chunk objects deleted; ``failed`` those that could not be.
+    :param total: chunk objects listed.
+    :param keys: their keys (the official client leaves this list empty).
+    :param response_time: seconds the call took.
+    """
 
     bucket_id: str
     deleted: int
     failed: int
     total: int
     keys: List[str] = attrs.field(factory=list)
+    response_time: float = 0.0
+
+
+#: The name this model had before it took the official client's.
+DeleteBucketResult = DeleteBucketResponse
+
+
+@attrs.frozen
+class DeletedByKeyResponse:
+    """What :meth:`MictlanXClient.delete_by_key` did (the official client's
+    ``DeletedByKeyResponse``): ``n_deletes`` summed over routers (0 when the
+    key had no replica) and the ``key`` asked for."""
+
+    n_deletes: int
+    key: str
+
+
+@attrs.frozen
+class GetRouterBucketMetadataResponse:
+    """A bucket's chunk records as the router lists them (the official
+    client's ``GetRouterBucketMetadataResponse``).
+
+    :param balls: every record the router sent, in its order; a key may
+        appear more than once (the router re-appends per peer, see
+        :func:`dedupe_records`).
+    """
+
+    bucket_id: str
+    peers_ids: List[str]
+    balls: List[ChunkMeta]
+
+
+@attrs.frozen
+class GetMetadataResponse:
+    """One chunk object's record as a router answers it (the official
+    client's ``GetMetadataResponse``)."""
+
+    service_time: float
+    peer_id: str
+    local_peer_id: str
+    metadata: ChunkMeta
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any], bucket_id: str = "") -> "GetMetadataResponse":
+        """Build from the router's JSON answer."""
+        return cls(service_time=float(doc.get("service_time") or 0.0),
+                   peer_id=str(doc.get("peer_id") or ""),
+                   local_peer_id=str(doc.get("local_peer_id") or ""),
+                   metadata=ChunkMeta.from_json(doc.get("metadata") or {}, bucket_id))
+
+
+@attrs.frozen
+class Chunk:
+    """One chunk of a ball, for :meth:`MictlanXClient.put_single_chunk` (the
+    official client's ``mictlanx.utils.segmentation.Chunk``: ``group_id`` is
+    the ball, ``chunk_id`` the chunk object's key, ``"{group_id}_{index}"``
+    unless given)."""
+
+    group_id: str
+    index: int
+    data: bytes = attrs.field(converter=bytes)
+    chunk_id: str = attrs.field(default="")
+    metadata: Dict[str, str] = attrs.field(factory=dict, converter=_str_tags)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.chunk_id:
+            object.__setattr__(self, "chunk_id", f"{self.group_id}_{self.index}")
+
+    @property
+    def size(self) -> int:
+        """Bytes in the chunk."""
+        return len(self.data)
+
+    @classmethod
+    def from_bytes(cls, group_id: str, index: int, data: bytes,
+                   metadata: Optional[Mapping[str, str]] = None,
+                   chunk_id: Optional[str] = None) -> "Chunk":
+        """The official client's ``Chunk.from_bytes`` (``chunk_id`` a plain
+        str or None, not an ``Option``)."""
+        return cls(group_id=group_id, index=index, data=data, chunk_id=chunk_id or "",
+                   metadata=dict(metadata or {}))

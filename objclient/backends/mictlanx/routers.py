@@ -16,6 +16,7 @@ exceptions.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type
@@ -25,11 +26,15 @@ import attrs
 import requests
 
 from ...contract import CallOptions
-from ...exceptions import ClientError, ConnectionFailed, DeadlineReached, Timeout, from_response
+from ...exceptions import (ClientError, ConnectionFailed, DeadlineReached, InvalidArgument,
+                           Timeout, from_response)
+from ...http import HTTPClient
 from ...http.redact import redact_url
 from ...http.retry import RetryPolicy
+from .models import GetMetadataResponse
+from .names import check_key, parse_size
 
-__all__ = ["RouterState", "RouterPool", "RouterTransport", "API_PREFIX"]
+__all__ = ["RouterState", "RouterPool", "RouterTransport", "Router", "API_PREFIX"]
 
 API_PREFIX = "/api/v4"
 
@@ -303,3 +308,98 @@ def parse_router_list(netloc: str, scheme: str) -> List[str]:
 def headers_for(values: Dict[str, Any]) -> Dict[str, str]:
     """String header values (the router reads ``"0"``/``"1"``)."""
     return {k: str(v) for k, v in values.items()}
+
+
+class Router:
+    """One router, as the official client's ``Router`` helper (synchronous):
+    :meth:`get_metadata` and :meth:`get_by_checksum_to_file`.
+
+    :param http: the HTTP client to use (a client's :attr:`MictlanXClient.routers`
+        share its own); None builds one per ``verify`` value asked for.
+    """
+
+    def __init__(self, router_id: str, ip_addr: str, port: int, protocol: str = "http",
+                 http2: bool = False, api_version: int = 4, *,
+                 http: Optional[HTTPClient] = None) -> None:
+        self.router_id, self.ip_addr, self.port = router_id, ip_addr, int(port)
+        self.protocol, self.http2, self.api_version = protocol, http2, int(api_version)
+        self._http = http
+        self._own: Dict[Any, HTTPClient] = {}
+
+    @classmethod
+    def from_url(cls, url: str, http: Optional[HTTPClient] = None) -> "Router":
+        """The router at base URL ``scheme://host:port`` (its id: ``host:port``)."""
+        parts = urlsplit(url)
+        return cls(router_id=parts.netloc, ip_addr=parts.hostname or "",
+                   port=parts.port or -1, protocol=parts.scheme, http=http)
+
+    def base_url(self) -> str:
+        """``protocol://ip_addr[:port]`` (no port when it is -1 or 0)."""
+        if self.port in (-1, 0):
+            return f"{self.protocol}://{self.ip_addr}"
+        return f"{self.protocol}://{self.ip_addr}:{self.port}"
+
+    def _transport(self, verify: Any) -> RouterTransport:
+        http = self._http
+        if http is None or http.verify != verify:
+            if verify not in self._own:
+                self._own[verify] = HTTPClient(None, verify=verify)
+            http = self._own[verify]
+        return RouterTransport(http, RouterPool([self.base_url()]))
+
+    def get_metadata(self, bucket_id: str, key: str, timeout: float = 300,
+                     headers: Optional[Mapping[str, str]] = None,
+                     verify: Any = False) -> GetMetadataResponse:
+        """One chunk object's record (``GET /api/v{n}/buckets/{bucket_id}/metadata/{key}``).
+
+        :raises NotFound: the router knows no replica of the key.
+        """
+        bucket, ckey = check_key(bucket_id, "bucket id"), check_key(key)
+        doc = self._transport(verify).json(
+            "GET", f"/api/v{self.api_version}/buckets/{bucket}/metadata/{ckey}",
+            _timed(timeout, headers), service="get_metadata")
+        return GetMetadataResponse.from_json(doc or {}, bucket)
+
+    def get_by_checksum_to_file(self, checksum: str, chunk_size: Any = "1MB",
+                                sink_folder_path: str = "/mictlanx/data", timeout: float = 300,
+                                filename: str = "", headers: Optional[Mapping[str, str]] = None,
+                                extension: str = "", verify: Any = False) -> str:
+        """Download what ``GET /api/v4/buckets/checksum/{checksum}`` answers to
+        ``{sink_folder_path}/{filename or checksum}{extension}`` and return that
+        path; an existing file is returned without a request.
+
+        The router declares no such route: it serves the path as
+        ``get_data(bucket_id="checksum", key=checksum)``.  The official helper
+        never writes the body; this one does (through a temporary file,
+        renamed when complete), as its documentation says.
+
+        :raises NotFound: the router has no such key.
+        """
+        size = parse_size(chunk_size, "chunk_size")
+        if "/" in checksum or not checksum:
+            raise InvalidArgument(f"not a checksum: {checksum!r}")
+        os.makedirs(sink_folder_path, exist_ok=True)
+        path = f"{sink_folder_path}/{filename or checksum}{extension}"
+        if os.path.exists(path):
+            return path
+        _r, resp = self._transport(verify).request(
+            "GET", f"/api/v4/buckets/checksum/{checksum}", _timed(timeout, headers),
+            service="get_data", stream=True)
+        tmp = f"{path}.part-{os.getpid()}-{threading.get_ident()}"
+        try:
+            with open(tmp, "wb") as fh:
+                for piece in resp.iter_content(max(1, size)):
+                    fh.write(piece)
+            os.replace(tmp, path)
+        finally:
+            resp.close()
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+
+def _timed(timeout: Optional[float], headers: Optional[Mapping[str, str]]) -> CallOptions:
+    """Call options of one helper call."""
+    seconds = float(timeout) if timeout is not None else None
+    return CallOptions(headers=dict(headers or {}), connection_timeout=seconds,
+                       read_timeout=seconds)

@@ -1,5 +1,6 @@
 """Retries, failover, checksums, cache, bulk puts, ranges and the facade mapping."""
 
+import io
 import hashlib
 
 import pytest
@@ -19,7 +20,7 @@ def test_chunk_is_retried_with_growing_capped_jittered_backoff(fake, make_api):
     api = make_api(backoff_base=1.0, max_backoff=3.0)
     mx = api.blob_client.mictlanx
     fake.fail("POST", r"/buckets/bkt/metadata$", status=500, times=3)
-    result = mx.put("bkt", "ball", b"abc")
+    result = mx.put_stream("bkt", "ball", io.BytesIO(b"abc"))
     assert result.chunks[0].attempts == 4
     assert len(api.sleeps) == 3
     for number, wait in enumerate(api.sleeps, start=1):
@@ -78,7 +79,7 @@ def test_stale_router_cache_is_bypassed_with_force_get(fake, api):
     mx.put("bkt", "ball", b"old-value!")  # R1 caches the old bytes
     fake.router_up(R2)
     fake.router_down(R1)
-    mx.put("bkt", "ball", b"new-value!")  # through R2
+    mx.put("bkt", "ball", b"new-value!", replace=True)  # through R2
     fake.router_up(R1)
     fake.router_down(R2)
     mx.cache.clear()
@@ -143,7 +144,7 @@ def test_read_cache_serves_repeated_gets_and_is_invalidated_by_puts(fake, mx):
     fake.log.clear()
     assert mx.get("bkt", "ball") == b"first"
     assert [c["path"] for c in fake.log] == ["/api/v4/buckets/bkt/metadata/ball/chunks"]
-    mx.put("bkt", "ball", b"second")
+    mx.put("bkt", "ball", b"second", replace=True)
     assert mx.get("bkt", "ball") == b"second"
     mx.delete("bkt", "ball")
     with pytest.raises(NotFound):

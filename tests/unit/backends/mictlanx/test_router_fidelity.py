@@ -10,6 +10,7 @@ the official client's rules.
 """
 
 import hashlib
+import io
 import itertools
 import json
 
@@ -58,7 +59,7 @@ def _official(fake, router=R1):
 def test_overwrite_replaces_a_ball_the_router_refuses_to_overwrite(build, existing):
     fake, _api_, mx = build(existing=existing)
     mx.put("bkt", "ball", b"a" * 25, chunk_size=10)
-    mx.put("bkt", "ball", b"new value", chunk_size=10)
+    assert mx.put("bkt", "ball", b"new value", chunk_size=10, replace=True) is True
     assert mx.get("bkt", "ball", force=True) == b"new value"
     assert fake.stored_keys("bkt") == ["ball_0"]
 
@@ -71,7 +72,8 @@ def test_put_refused_for_a_key_it_did_not_see_keeps_that_ball(build, existing):
         fake.peer_silent(peer)  # the listing misses the ball; the replica map does not
     before = {k: fake.holders("bkt", k) for k in fake.stored_keys("bkt")}
     with pytest.raises(Conflict, match="left it untouched"):
-        mx.put("bkt", "ball", b"n" * 25, chunk_size=10)
+        mx.put_stream("bkt", "ball", io.BytesIO(b"n" * 25), chunk_size=10)
+    assert mx.put("bkt", "ball", b"n" * 25, chunk_size=10, replace=True) is False
     assert {k: fake.holders("bkt", k) for k in fake.stored_keys("bkt")} == before
     fake.silent.clear()
     assert mx.get("bkt", "ball", force=True) == b"o" * 25
@@ -79,8 +81,9 @@ def test_put_refused_for_a_key_it_did_not_see_keeps_that_ball(build, existing):
 
 def test_put_without_replace_refuses_an_existing_ball_and_keeps_it(fake, mx):
     mx.put("bkt", "ball", b"keep me")
+    assert mx.put("bkt", "ball", b"other", replace=False) is False
     with pytest.raises(Conflict):
-        mx.put("bkt", "ball", b"other", replace=False)
+        mx.put_stream("bkt", "ball", io.BytesIO(b"other"), replace=False)
     assert mx.get("bkt", "ball", force=True) == b"keep me"
 
 
@@ -109,13 +112,13 @@ def test_a_retry_after_the_record_was_created_deletes_only_that_record(fake, mx)
 # -- deletes ---------------------------------------------------------------------------------
 
 def test_deleting_a_missing_key_returns_zero(fake, mx):
-    assert mx.delete_by_key("bkt", "nothing_0") == 0
+    assert mx.delete_by_key("nothing_0", "bkt").n_deletes == 0
     assert {c["router"] for c in fake.log} == {R1, R2}
 
 
 def test_delete_by_key_with_two_routers_counts_the_deletes_and_does_not_raise(fake, mx):
     mx.put("bkt", "ball", b"abc", rf=2)
-    assert mx.delete_by_key("bkt", "ball_0") == 2
+    assert mx.delete_by_key("ball_0", "bkt").n_deletes == 2
     assert fake.stored_keys("bkt") == []
 
 
