@@ -203,3 +203,102 @@ def test_a_local_upload_killed_half_way_resumes_writing_only_the_missing_half(tm
     assert size == SIZE and digest == md5 and written <= 0.55 * SIZE
     assert _md5_of(api, "box", "big") == md5
     assert stored() == 0  # the temporary file became the object's data
+
+
+@pytest.fixture
+def small(request):
+    """``(api, container)`` on ``request.param``'s server, with small parts
+    (S3: 5 MiB, Swift: 1 MiB segments)."""
+    kind = request.param
+    url, options = TARGETS[kind]
+    options = dict(options, timings=True)
+    if kind == "swift-slo":
+        options.update(segment_threshold=2 * MiB, segment_size=MiB)
+    else:
+        options.update(multipart_threshold=5 * MiB, part_size=5 * MiB)
+    api = objclient.ObjectStorageApi(url, **options)
+    container = f"oc-resume-{uuid.uuid4().hex[:8]}"
+    api.container_create(None, container)
+    yield api, container
+    _drop(api, container)
+    if kind == "swift-slo":
+        _drop(api, container + "_segments")
+    api.close()
+
+
+def _leftover_s3(api, container, key, parts):
+    """An unfinished multipart upload of ``key`` holding ``parts`` (number: bytes)."""
+    from objclient.backends.s3.multipart import MultipartUploader
+    uploader = MultipartUploader(api.blob_client.backend, container, key, {})
+    uploader.start()
+    for number, data in parts.items():
+        uploader._put_part(number, data)
+    return uploader.upload_id
+
+
+def _leftover_slo(api, container, name, size, segment_size, segments, when=1.0):
+    """Segments of an interrupted SLO upload (index: bytes)."""
+    from objclient.backends.swift.slo import segment_prefix
+    prefix = segment_prefix(name, size, segment_size, when)
+    for index, data in segments.items():
+        api.object_create(None, container + "_segments", data=data,
+                          obj_name=f"{prefix}{index:08d}")
+    return prefix
+
+
+def _resume_and_measure(api, container, data):
+    api.http.reset_timings()
+    _c, size, digest = api.object_create(None, container, data=data, obj_name="big",
+                                         resume=True)
+    assert size == len(data) and digest == hashlib.md5(data).hexdigest()
+    assert _md5_of(api, container, "big") == digest
+    return sum(t.bytes_sent for t in api.http.get_timings() if t.method == "PUT")
+
+
+@pytest.mark.parametrize("small", ["s3-seaweedfs", "s3-swift"], indirect=True)
+def test_s3_resume_resends_a_part_that_differs_and_ignores_other_keys(small):
+    api, container = small
+    data = os.urandom(12 * MiB)
+    p1, p2, p3 = data[:5 * MiB], data[5 * MiB:10 * MiB], data[10 * MiB:]
+    _leftover_s3(api, container, "big", {1: p1, 2: b"X" * len(p2)})
+    _leftover_s3(api, container, "big2", {3: p3})  # same prefix, another key
+    sent = _resume_and_measure(api, container, data)
+    assert sent == len(p2) + len(p3)
+    assert [u["key"] for u in api.blob_client.list_uploads(container)] == ["big2"]
+
+
+@pytest.mark.parametrize("small", ["s3-seaweedfs", "s3-swift"], indirect=True)
+def test_s3_resume_of_another_part_size_aborts_it_and_starts_over(small):
+    api, container = small
+    data = os.urandom(12 * MiB)
+    _leftover_s3(api, container, "big", {1: data[:6 * MiB]})
+    sent = _resume_and_measure(api, container, data)
+    assert sent == len(data)
+    assert api.blob_client.list_uploads(container) == []
+
+
+@pytest.mark.parametrize("small", ["swift-slo"], indirect=True)
+def test_slo_resume_resends_a_segment_that_differs_and_skips_the_live_manifest(small):
+    api, container = small
+    data = os.urandom(3 * MiB + 5)
+    segs = [data[i:i + MiB] for i in range(0, len(data), MiB)]
+    api.object_create(None, container, data=data, obj_name="big")  # the live object
+    live = {o["name"] for o in api.object_list(None, container + "_segments")["objects"]}
+    _leftover_slo(api, container, "big", len(data), MiB, {0: segs[0], 1: b"Y" * MiB,
+                                                          3: segs[3]})
+    sent = _resume_and_measure(api, container, data)
+    manifest_bytes = sent - 2 * MiB
+    assert 0 < manifest_bytes < 4096  # segments 1 and 2, and the manifest
+    names = {o["name"] for o in api.object_list(None, container + "_segments")["objects"]}
+    assert len(names) == 4 and not names & live  # the replaced object's segments are gone
+
+
+@pytest.mark.parametrize("small", ["swift-slo"], indirect=True)
+def test_slo_resume_of_another_segment_size_deletes_it_and_starts_over(small):
+    api, container = small
+    data = os.urandom(3 * MiB)
+    prefix = _leftover_slo(api, container, "big", len(data), MiB, {0: data[:MiB + 1]})
+    sent = _resume_and_measure(api, container, data)
+    assert sent >= len(data)
+    names = [o["name"] for o in api.object_list(None, container + "_segments")["objects"]]
+    assert len(names) == 3 and not any(n.startswith(prefix) for n in names)
