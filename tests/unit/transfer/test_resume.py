@@ -138,3 +138,35 @@ def test_upload_stream_resends_many_mismatched_parts_in_order():
     TransferEngine(workers=2).upload_stream(io.BytesIO(b"".join(parts)), 4, send,
                                             reuse=reuse)
     assert [sent[i] for i in range(1500)] == parts
+
+
+def test_s3_list_parts_entries_become_stored_parts():
+    import xml.etree.ElementTree as ET
+
+    from objclient.backends.s3.multipart import _stored_part
+    item = ET.fromstring("<Part><PartNumber>3</PartNumber><ETag>\"%s\"</ETag>"
+                         "<Size>4</Size><ChecksumCRC32>abc=</ChecksumCRC32></Part>"
+                         % _md5(b"abcd"))
+    part = _stored_part(item)
+    assert (part.index, part.size, part.md5, part.checksum) == \
+        (2, 4, _md5(b"abcd"), ("crc32", "abc="))
+    assert part.result == (3, _md5(b"abcd"), "abc=")
+    # an ETag that is not an MD5 (encrypted, composite) checks nothing
+    odd = ET.fromstring("<Part><PartNumber>1</PartNumber><ETag>\"x-1\"</ETag>"
+                        "<Size>4</Size></Part>")
+    assert _stored_part(odd).md5 is None and not _stored_part(odd).matches(b"abcd")
+
+
+def test_swift_resume_takes_the_newest_upload_the_manifest_does_not_use():
+    from objclient.backends.swift.slo import resumable_segments, upload_root
+    root = upload_root("big", 10, 4)
+    listed = [(f"{root}1.000000/00000000", 4, "a"), (f"{root}1.000000/00000001", 4, "b"),
+              (f"{root}3.000000/00000000", 4, "c"),
+              (f"{root}2.000000/00000000", 4, "d"), (f"{root}2.000000/00000002", 2, "e"),
+              (f"{root}2.000000/not-an-index", 1, "f")]
+    prefix, parts = resumable_segments(root, listed, in_use=[f"{root}3.000000/00000000"])
+    assert prefix == f"{root}2.000000/"
+    assert [(p.index, p.md5, p.result) for p in parts] == \
+        [(0, "d", (f"{root}2.000000/00000000", "d", 4)),
+         (2, "e", (f"{root}2.000000/00000002", "e", 2))]
+    assert resumable_segments(root, [], in_use=[]) == (None, [])
