@@ -94,10 +94,10 @@ class MictlanXClient:
         self._rng_lock = threading.Lock()
 
     # -- put -----------------------------------------------------------------------
-    def put(self, bucket_id: str, key: str, value: bytes, chunk_size: Optional[Size] = None,
-            rf: Optional[int] = None, timeout: Optional[float] = 120,
-            max_tries: Optional[int] = None, max_concurrency: Optional[int] = 10,
-            max_backoff: Optional[float] = None, tags: Optional[Mapping[str, str]] = None, *,
+    def put(self, bucket_id: str, key: str, value: bytes, chunk_size: Size = "256kb",
+            rf: int = 1, timeout: Optional[float] = 120, max_tries: int = 5,
+            max_concurrency: int = 10, max_backoff: float = 5,
+            tags: Optional[Mapping[str, str]] = None, *,
             content_type: str = "application/octet-stream", replace: bool = False,
             max_workers: Optional[int] = None, opts: CallOptions = DEFAULT_OPTS) -> bool:
         """Store ``value`` as ball ``key`` of ``bucket_id`` (the official
@@ -108,14 +108,14 @@ class MictlanXClient:
         ``replace=True`` the ball is deleted first and written again (see
         :meth:`put_stream`, which also returns the per-chunk outcomes).
 
-        :param chunk_size: bytes per chunk (int or ``"256kb"``, ``"1MB"``);
-            None: the client's ``chunk_size`` (``"256kb"`` unless configured).
-        :param rf: replicas per chunk (None: the client's, 1 by default).
+        :param chunk_size: bytes per chunk (int or ``"256kb"``, ``"1MB"``;
+            the client's ``chunk_size`` option applies to the facade's uploads).
+        :param rf: replicas per chunk.
         :param timeout: seconds each request may take.
-        :param max_tries: attempts per chunk (None: the client's, 5).
+        :param max_tries: attempts per chunk.
         :param max_concurrency: chunks uploaded at once (``max_workers`` is
             its former name).
-        :param max_backoff: cap of the wait between attempts, seconds (None: 5).
+        :param max_backoff: cap of the wait between attempts, seconds.
         :param tags: user tags (written on every chunk, as the official client does).
         :param replace: replace an existing ball instead of returning False.
         :returns: True when stored, False when the key was already stored.

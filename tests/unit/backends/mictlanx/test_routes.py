@@ -5,7 +5,6 @@ check what the backend sends, path by path and header by header.
 """
 
 import hashlib
-import io
 import json
 
 import pytest
