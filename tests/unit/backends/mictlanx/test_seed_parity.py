@@ -19,7 +19,7 @@ import pytest
 from objclient.backends.mictlanx import (AsyncClient, Chunk, DeleteBucketResponse,
                                          DeletedByKeyResponse, GetMetadataResponse,
                                          GetRouterBucketMetadataResponse, Router)
-from objclient.exceptions import InvalidName, NotFound
+from objclient.exceptions import InvalidName, NotFound, ServerError
 
 from .conftest import R1, R2
 
@@ -179,7 +179,7 @@ def test_put_retries_a_chunk_up_to_max_tries(fake, client):
     fake.fail("POST", r"/buckets/bkt/metadata$", status=500, times=2)
     assert client.put("bkt", "ball", b"abc", max_tries=3) is True
     fake.fail("POST", r"/buckets/bkt/metadata$", status=500, times=2)
-    with pytest.raises(Exception):
+    with pytest.raises(ServerError):
         client.put("bkt", "other", b"abc", max_tries=2)
 
 
