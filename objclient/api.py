@@ -1,38 +1,47 @@
 """ObjectStorageApi: one API, many object stores.
 
-Method names, arguments and return shapes follow OpenIO's
-``oio.api.object_storage.ObjectStorageApi``, so a script written for it moves
-over by changing the constructor.  The facade validates names and
-properties, checks capabilities (raising
+Method names, arguments (their order and defaults) and return shapes follow
+OpenIO's ``oio.api.object_storage.ObjectStorageApi``, so a script written for
+it runs unchanged: ``ObjectStorageApi("OPENIO")`` finds the namespace's proxy
+as OpenIO does, and results are plain dicts and lists
+(:class:`~objclient.models.ResultDict`, whose keys also read as attributes).
+The facade validates names and properties, checks capabilities (raising
 :class:`~objclient.exceptions.NotSupported` before any request), builds one
 :class:`~objclient.contract.CallOptions` from the common keywords and hands
 the work to the backend's sub-clients.  It never parses HTTP.
 
 Every method accepts the keywords ``headers``, ``connection_timeout``,
-``read_timeout``, ``deadline`` (absolute ``time.monotonic()``), ``perfdata``
-(a dict filled with timings) and ``reqid``.  OpenIO keywords that have no
-meaning here (``force_master``, ``cid``, ``tls`` ...) are accepted and
-ignored.
+``read_timeout``, ``write_timeout``, ``deadline`` (absolute
+``time.monotonic()``), ``perfdata`` (a dict filled with timings) and
+``reqid``.  OpenIO keywords that have no meaning here (``force_master``,
+``cid``, ``tls`` ...) are accepted and ignored.  The parity of every public
+name with OpenIO's is in ``doc/parity/openio.rst``.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import time
+import warnings
 from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, TypeVar)
 
+import attrs
+
 from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, ContainerProperties, Range
-from .exceptions import ClientError, InvalidArgument, NotFound, NotSupported
-from .models import AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo, ObjectInfo, ObjectListing
+from .exceptions import (ClientError, Conflict, InvalidArgument, NoSuchAccount, NotFound,
+                         NotSupported)
+from .models import ContainerEntry, ObjectInfo, ResultDict, as_result
 from .registry import backend_scheme, factory_for
 
 __all__ = ["ObjectStorageApi"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_OPTION_KEYS = ("headers", "connection_timeout", "read_timeout", "deadline", "perfdata", "reqid")
+_OPTION_KEYS = ("headers", "connection_timeout", "read_timeout", "deadline", "perfdata", "reqid",
+                "write_timeout")
 #: OpenIO keywords accepted for compatibility and ignored.
 #: Anything else is a TypeError, so that a backend-specific keyword (a
 #: replication factor ...) never passes silently: those belong to the
@@ -44,15 +53,25 @@ _IGNORED_KEYS = frozenset({
     "extra_properties", "meta_pos", "content_id", "restore_drained",
     "bypass_governance", "dryrun", "slo_manifest", "chunks", "mpu_marker_only",
     "version_marker", "properties_directive_hint", "target_content_id", "link_content_id",
+    # OpenIO passes its EXTRA_KEYWORDS to every call: tuning with no meaning here
+    "autocreate", "chunk_buffer_min", "chunk_buffer_max", "cache",
 })
+#: The constructor keywords OpenIO hands to every call (seed: EXTRA_KEYWORDS).
+EXTRA_KEYWORDS = ("chunk_checksum_algo", "autocreate", "chunk_buffer_min",
+                  "chunk_buffer_max", "cache", "tls")
+_TIMEOUT_KEYS = ("connection_timeout", "read_timeout", "write_timeout")
 _LIST_LIMIT = 1000
 
 
-def _operation(capability: Optional[Capability] = None) -> Callable[[F], F]:
-    """Wrap a facade method: capability check, call options, error context."""
+def _operation(capability: Optional[Capability] = None,
+               operation: Optional[str] = None) -> Callable[[F], F]:
+    """Wrap a facade method: capability check, call options, error context.
+
+    :param operation: the name errors and perfdata give (default: the method's).
+    """
 
     def decorate(func: F) -> F:
-        name = func.__name__
+        name = operation or func.__name__
 
         @functools.wraps(func)
         def wrapper(self: "ObjectStorageApi", *args: Any, **kwargs: Any) -> Any:
@@ -78,33 +97,95 @@ def _operation(capability: Optional[Capability] = None) -> Callable[[F], F]:
 
 
 class ObjectStorageApi:
-    """One client for many object stores, chosen by URL.
+    """One client for many object stores, chosen by URL or OpenIO namespace.
 
-    :param url: ``file:///path``, ``swift+https://host/auth/v1.0``,
-        ``s3+https://host``, ``seaweedfs+http://master:9333``,
-        ``reduct+http://host:8383``, ``oio+http://proxy:6006?namespace=NS``,
+    :param namespace: an OpenIO namespace name (``"OPENIO"``: its proxy is
+        ``endpoint=``, else ``$OIO_PROXY``, else the ``proxy`` of
+        ``[OPENIO]`` in ``/etc/oio/sds.conf``, ``/etc/oio/sds.conf.d/*`` or,
+        when none exists, ``~/.oio/sds.conf``), or a URL: ``file:///path``,
+        ``swift+https://host/auth/v1.0``, ``s3+https://host``,
+        ``seaweedfs+http://master:9333``, ``reduct+http://host:8383``,
+        ``oio+http://proxy:6006?namespace=NS``,
         ``mictlanx+http://r1:60666,r2:60666``.  When None: ``$OBJCLIENT_URL``,
-        then the profile (``profile=`` or ``$OBJCLIENT_PROFILE``), then the
-        embedded local store.
+        then the profile (``profile=`` or ``$OBJCLIENT_PROFILE``), then
+        ``$OIO_NS``, then the embedded local store.  ``url=`` is the same
+        parameter under objclient's former name.
+    :param logger: the :class:`logging.Logger` this API logs to.
+    :param perfdata: a dict every call fills with its timings, as if passed
+        to each call.
     :param auth: an auth plugin, instead of credentials in keywords.
     :param profile: a profile name from ``~/.config/objclient/config.ini``.
-    :param kwargs: backend options (credentials ...) and HTTP options:
-        ``timeout``, ``retries``, ``pool_maxsize``, ``verify``, ``cert``,
-        ``user_agent``, ``extra_headers``, ``region_name``,
+    :param endpoint: the oio-proxy address of ``namespace``.
+    :param kwargs: OpenIO's ``connection_timeout``, ``read_timeout``,
+        ``write_timeout`` (defaults of every call) and
+        :attr:`EXTRA_KEYWORDS` (``autocreate``: default of ``object_create``;
+        ``chunk_checksum_algo``: OpenIO's chunk checksum; the others are
+        tuning with no meaning here); backend options (credentials ...) and
+        HTTP options: ``timeout``, ``retries``, ``pool_maxsize``, ``verify``,
+        ``cert``, ``user_agent``, ``extra_headers``, ``region_name``,
         ``endpoint_type``, ``original_ip``, ``timings``, ``debug``,
         ``session``.
 
     One instance is safe to share between threads and survives ``fork()``.
     """
 
-    def __init__(self, url: Optional[str] = None, *, auth: Any = None,
-                 profile: Optional[str] = None, **kwargs: Any) -> None:
-        from .config import resolve  # configparser: only once an API is made
+    EXTRA_KEYWORDS = EXTRA_KEYWORDS
+
+    def __init__(self, namespace: Optional[str] = None, logger: Optional[logging.Logger] = None,
+                 perfdata: Optional[Dict[str, Any]] = None, *, url: Optional[str] = None,
+                 auth: Any = None, profile: Optional[str] = None,
+                 endpoint: Optional[str] = None, **kwargs: Any) -> None:
+        from .config import namespace_url, resolve  # configparser: only once an API is made
+        if namespace is not None and url is not None:
+            raise InvalidArgument("give a namespace or a url, not both")
+        url = namespace if url is None else url
+        if url and "://" not in url:
+            url = namespace_url(url, endpoint)
+        elif endpoint is not None:
+            raise InvalidArgument("endpoint= goes with an OpenIO namespace name, not a URL")
         url, profile_options = resolve(url, profile)
         options = dict(profile_options)
         options.update(kwargs)
+        self.logger = logger or logging.getLogger("objclient")
+        self.perfdata = perfdata
+        self._autocreate = bool(options.pop("autocreate", True))
+        self._default_opts = self._global_options(options, perfdata)
+        self._extra_keywords(url, options)
         self._url = url
         self._backend: Backend = factory_for(url)(url, auth=auth, **options)
+        #: the OpenIO namespace (None on other backends)
+        self.namespace: Optional[str] = getattr(self._backend, "namespace", None)
+
+    @staticmethod
+    def _global_options(options: Dict[str, Any],
+                        perfdata: Optional[Dict[str, Any]]) -> CallOptions:
+        """The call options every call starts from: the constructor's
+        timeouts and perfdata, as OpenIO's ``_global_kwargs``."""
+        values: Dict[str, Any] = {}
+        for key in _TIMEOUT_KEYS:
+            if options.get(key) is not None:
+                values[key] = float(options.pop(key))
+            options.pop(key, None)
+        if "write_timeout" in values:  # one socket timeout: the longer one
+            write = values.pop("write_timeout")
+            values["read_timeout"] = max(write, values.get("read_timeout", write))
+        if perfdata is not None:
+            values["perfdata"] = perfdata
+        return CallOptions(**values) if values else DEFAULT_OPTS
+
+    @staticmethod
+    def _extra_keywords(url: str, options: Dict[str, Any]) -> None:
+        """Take OpenIO's tuning keywords out of ``options``; the OpenIO
+        backend keeps ``chunk_checksum_algo``, which it implements."""
+        for key in ("chunk_buffer_min", "chunk_buffer_max", "cache", "tls"):
+            options.pop(key, None)
+        algo = options.get("chunk_checksum_algo", "md5")
+        if backend_scheme(url) != "oio":
+            options.pop("chunk_checksum_algo", None)
+            if algo not in (None, "md5"):
+                raise InvalidArgument("chunk_checksum_algo is md5 or None outside OpenIO")
+        elif algo is None:
+            options.pop("chunk_checksum_algo")
 
     # -- what this API is ----------------------------------------------------
     @property
@@ -172,21 +253,26 @@ class ObjectStorageApi:
         return f"ObjectStorageApi({self.url!r}, backend={self.backend!r})"
 
     # -- helpers -----------------------------------------------------------------
-    @staticmethod
-    def _pop_options(kwargs: Dict[str, Any]) -> CallOptions:
+    def _pop_options(self, kwargs: Dict[str, Any]) -> CallOptions:
+        defaults = self._default_opts
         if not kwargs:
-            return DEFAULT_OPTS  # the common case: nothing to sort out
+            return defaults  # the common case: nothing to sort out
         values = {k: kwargs.pop(k) for k in _OPTION_KEYS if k in kwargs}
         for key in list(kwargs):
             if key in _IGNORED_KEYS:
                 kwargs.pop(key)
         if not values:
-            return DEFAULT_OPTS  # only the method's own arguments were given
+            return defaults  # only the method's own arguments were given
+        write = values.pop("write_timeout", None)
+        if write is not None:  # one socket timeout for reads and writes: the longer
+            values["read_timeout"] = max(write, values.get("read_timeout") or write)
         headers = values.get("headers") or {}
         if not isinstance(headers, Mapping):
             raise InvalidArgument("headers must be a mapping")
         values["headers"] = dict(headers)
-        return CallOptions(**values)
+        if defaults is DEFAULT_OPTS:
+            return CallOptions(**values)
+        return attrs.evolve(defaults, **values)
 
     def _account(self, account: Optional[str]) -> str:
         if account is None:
@@ -218,10 +304,10 @@ class ObjectStorageApi:
         self.account.delete(self._account(account), opts)
 
     @_operation()
-    def account_show(self, account: Optional[str] = None, *, opts: CallOptions) -> AccountInfo:
+    def account_show(self, account: Optional[str] = None, *, opts: CallOptions) -> ResultDict:
         """An account's counters and properties (dict keys ``id``,
         ``containers``, ``objects``, ``bytes``, ``ctime``, ``mtime``, ``metadata``)."""
-        return self.account.show(self._account(account), opts)
+        return as_result(self.account.show(self._account(account), opts))  # type: ignore
 
     @_operation(Capability.ACCOUNT_LIST)
     def account_list(self, limit: Optional[int] = None, marker: Optional[str] = None,
@@ -238,9 +324,9 @@ class ObjectStorageApi:
         """What :meth:`account_show` gives (``id``, ``containers``,
         ``objects``, ``bytes``, ``ctime``, ``mtime`` ...) with the account's
         properties under ``properties``, as OpenIO returns it."""
-        info = self.account.show(self._account(account), opts).to_dict()
+        info = as_result(self.account.show(self._account(account), opts))
         info["properties"] = info.pop("metadata")
-        return info
+        return info  # type: ignore[no-any-return]
 
     @_operation(Capability.ACCOUNT_PROPERTIES)
     def account_set_properties(self, account: Optional[str], properties: Mapping[str, str],
@@ -265,8 +351,29 @@ class ObjectStorageApi:
 
     @_operation()
     def account_refresh(self, account: Optional[str] = None, *, opts: CallOptions) -> None:
-        """Recompute an account's counters."""
-        self.account.refresh(self._account(account), opts)
+        """Recompute an account's counters and those of its containers.
+
+        :param account: the account, or None for every account (slow; the
+            backend needs :attr:`Capability.ACCOUNT_LIST`).
+        """
+        if account is None:
+            self._need(Capability.ACCOUNT_LIST)
+            accounts = self.account.list(prefix=None, marker=None, end_marker=None,
+                                         limit=None, opts=opts)
+        else:
+            accounts = [self._account(account)]
+        for name in accounts:
+            try:
+                self.account.refresh(name, opts)
+            except NoSuchAccount:
+                if account is not None:
+                    raise  # (one gone since the listing is skipped, as OpenIO does)
+
+    def all_accounts_refresh(self, **kwargs: Any) -> None:
+        """Deprecated (as in OpenIO): call ``account_refresh(None)``."""
+        warnings.warn("You'd better use account_refresh(None)", DeprecationWarning,
+                      stacklevel=2)
+        self.account_refresh(None, **kwargs)
 
     @_operation()
     def resolve_cid(self, cid: str, *, opts: CallOptions) -> Tuple[str, str]:
@@ -308,22 +415,33 @@ class ObjectStorageApi:
 
     @_operation()
     def container_show(self, account: Optional[str], container: str,
-                       *, opts: CallOptions) -> ContainerInfo:
-        """A container's counters and properties."""
-        return self.container.show(*self._names(account, container), opts)
+                       *, opts: CallOptions) -> ResultDict:
+        """A container's counters and properties: a dict with ``properties``
+        (user properties), ``system``, ``name``, ``account``, ``objects``,
+        ``bytes``, ``ctime``, ``mtime``."""
+        return as_result(self.container.show(*self._names(account, container), opts))  # type: ignore
 
     @_operation()
     def container_list(self, account: Optional[str] = None, limit: Optional[int] = None,
                        marker: Optional[str] = None, end_marker: Optional[str] = None,
                        prefix: Optional[str] = None, delimiter: Optional[str] = None,
-                       *, opts: CallOptions) -> List[ContainerEntry]:
-        """One page of the account's containers; each entry also indexes as
-        OpenIO's ``[name, objects, bytes, is_prefix, mtime]``."""
+                       s3_buckets_only: bool = False, *, opts: CallOptions) -> List[Any]:
+        """One page of the account's containers, as OpenIO's five-field
+        lists ``[name, objects, bytes, is_prefix (1 or 0), mtime]``
+        (:class:`~objclient.models.ContainerRow`: fields also by name).
+
+        :param s3_buckets_only: OpenIO's "only S3 buckets"; no other backend
+            tells buckets apart, so True raises NotSupported there.
+        """
+        if s3_buckets_only:
+            raise NotSupported(f"the {self.backend} backend does not tell S3 buckets apart "
+                               "from other containers", capability="s3_buckets_only",
+                               backend=self.backend)
         page = self.account.containers(self._account(account), prefix=prefix,
                                        delimiter=delimiter, marker=marker,
                                        end_marker=end_marker, limit=limit or _LIST_LIMIT,
                                        opts=opts)
-        return list(page.listing)
+        return as_result(page.listing)  # type: ignore[no-any-return]
 
     def container_list_iter(self, account: Optional[str] = None,
                             prefix: Optional[str] = None, page_size: int = _LIST_LIMIT,
@@ -349,13 +467,12 @@ class ObjectStorageApi:
     def container_get_properties(self, account: Optional[str], container: str,
                                  properties: Optional[Sequence[str]] = None,
                                  *, opts: CallOptions) -> Dict[str, Any]:
-        """``{"properties": {...}, "system": {...}}`` of a container
-        (``properties``: only these user keys)."""
-        found = self.container.get_properties(*self._names(account, container), opts)
-        if properties:
-            found["properties"] = {k: v for k, v in found["properties"].items()
-                                   if k in properties}
-        return found
+        """``{"properties": {...}, "system": {...}}`` of a container.
+
+        :param properties: ignored, as OpenIO does (all are returned).
+        """
+        return as_result(self.container.get_properties(  # type: ignore[no-any-return]
+            *self._names(account, container), opts))
 
     @_operation(Capability.CONTAINER_PROPERTIES)
     def container_set_properties(self, account: Optional[str], container: str,
@@ -376,6 +493,17 @@ class ObjectStorageApi:
         self.container.update(acct, cont, set_properties={},
                               del_properties=self.names.check_property_keys(properties),
                               system={}, clear=False, opts=opts)
+
+    def container_update(self, account: Optional[str], container: str,
+                         metadata: Optional[Mapping[str, str]], clear: bool = False,
+                         **kwargs: Any) -> None:
+        """Deprecated (as in OpenIO): use :meth:`container_set_properties`."""
+        warnings.warn("You'd better use container_set_properties()", DeprecationWarning,
+                      stacklevel=2)
+        if not metadata:
+            self.container_del_properties(account, container, [], **kwargs)
+        else:
+            self.container_set_properties(account, container, metadata, clear, **kwargs)
 
     @_operation()
     def container_flush(self, account: Optional[str], container: str, fast: bool = False,
@@ -410,9 +538,13 @@ class ObjectStorageApi:
         self.container.touch(*self._names(account, container), opts)
 
     @_operation()
-    def container_refresh(self, account: Optional[str], container: str,
+    def container_refresh(self, account: Optional[str], container: str, attempts: int = 3,
                           *, opts: CallOptions) -> None:
-        """Recompute the container's counters and its account's."""
+        """Recompute the container's counters and its account's.
+
+        :param attempts: OpenIO's tries of the account's counter reset; the
+            backends here recompute in one request, retried by the HTTP layer.
+        """
         acct, cont = self._names(account, container)
         self.container.touch(acct, cont, opts)
         self.account.refresh(acct, opts)
@@ -441,10 +573,10 @@ class ObjectStorageApi:
 
     # -- objects ------------------------------------------------------------------------
     def object_create(self, account: Optional[str], container: str, *args: Any,
-                      **kwargs: Any) -> Tuple[List[ChunkInfo], int, Optional[str]]:
+                      **kwargs: Any) -> Tuple[List[ResultDict], int, Optional[str]]:
         """Store an object. Same arguments as :meth:`object_create_ext`.
 
-        :returns: ``(chunks, size, hash)``.
+        :returns: ``(chunks, size, hash)``: chunks is a list of dicts.
         """
         chunks, size, md5, _meta = self.object_create_ext(account, container, *args, **kwargs)
         return chunks, size, md5
@@ -453,15 +585,17 @@ class ObjectStorageApi:
     def object_create_ext(self, account: Optional[str], container: str,
                           file_or_path: Any = None, data: Any = None,
                           etag: Optional[str] = None, obj_name: Optional[str] = None,
-                          mime_type: Optional[str] = None, policy: Optional[str] = None,
+                          mime_type: Optional[str] = None,
+                          metadata: Optional[Mapping[str, str]] = None,
+                          policy: Optional[str] = None,
                           key_file: Any = None, append: bool = False,
                           properties: Optional[Mapping[str, str]] = None,
-                          autocreate: bool = True,
+                          autocreate: Optional[bool] = None,
                           container_properties: Optional[Mapping[str, Any]] = None,
                           progress: Optional[Callable[[int, Optional[int]], None]] = None,
                           resume: bool = False,
-                          *, opts: CallOptions) -> Tuple[List[ChunkInfo], int, Optional[str],
-                                                   ObjectInfo]:
+                          *, opts: CallOptions) -> Tuple[List[ResultDict], int, Optional[str],
+                                                   ResultDict]:
         """Store an object from bytes, str, an iterable of bytes, a file
         object or a path.  Nothing is visible until the whole object is
         stored and checked.
@@ -471,8 +605,13 @@ class ObjectStorageApi:
         :param etag: expected hex MD5; a mismatch raises ChecksumMismatch and
             leaves nothing stored.
         :param obj_name: the object name (default: the file's base name).
+        :param metadata: deprecated (as in OpenIO): user properties, merged
+            into ``properties``.
+        :param policy: the storage policy (OpenIO; other backends ignore it).
+        :param key_file: OpenIO's, ignored.
         :param append: add to the end of an existing object.
-        :param autocreate: create the container if it does not exist.
+        :param autocreate: create the container if it does not exist
+            (default: the constructor's ``autocreate``, True).
         :param container_properties: properties of a container made on the
             fly: user properties, or OpenIO's ``{"properties": {...},
             "system": {...}}``.
@@ -483,8 +622,15 @@ class ObjectStorageApi:
             temporary file), each part checked against the data first, and
             send only the rest; with it, a failed upload keeps what it stored
             for the next try.  Needs :attr:`Capability.RESUME`.
-        :returns: ``(chunks, size, hash, meta)``.
+        :returns: ``(chunks, size, hash, meta)``: chunks a list of dicts,
+            meta a dict.
         """
+        if metadata:
+            warnings.warn("You'd better use 'properties' instead of 'metadata'",
+                          DeprecationWarning, stacklevel=3)
+            properties = {**(properties or {}), **metadata}
+        if autocreate is None:
+            autocreate = self._autocreate
         if obj_name is None:
             obj_name = _default_name(file_or_path)
         acct, cont, name = self._names(account, container, obj_name)
@@ -502,13 +648,16 @@ class ObjectStorageApi:
             raise InvalidArgument("etag must be a hex MD5 string")
         if mime_type is not None and any(c in mime_type for c in "\r\n\0"):
             raise InvalidArgument("mime_type has a CR, LF or NUL character")
+        start = time.monotonic()
         with _open_source(data=data, file_or_path=file_or_path) as source:
             source.progress = progress
             meta, chunks = self.blob_client.upload(
                 acct, cont, name, source, mime_type=mime_type, properties=props,
                 etag=etag.lower() if etag else None, append=append, policy=policy,
                 autocreate=autocreate, container_properties=cprops, opts=opts, **extra)
-        return chunks, meta.size, meta.hash, meta
+        if opts.perfdata is not None:
+            _data_perfdata(opts.perfdata, time.monotonic() - start, meta.size)
+        return as_result(chunks), meta.size, meta.hash, as_result(meta)
 
     def _container_properties(self, given: Optional[Mapping[str, Any]]
                               ) -> Optional[ContainerProperties]:
@@ -527,15 +676,34 @@ class ObjectStorageApi:
     @_operation()
     def object_fetch(self, account: Optional[str], container: str, obj: str,
                      version: Optional[Any] = None, ranges: Optional[Sequence[Range]] = None,
-                     *, opts: CallOptions) -> Tuple[ObjectInfo, Iterator[bytes]]:
+                     key_file: Any = None, properties: bool = True,
+                     *, opts: CallOptions) -> Tuple[ResultDict, Iterator[bytes]]:
         """Read an object.
 
         :param ranges: ``[(start, end), ...]`` inclusive byte ranges; ``end``
             None reads to the end; ``(None, n)`` the last n bytes.  Several
             ranges come back one after the other in one stream.
-        :returns: ``(meta, stream)``; the stream yields bytes, has ``read()``
-            and must be closed (or read to the end).
+        :param key_file: OpenIO's, ignored.
+        :param properties: False leaves the object's user properties out of
+            the metadata (``properties`` is then empty).
+        :returns: ``(meta, stream)``: meta a dict; the stream yields bytes,
+            has ``read()`` and must be closed (or read to the end).  With
+            ``perfdata``, reading the stream fills OpenIO's ``ttfb``,
+            ``ttlb``, ``rawx.overall`` and ``data_size``.
         """
+        start = time.monotonic()
+        meta, stream = self._fetch(account, container, obj, version, ranges, opts)
+        result = as_result(meta)
+        if not properties:
+            result["properties"] = {}
+        if opts.perfdata is not None:
+            stream = _TimedStream(stream, opts.perfdata, start, time.monotonic())
+        return result, stream
+
+    def _fetch(self, account: Optional[str], container: str, obj: str,
+               version: Optional[Any], ranges: Optional[Sequence[Range]],
+               opts: CallOptions) -> Tuple[ObjectInfo, Iterator[bytes]]:
+        """The checked download: metadata (a model) and stream."""
         acct, cont, name = self._names(account, container, obj)
         if ranges:
             self._need(Capability.RANGES)
@@ -572,7 +740,20 @@ class ObjectStorageApi:
     @_operation()
     def object_head(self, account: Optional[str], container: str, obj: str,
                     trust_level: int = 0, *, opts: CallOptions) -> bool:
-        """Whether the object exists."""
+        """Whether the object exists.
+
+        :param trust_level: 0: its metadata exists; 1: and enough of its
+            data to read it; 2: and all of it.  Where the backend keeps an
+            object's data with its metadata (all but OpenIO) the three are
+            one check; on a backend with chunk servers (OpenIO) 1 and 2
+            raise NotSupported: objclient does not probe chunks yet.
+        """
+        if trust_level not in (0, 1, 2):
+            raise InvalidArgument("trust_level must be between 0 and 2")
+        if trust_level and Capability.CHUNK_LOCATIONS in self.capabilities:
+            raise NotSupported(f"object_head(trust_level={trust_level}) would check each chunk "
+                               f"of the {self.backend} backend, which objclient does not do",
+                               capability="chunk_check", backend=self.backend)
         acct, cont, name = self._names(account, container, obj)
         try:
             self.container.content_show(acct, cont, name, None, opts)
@@ -582,17 +763,41 @@ class ObjectStorageApi:
 
     @_operation()
     def object_get_properties(self, account: Optional[str], container: str, obj: str,
-                              version: Optional[Any] = None, *, opts: CallOptions) -> ObjectInfo:
-        """An object's metadata, with its user properties in ``properties``."""
+                              version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
+        """An object's metadata (a dict: ``name``, ``length`` and ``size``,
+        ``hash``, ``hash_method``, ``mime_type``, ``ctime``, ``mtime``,
+        ``version``, ``deleted``, ``policy``, ``chunk_method``, ``id`` ...),
+        with its user properties in ``properties``."""
         acct, cont, name = self._names(account, container, obj)
-        return self.container.content_show(acct, cont, name, version, opts)
+        return as_result(  # type: ignore[no-any-return]
+            self.container.content_show(acct, cont, name, version, opts))
 
-    @_operation()
     def object_show(self, account: Optional[str], container: str, obj: str,
-                    version: Optional[Any] = None, *, opts: CallOptions) -> ObjectInfo:
-        """Same as :meth:`object_get_properties`."""
+                    version: Optional[Any] = None, **kwargs: Any) -> ResultDict:
+        """Deprecated (as in OpenIO): same as :meth:`object_get_properties`."""
+        warnings.warn("You'd better use object_get_properties()", DeprecationWarning,
+                      stacklevel=2)
+        return self._object_show(account, container, obj, version, **kwargs)
+
+    @_operation(operation="object_show")
+    def _object_show(self, account: Optional[str], container: str, obj: str,
+                     version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
+        """object_show's work, under its own name in errors."""
         acct, cont, name = self._names(account, container, obj)
-        return self.container.content_show(acct, cont, name, version, opts)
+        return as_result(  # type: ignore[no-any-return]
+            self.container.content_show(acct, cont, name, version, opts))
+
+    def object_update(self, account: Optional[str], container: str, obj: str,
+                      metadata: Optional[Mapping[str, str]], version: Optional[Any] = None,
+                      clear: bool = False, **kwargs: Any) -> None:
+        """Deprecated (as in OpenIO): use :meth:`object_set_properties`."""
+        warnings.warn("You'd better use object_set_properties()", DeprecationWarning,
+                      stacklevel=2)
+        if clear and not metadata:
+            self.object_del_properties(account, container, obj, [], version=version, **kwargs)
+            return
+        self.object_set_properties(account, container, obj, metadata or {}, version=version,
+                                   clear=clear, **kwargs)
 
     @_operation(Capability.OBJECT_PROPERTIES)
     def object_set_properties(self, account: Optional[str], container: str, obj: str,
@@ -620,14 +825,15 @@ class ObjectStorageApi:
 
     @_operation()
     def object_delete(self, account: Optional[str], container: str, obj: str,
-                      version: Optional[Any] = None, *,
-                      opts: CallOptions) -> Tuple[bool, Optional[Any]]:
-        """Delete an object (or one version of it).
+                      version: Optional[Any] = None, *, opts: CallOptions) -> bool:
+        """Delete an object (or one version of it; without a version, a
+        versioned container keeps it behind a delete marker).
 
-        :returns: ``(delete_marker, version_id)`` as OpenIO does.
+        :returns: True, as OpenIO documents.
         """
         acct, cont, name = self._names(account, container, obj)
-        return self.container.content_delete(acct, cont, name, version, opts)
+        self.container.content_delete(acct, cont, name, version, opts)
+        return True
 
     @_operation()
     def object_delete_many(self, account: Optional[str], container: str,
@@ -640,21 +846,23 @@ class ObjectStorageApi:
     @_operation()
     def object_list(self, account: Optional[str], container: str,
                     limit: Optional[int] = None, marker: Optional[str] = None,
-                    end_marker: Optional[str] = None, prefix: Optional[str] = None,
-                    delimiter: Optional[str] = None, properties: bool = False,
+                    delimiter: Optional[str] = None, prefix: Optional[str] = None,
+                    end_marker: Optional[str] = None, properties: bool = False,
                     versions: bool = False, deleted: bool = False,
-                    *, opts: CallOptions) -> ObjectListing:
-        """One page of a container's objects.
+                    *, opts: CallOptions) -> ResultDict:
+        """One page of a container's objects (arguments in OpenIO's order).
 
-        :returns: a listing with ``objects``, ``prefixes``, ``truncated``
-            and ``next_marker`` (dict access works as with OpenIO).
+        :returns: a dict with ``objects`` (a list of dicts), ``prefixes``,
+            ``properties`` (the container's), ``system`` (its system
+            properties where the backend has them), ``truncated`` and
+            ``next_marker`` (pass it as ``marker`` for the next page).
         """
         if limit is not None and limit < 0:
             raise InvalidArgument("limit must be >= 0")
-        return self.container.content_list(
+        return as_result(self.container.content_list(  # type: ignore[no-any-return]
             *self._names(account, container),
             **self._listing_args(prefix, delimiter, marker, end_marker, versions, deleted),
-            limit=_LIST_LIMIT if limit is None else limit, properties=properties, opts=opts)
+            limit=_LIST_LIMIT if limit is None else limit, properties=properties, opts=opts))
 
     def _listing_args(self, prefix: Optional[str], delimiter: Optional[str],
                       marker: Optional[str], end_marker: Optional[str], versions: bool,
@@ -695,26 +903,55 @@ class ObjectStorageApi:
     def object_locate(self, account: Optional[str], container: str, obj: str,
                       version: Optional[Any] = None, chunk_info: bool = False,
                       properties: bool = True, *, opts: CallOptions
-                      ) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+                      ) -> Tuple[ResultDict, Any]:
         """An object's metadata and where its data lives.
 
-        :returns: ``(meta, chunks)``.
+        :param chunk_info: OpenIO asks each chunk server for the chunk's
+            size, hash and full path; objclient does not, so True raises
+            NotSupported.
+        :param properties: False leaves the user properties out.
+        :returns: ``(meta, chunks)``: a dict and a list of dicts.
         """
+        if chunk_info:
+            raise NotSupported("object_locate(chunk_info=True) asks every chunk server "
+                               "about its chunk, which objclient does not do",
+                               capability="chunk_info", backend=self.backend)
         acct, cont, name = self._names(account, container, obj)
-        return self.directory.locate(acct, cont, name, version, opts)
+        meta, chunks = self.directory.locate(acct, cont, name, version, opts)
+        result = as_result(meta)
+        if not properties:
+            result["properties"] = {}
+        return result, as_result(chunks)
+
+    def object_analyze(self, *args: Any, **kwargs: Any) -> Tuple[ResultDict, Any]:
+        """Deprecated (as in OpenIO): use :meth:`object_locate`."""
+        warnings.warn("You'd better use object_locate()", DeprecationWarning, stacklevel=2)
+        return self.object_locate(*args, **kwargs)  # type: ignore[no-any-return]
+
+    def object_fastcopy(self, *args: Any, **kwargs: Any) -> ResultDict:
+        """Deprecated (as in OpenIO): use :meth:`object_link`."""
+        warnings.warn("You'd better use object_link()", DeprecationWarning, stacklevel=2)
+        return self.object_link(*args, **kwargs)  # type: ignore[no-any-return]
 
     @_operation(Capability.LINK)
     def object_link(self, target_account: Optional[str], target_container: str,
                     target_obj: str, link_account: Optional[str], link_container: str,
                     link_obj: str, target_version: Optional[Any] = None,
+                    target_content_id: Optional[str] = None,
+                    link_content_id: Optional[str] = None,
                     properties_directive: str = "COPY",
                     properties: Optional[Mapping[str, str]] = None,
-                    *, opts: CallOptions) -> ObjectInfo:
+                    *, opts: CallOptions) -> ResultDict:
         """Give the content of one object a second name (server-side; a hard
         link or a copy depending on the backend).
 
+        :param target_content_id: OpenIO's content id of the target; objclient
+            names the target by ``target_version``, so it is ignored.
+        :param link_content_id: OpenIO's content id for the link; ignored
+            (the backend chooses it).
         :param properties_directive: ``COPY`` keeps the target's properties,
             ``REPLACE`` uses ``properties``.
+        :returns: the link's metadata, a dict.
         """
         tacct, tcont, tname = self._names(target_account, target_container, target_obj)
         lacct, lcont, lname = self._names(link_account, link_container, link_obj)
@@ -722,9 +959,9 @@ class ObjectStorageApi:
         if directive not in ("COPY", "REPLACE"):
             raise InvalidArgument("properties_directive is COPY or REPLACE")
         props = self.names.check_properties(properties) if directive == "REPLACE" else None
-        return self.container.content_link(
+        return as_result(self.container.content_link(  # type: ignore[no-any-return]
             tacct, tcont, tname, lacct, lcont, lname, target_version=target_version,
-            properties_directive=directive, properties=props, opts=opts)
+            properties_directive=directive, properties=props, opts=opts))
 
     @_operation(Capability.TRUNCATE)
     def object_truncate(self, account: Optional[str], container: str, obj: str,
@@ -756,6 +993,124 @@ class ObjectStorageApi:
         """Refresh an object's record (checks it exists)."""
         acct, cont, name = self._names(account, container, obj)
         self.container.content_touch(acct, cont, name, version, opts)
+
+    @_operation()
+    def object_drain(self, account: Optional[str], container: str, obj: str,
+                     version: Optional[Any] = None, *, opts: CallOptions) -> None:
+        """Remove an object's data but keep its metadata (OpenIO: reads then
+        fail with 410).  Backends that store data and metadata as one raise
+        NotSupported."""
+        drain = getattr(self.container, "content_drain", None)
+        if drain is None:
+            raise NotSupported(f"the {self.backend} backend keeps an object's data with its "
+                               "metadata: it cannot drain", capability="drain",
+                               backend=self.backend)
+        acct, cont, name = self._names(account, container, obj)
+        drain(acct, cont, name, version, opts)
+
+    def object_change_policy(self, account: Optional[str], container: str, obj: str,
+                             policy: str, **kwargs: Any
+                             ) -> Tuple[List[ResultDict], int, Optional[str], ResultDict]:
+        """Store an object again under another storage policy (OpenIO
+        ``object_change_policy``: read it and write it back).
+
+        :raises Conflict: the object already uses ``policy``.
+        :raises NotSupported: the backend has no storage policies.
+        :returns: ``(chunks, size, hash, meta)`` of the object rewritten.
+        """
+        self._need(Capability.STORAGE_POLICIES)
+        meta, stream = self.object_fetch(account, container, obj, **kwargs)
+        try:
+            if meta.get("policy") == policy:
+                raise Conflict(f"the object already uses the {policy} storage policy")
+            kwargs.pop("version", None)
+            return self.object_create_ext(  # type: ignore[no-any-return]
+                account, container, data=stream, obj_name=meta["name"], policy=policy,
+                mime_type=meta.get("mime_type"), properties=meta.get("properties"),
+                **kwargs)
+        finally:
+            stream.close()  # type: ignore[attr-defined]
+
+    @property
+    def proxy_client(self) -> Any:
+        """OpenIO's client to the oio-proxy: here the OpenIO backend itself
+        (``proxy(method, resource, action, opts)`` is one proxy call).
+
+        :raises NotSupported: the backend has no proxy (all but OpenIO).
+        """
+        if not callable(getattr(self._backend, "proxy", None)):
+            raise NotSupported(f"the {self.backend} backend has no oio-proxy",
+                               capability="proxy_client", backend=self.backend)
+        return self._backend
+
+
+def _data_perfdata(perfdata: Dict[str, Any], elapsed: float, size: int) -> None:
+    """OpenIO's keys for moving data: ``rawx.overall`` (seconds spent moving
+    the bytes, whatever the backend's data service) and ``data_size``."""
+    rawx = perfdata.setdefault("rawx", {})
+    rawx["overall"] = rawx.get("overall", 0.0) + elapsed
+    perfdata["data_size"] = size
+
+
+class _TimedStream:
+    """An object's data stream that fills OpenIO's download keys of
+    ``perfdata``: ``ttfb``, ``ttlb`` (from the request's start), ``rawx.overall``
+    and ``data_size``; everything else goes to the wrapped stream."""
+
+    def __init__(self, stream: Any, perfdata: Dict[str, Any], start: float,
+                 download_start: float) -> None:
+        self._stream = stream
+        self._perfdata = perfdata
+        self._start = start
+        self._download_start = download_start
+        self._size = 0
+        self._done = False
+        self._iter: Optional[Iterator[bytes]] = None
+
+    def _seen(self, block: bytes) -> bytes:
+        if "ttfb" not in self._perfdata and block:
+            self._perfdata["ttfb"] = time.monotonic() - self._start
+        self._size += len(block)
+        return block
+
+    def _end(self) -> None:
+        if not self._done:
+            self._done = True
+            now = time.monotonic()
+            self._perfdata["ttlb"] = now - self._start
+            _data_perfdata(self._perfdata, now - self._download_start, self._size)
+
+    def __iter__(self) -> "_TimedStream":
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            if self._iter is None:
+                self._iter = iter(self._stream)
+            return self._seen(next(self._iter))
+        except StopIteration:
+            self._end()
+            raise
+
+    def read(self, size: int = -1) -> bytes:
+        """Like the wrapped stream's ``read``."""
+        block = self._seen(self._stream.read(size))
+        if not block:
+            self._end()
+        return block
+
+    def close(self) -> None:
+        """Close the wrapped stream."""
+        self._stream.close()
+
+    def __enter__(self) -> "_TimedStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _open_source(data: Any, file_or_path: Any) -> Any:

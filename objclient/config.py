@@ -26,7 +26,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from .exceptions import InvalidArgument
 
 __all__ = ["config_path", "default_store_url", "load_profile", "list_profiles",
-           "resolve", "PROFILE_OPTIONS"]
+           "resolve", "PROFILE_OPTIONS", "namespace_url", "OIO_SYSTEM_CONF",
+           "OIO_SYSTEM_CONF_DIR"]
 
 _OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -133,7 +134,66 @@ def resolve(url: Optional[str], profile: Optional[str] = None) -> Tuple[str, Dic
         return load_profile(env_profile)
     if "default" in list_profiles():
         return load_profile("default")
+    if os.environ.get("OIO_NS"):
+        return namespace_url(os.environ["OIO_NS"]), {}
     return default_store_url(), {}
+
+
+#: OpenIO's namespace files (``oio/common/configuration.py``,
+#: ``_config_paths``): these are all read, later ones overriding earlier
+#: ones; ``~/.oio/sds.conf`` is read only when none of them exists.
+OIO_SYSTEM_CONF = "/etc/oio/sds.conf"
+OIO_SYSTEM_CONF_DIR = "/etc/oio/sds.conf.d"
+
+
+def _oio_conf_files() -> List[str]:
+    """The namespace files OpenIO would read, in its order."""
+    import glob
+    system = [OIO_SYSTEM_CONF] + sorted(glob.glob(os.path.join(OIO_SYSTEM_CONF_DIR, "*")))
+    found = [p for p in system if os.path.isfile(p)]
+    if found:
+        return found
+    local = os.path.join(os.path.expanduser("~"), ".oio", "sds.conf")
+    return [local] if os.path.isfile(local) else []
+
+
+def namespace_proxy(namespace: str) -> str:
+    """The ``proxy`` address of ``[namespace]`` in OpenIO's namespace files
+    (as ``load_namespace_conf`` finds it).
+
+    :raises InvalidArgument: no file has the section, or it has no proxy.
+    """
+    files = _oio_conf_files()
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(files, encoding="utf-8")
+    except configparser.Error as exc:
+        raise InvalidArgument(f"cannot read OpenIO's namespace files: {exc}") from None
+    tried = ", ".join(files) or (f"{OIO_SYSTEM_CONF}, {OIO_SYSTEM_CONF_DIR}/*, "
+                                 "~/.oio/sds.conf (none exists)")
+    if not parser.has_section(namespace):
+        raise InvalidArgument(f"no [{namespace}] section in {tried}; give endpoint= "
+                              "(the oio-proxy address) or a URL")
+    proxy = parser.get(namespace, "proxy", fallback="").strip()
+    if not proxy:
+        raise InvalidArgument(f"the [{namespace}] section of {tried} has no proxy")
+    return proxy
+
+
+def namespace_url(namespace: str, endpoint: Optional[str] = None) -> str:
+    """The ``oio+http://PROXY?namespace=NS`` URL of an OpenIO namespace.
+
+    The proxy is, in order: ``endpoint`` (as OpenIO's ``endpoint=``
+    keyword), ``$OIO_PROXY`` (as the ``openio`` command reads it), the
+    ``proxy`` key of ``[namespace]`` in OpenIO's namespace files.
+    """
+    if not namespace or any(c in namespace for c in "/?#&= "):
+        raise InvalidArgument(f"{namespace!r} is neither a storage URL nor an OpenIO "
+                              "namespace name")
+    proxy = endpoint or os.environ.get("OIO_PROXY") or namespace_proxy(namespace)
+    scheme = "https" if proxy.startswith("https://") else "http"
+    address = proxy.split("://", 1)[-1].rstrip("/")
+    return f"oio+{scheme}://{address}?namespace={namespace}"
 
 
 _KEYRING_SERVICE = "objclient"

@@ -19,6 +19,7 @@ __all__ = [
     "AccountInfo", "ContainerInfo", "ContainerEntry", "ObjectInfo",
     "ObjectListing", "ContainerListing", "ChunkInfo", "TimingRecord", "listing_object_info",
     "object_info_from_state", "object_state_template", "lazy_object_info",
+    "ResultDict", "ContainerRow", "as_result",
 ]
 
 
@@ -316,3 +317,131 @@ class TimingRecord(_DictAccess):
     bytes_sent: int = 0
     bytes_received: int = 0
     attempt: int = 1
+
+
+#: OpenIO's other spellings of a result's keys, read through ``result[key]``.
+_RESULT_ALIASES = {"mime-type": "mime_type", "chunk-method": "chunk_method",
+                   "hash-method": "hash_method", "content": "id", "etag": "hash",
+                   "length": "size", "size": "length", "properties": "metadata",
+                   "name": "id"}
+
+
+class ResultDict(Dict[str, Any]):
+    """What the facade returns where OpenIO returns a dict: a real ``dict``
+    (``json.dumps``, ``copy.deepcopy``, item assignment and ``==`` with a
+    dict work) whose keys also read as attributes (``meta.size``), as
+    objclient's models did.
+
+    ``result["mime-type"]`` and the other spellings in ``_RESULT_ALIASES``
+    still read through ``[]``; ``get`` and ``in`` see only the real keys.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> Any:
+        alias = _RESULT_ALIASES.get(key)
+        if alias is not None and dict.__contains__(self, alias):
+            return dict.__getitem__(self, alias)
+        raise KeyError(key)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return dict.__getitem__(self, name)
+        except KeyError:
+            raise AttributeError(f"no key or attribute {name!r}") from None
+
+    @property
+    def extra(self) -> Dict[str, Any]:
+        """The keys no model guarantees (what a backend added: ``score``,
+        ``checksum_crc32`` ...), as the models' ``extra`` held them."""
+        return {k: v for k, v in self.items() if k not in _MODEL_KEYS}
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain dict copy, nested results included (what the CLI prints)."""
+        return {k: _plain(v) for k, v in self.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (ResultDict, ContainerRow)):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class ContainerRow(List[Any]):
+    """One entry of ``container_list``: OpenIO's five-field list ``[name,
+    objects, bytes, is_prefix (1 or 0), mtime]``, whose fields also read by
+    name (``row.name``, ``row["bytes"]``)."""
+
+    __slots__ = ()
+    FIELDS = ("name", "objects", "bytes", "is_prefix", "mtime")
+
+    @classmethod
+    def from_entry(cls, entry: ContainerEntry) -> "ContainerRow":
+        """The row of one :class:`ContainerEntry`."""
+        return cls((entry.name, entry.objects, entry.bytes, int(entry.is_prefix),
+                    entry.mtime))
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            if key not in self.FIELDS:
+                raise KeyError(key)
+            key = self.FIELDS.index(key)
+        return list.__getitem__(self, key)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.FIELDS:
+            return list.__getitem__(self, self.FIELDS.index(name))
+        raise AttributeError(f"a container row has no attribute {name!r}")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field by name, or ``default``."""
+        return self[key] if key in self.FIELDS else default
+
+    def to_dict(self) -> Dict[str, Any]:
+        """``{"name": ..., "objects": ..., ...}``."""
+        return dict(zip(self.FIELDS, self))
+
+
+_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}
+#: every key some model guarantees (a result's other keys are its ``extra``)
+_MODEL_KEYS = frozenset({"length", "system"}.union(*(
+    (f.name for f in attrs.fields(cls) if f.name != "extra")
+    for cls in (AccountInfo, ContainerInfo, ContainerEntry, ObjectInfo, ChunkInfo,
+                ObjectListing, ContainerListing))))
+
+
+def _field_names(cls: type) -> Tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = tuple(f.name for f in attrs.fields(cls) if f.name != "extra")
+        _FIELD_NAMES[cls] = names
+    return names
+
+
+def as_result(value: Any) -> Any:
+    """A model as OpenIO returns it: dicts (:class:`ResultDict`), lists and
+    :class:`ContainerRow`; other values as they are (dicts and lists copied).
+
+    An object's metadata also gets ``length`` (OpenIO's name of its size);
+    a listing gets ``system`` (empty where the backend has none).
+    """
+    if isinstance(value, ContainerEntry):
+        return ContainerRow.from_entry(value)
+    if isinstance(value, _DictAccess):
+        out = ResultDict()
+        for name in _field_names(type(value)):
+            out[name] = as_result(getattr(value, name))
+        for key, item in (getattr(value, "extra", None) or {}).items():
+            out.setdefault(key, as_result(item))
+        if isinstance(value, ObjectInfo):
+            out["length"] = out["size"]
+        elif isinstance(value, ObjectListing):
+            out.setdefault("system", {})
+        return out
+    if isinstance(value, (list, tuple)):
+        return [as_result(v) for v in value]
+    if isinstance(value, dict) and not isinstance(value, ResultDict):
+        return dict(value)
+    return value

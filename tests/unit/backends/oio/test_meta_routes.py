@@ -221,10 +221,10 @@ def test_object_properties_set_with_flush_when_clear_and_delete(mock, api):
     assert json.loads(mock.calls[1].request.body) == ["k"]
 
 
-def test_object_delete_returns_marker_and_version_headers(mock, api):
+def test_object_delete_returns_true_as_openio_documents(mock, api):
     mock.add("POST", f"{P}/content/delete", status=204,
              headers={"x-oio-delete-marker": "true", "x-oio-version-id": "42"})
-    assert api.object_delete("a", "c", "o") == (True, 42)
+    assert api.object_delete("a", "c", "o") is True
     assert json.loads(mock.calls[0].request.body) == {}
 
 

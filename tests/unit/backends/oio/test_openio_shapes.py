@@ -57,10 +57,10 @@ def test_container_get_properties_keeps_system_keys_as_stored(oio):
     assert got["system"]["version:main.admin"] == "1:0"
 
 
-def test_container_get_properties_filters_user_keys_when_asked(oio):
+def test_container_get_properties_ignores_its_properties_argument_as_openio(oio):
     fake, mock, api = oio
     api.container_create("a", "c", properties={"k": "v", "x": "y"})
-    assert api.container_get_properties("a", "c", ["x"])["properties"] == {"x": "y"}
+    assert api.container_get_properties("a", "c", ["x"])["properties"] == {"k": "v", "x": "y"}
 
 
 # -- container_properties on autocreate -------------------------------------------------
