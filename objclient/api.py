@@ -743,20 +743,24 @@ class ObjectStorageApi:
         """Whether the object exists.
 
         :param trust_level: 0: its metadata exists; 1: and enough of its
-            data to read it; 2: and all of it.  Where the backend keeps an
-            object's data with its metadata (all but OpenIO) the three are
-            one check; on a backend with chunk servers (OpenIO) 1 and 2
-            raise NotSupported: objclient does not probe chunks yet.
+            data to read it; 2: and all of it.  1 and 2 read the object to
+            its end (constant memory); on OpenIO that reads one copy of each
+            chunk, so 2 does not probe every replica as OpenIO's does.
         """
         if trust_level not in (0, 1, 2):
             raise InvalidArgument("trust_level must be between 0 and 2")
-        if trust_level and Capability.CHUNK_LOCATIONS in self.capabilities:
-            raise NotSupported(f"object_head(trust_level={trust_level}) would check each chunk "
-                               f"of the {self.backend} backend, which objclient does not do",
-                               capability="chunk_check", backend=self.backend)
         acct, cont, name = self._names(account, container, obj)
         try:
-            self.container.content_show(acct, cont, name, None, opts)
+            if not trust_level:
+                self.container.content_show(acct, cont, name, None, opts)
+                return True
+            _meta, stream = self.blob_client.download(acct, cont, name, version=None,
+                                                      ranges=None, opts=opts)
+            try:
+                for _block in stream:
+                    pass
+            finally:
+                stream.close()  # type: ignore[attr-defined]
         except NotFound:
             return False
         return True

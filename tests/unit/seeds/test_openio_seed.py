@@ -1,0 +1,432 @@
+"""Scripts written for OpenIO's ``oio.ObjectStorageApi`` run on objclient.
+
+One test (or more) per row of ``doc/parity/openio.rst``, written as the seed's
+users write code: positional arguments in OpenIO's order, results read as
+dicts and lists (``json.dumps``, ``copy.deepcopy``, item assignment, ``==``
+with a dict).  They run without servers: the local backend for what every
+backend does, the source-faithful OpenIO fake for OpenIO-only calls.
+"""
+
+import copy
+import hashlib
+import inspect
+import json
+import logging
+import os
+import warnings
+
+import pytest
+
+from objclient import ObjectStorageApi
+from objclient import config as objclient_config
+from objclient.exceptions import Conflict, NoSuchContainer, NotSupported
+from objclient.http.retry import RetryPolicy
+from tests.fakes.openio import PROXY, start_fake
+
+SEED_METHODS = [
+    "account_create", "account_del_properties", "account_delete", "account_flush",
+    "account_get_properties", "account_list", "account_refresh", "account_set_properties",
+    "account_show", "all_accounts_refresh", "blob_client", "container_create",
+    "container_create_many", "container_del_properties", "container_delete",
+    "container_flush", "container_get_properties", "container_list", "container_purge",
+    "container_refresh", "container_set_properties", "container_show", "container_snapshot",
+    "container_touch", "container_update", "object_analyze", "object_change_policy",
+    "object_create", "object_create_ext", "object_del_properties", "object_delete",
+    "object_delete_many", "object_drain", "object_fastcopy", "object_fetch",
+    "object_get_properties", "object_head", "object_link", "object_list", "object_locate",
+    "object_set_properties", "object_show", "object_touch", "object_truncate",
+    "object_update", "proxy_client", "resolve_cid",
+]
+
+
+@pytest.fixture
+def api(tmp_path):
+    with ObjectStorageApi(f"file://{tmp_path}/store?fsync=0") as api:
+        yield api
+
+
+@pytest.fixture
+def oio(tmp_path, monkeypatch):
+    """``ObjectStorageApi("OPENIO")`` as OpenIO's users build it: the proxy
+    comes from the namespace file, the account service from the proxy."""
+    conf = tmp_path / "sds.conf"
+    conf.write_text(f"[OPENIO]\nproxy={PROXY.split('://')[1]}\n")
+    monkeypatch.setattr(objclient_config, "OIO_SYSTEM_CONF", str(conf))
+    monkeypatch.delenv("OIO_PROXY", raising=False)
+    fake, mock = start_fake(chunk_size=4096)
+    with ObjectStorageApi("OPENIO", retries=RetryPolicy(backoff_factor=0)) as api:
+        yield fake, api
+    mock.stop()
+    mock.reset()
+
+
+def _plain(value):
+    """What OpenIO's results are: they survive a JSON round trip and a deep copy."""
+    assert json.loads(json.dumps(value)) == value
+    assert copy.deepcopy(value) == value
+    return value
+
+
+# -- the API itself ----------------------------------------------------------------------
+def test_every_public_name_of_the_seed_exists():
+    missing = [name for name in SEED_METHODS if not hasattr(ObjectStorageApi, name)]
+    assert missing == []
+
+
+def test_constructor_takes_namespace_logger_perfdata_in_the_seeds_order():
+    params = list(inspect.signature(ObjectStorageApi.__init__).parameters)
+    assert params[1:4] == ["namespace", "logger", "perfdata"]
+
+
+def test_extra_keywords_are_the_seeds():
+    assert ObjectStorageApi.EXTRA_KEYWORDS == (
+        "chunk_checksum_algo", "autocreate", "chunk_buffer_min", "chunk_buffer_max",
+        "cache", "tls")
+
+
+def test_a_bare_namespace_finds_its_proxy_in_the_namespace_file(oio):
+    fake, api = oio
+    assert api.backend == "oio" and api.namespace == "OPENIO"
+    assert api.container_create("myaccount", "mycontainer") is True
+
+
+def test_namespace_as_keyword_and_endpoint_keyword(tmp_path, monkeypatch):
+    monkeypatch.setattr(objclient_config, "OIO_SYSTEM_CONF", str(tmp_path / "none"))
+    monkeypatch.setattr(objclient_config, "OIO_SYSTEM_CONF_DIR", str(tmp_path / "none.d"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("OIO_PROXY", raising=False)
+    api = ObjectStorageApi(namespace="OPENIO", endpoint="http://127.0.0.1:6006")
+    assert api.url == "oio+http://127.0.0.1:6006?namespace=OPENIO"
+
+
+def test_namespace_files_follow_openios_order(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / ".oio").mkdir(parents=True)
+    (home / ".oio" / "sds.conf").write_text("[NS]\nproxy=10.0.0.3:6006\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("OIO_PROXY", raising=False)
+    monkeypatch.setattr(objclient_config, "OIO_SYSTEM_CONF", str(tmp_path / "sds.conf"))
+    monkeypatch.setattr(objclient_config, "OIO_SYSTEM_CONF_DIR", str(tmp_path / "sds.conf.d"))
+    # no system file: the user's ~/.oio/sds.conf
+    assert objclient_config.namespace_url("NS") == "oio+http://10.0.0.3:6006?namespace=NS"
+    # a system file exists: the user's file is not read; sds.conf.d overrides sds.conf
+    (tmp_path / "sds.conf").write_text("[NS]\nproxy=10.0.0.1:6006\n")
+    assert objclient_config.namespace_url("NS") == "oio+http://10.0.0.1:6006?namespace=NS"
+    (tmp_path / "sds.conf.d").mkdir()
+    (tmp_path / "sds.conf.d" / "NS").write_text("[NS]\nproxy=10.0.0.2:6006\n")
+    assert objclient_config.namespace_url("NS") == "oio+http://10.0.0.2:6006?namespace=NS"
+    monkeypatch.setenv("OIO_PROXY", "10.0.0.9:6006")
+    assert objclient_config.namespace_url("NS") == "oio+http://10.0.0.9:6006?namespace=NS"
+
+
+def test_an_unknown_namespace_says_which_files_were_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(objclient_config, "OIO_SYSTEM_CONF", str(tmp_path / "sds.conf"))
+    (tmp_path / "sds.conf").write_text("[OTHER]\nproxy=10.0.0.1:6006\n")
+    monkeypatch.delenv("OIO_PROXY", raising=False)
+    with pytest.raises(ValueError, match=r"no \[NOPE\] section in .*sds.conf"):
+        ObjectStorageApi("NOPE")
+
+
+def test_oio_ns_environment_picks_the_namespace(tmp_path, monkeypatch):
+    for name in ("OBJCLIENT_URL", "OBJCLIENT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OBJCLIENT_CONFIG", str(tmp_path / "none.ini"))
+    monkeypatch.setenv("OIO_NS", "OPENIO")
+    monkeypatch.setenv("OIO_PROXY", "10.0.0.5:6006")
+    assert ObjectStorageApi().url == "oio+http://10.0.0.5:6006?namespace=OPENIO"
+
+
+def test_a_url_still_works(tmp_path):
+    assert ObjectStorageApi(f"file://{tmp_path}").backend == "local"
+    assert ObjectStorageApi(url=f"file://{tmp_path}").backend == "local"
+
+
+def test_logger_is_the_callers():
+    log = logging.getLogger("my-script")
+    assert ObjectStorageApi("file:///tmp/objclient-seed-logger", log).logger is log
+
+
+def test_constructor_perfdata_is_filled_by_every_call(tmp_path):
+    perfdata = {}
+    api = ObjectStorageApi(f"file://{tmp_path}?fsync=0", perfdata=perfdata)
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+    assert perfdata["data_size"] == 5 and perfdata["rawx"]["overall"] > 0
+    meta, stream = api.object_fetch("myaccount", "mycontainer", "o")
+    b"".join(stream)
+    assert {"ttfb", "ttlb", "data_size"} <= set(perfdata)
+
+
+def test_constructor_keywords_of_the_seed_are_accepted(tmp_path):
+    api = ObjectStorageApi(f"file://{tmp_path}?fsync=0", connection_timeout=2.0,
+                           read_timeout=5.0, write_timeout=7.0, chunk_checksum_algo="md5",
+                           autocreate=False, chunk_buffer_min=32768,
+                           chunk_buffer_max=262144, cache={}, tls=False)
+    with pytest.raises(NoSuchContainer):  # autocreate=False: no container is made
+        api.object_create("myaccount", "nocontainer", data=b"x", obj_name="o")
+
+
+def test_every_method_takes_headers_and_the_three_timeouts(api):
+    api.container_create("myaccount", "mycontainer", headers={"X-Trace": "1"},
+                         connection_timeout=1.0, read_timeout=2.0, write_timeout=3.0)
+
+
+# -- accounts ------------------------------------------------------------------------------
+def test_account_calls_return_the_seeds_shapes(oio):
+    fake, api = oio
+    assert api.account_create("myaccount") is True
+    api.account_set_properties("myaccount", {"a": "1", "b": "2"})
+    api.account_del_properties("myaccount", ["b"])
+    props = _plain(api.account_get_properties("myaccount"))
+    assert props["properties"] == {"a": "1"} and props["id"] == "myaccount"
+    show = _plain(api.account_show("myaccount"))
+    assert show["id"] == "myaccount"
+    assert {"id": "myaccount"} in _plain(api.account_list())
+    api.account_refresh("myaccount")
+    api.account_refresh(None)
+    with pytest.warns(DeprecationWarning):
+        api.all_accounts_refresh()
+    api.account_flush("myaccount")
+    api.account_delete("myaccount")
+
+
+def test_account_refresh_none_refreshes_every_account(api):
+    api.container_create("acct1", "c")
+    api.container_create("acct2", "c")
+    api.account_refresh(None)
+
+
+# -- containers ------------------------------------------------------------------------------
+def test_container_create_true_then_false(api):
+    assert api.container_create("myaccount", "mycontainer", {"k": "v"}) is True
+    assert api.container_create("myaccount", "mycontainer") is False
+    created = api.container_create_many("myaccount", ["c1", "c2"])
+    assert created == [("c1", True), ("c2", True)] and json.dumps(created)
+
+
+def test_container_list_gives_five_field_lists(api):
+    api.container_create("myaccount", "mycontainer")
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+    listing = _plain(api.container_list("myaccount", 10, None, None, "my", None))
+    name, objects, nbytes, is_prefix, mtime = listing[0]
+    assert (name, objects, nbytes, is_prefix) == ("mycontainer", 1, 5, 0)
+    assert isinstance(mtime, float) and listing[0].name == "mycontainer"
+    with pytest.raises(NotSupported):
+        api.container_list("myaccount", s3_buckets_only=True)
+
+
+def test_container_show_and_get_properties_are_dicts(api):
+    api.container_create("myaccount", "mycontainer", {"k": "v"})
+    show = _plain(api.container_show("myaccount", "mycontainer"))
+    assert show["properties"] == {"k": "v"}
+    show["properties"]["new"] = "x"  # item assignment, as with a dict
+    props = _plain(api.container_get_properties("myaccount", "mycontainer", ["ignored"]))
+    assert props["properties"] == {"k": "v"} and "system" in props
+
+
+def test_container_set_del_properties_and_deprecated_update(api):
+    api.container_create("myaccount", "mycontainer")
+    api.container_set_properties("myaccount", "mycontainer", {"a": "1", "b": "2"})
+    api.container_del_properties("myaccount", "mycontainer", ["b"])
+    with pytest.warns(DeprecationWarning):
+        api.container_update("myaccount", "mycontainer", {"c": "3"}, True)
+    assert api.container_get_properties("myaccount", "mycontainer")["properties"] == {"c": "3"}
+
+
+def test_container_flush_touch_refresh_delete(api):
+    api.container_create("myaccount", "mycontainer")
+    api.object_create("myaccount", "mycontainer", data=b"x", obj_name="o")
+    api.container_touch("myaccount", "mycontainer")
+    api.container_refresh("myaccount", "mycontainer")
+    api.container_flush("myaccount", "mycontainer", False)
+    assert api.object_list("myaccount", "mycontainer")["objects"] == []
+    api.container_delete("myaccount", "mycontainer")
+
+
+def test_container_purge_keeps_maxvers_versions(api):
+    api.container_create("myaccount", "v", system={"versioning": "enabled"})
+    for data in (b"1", b"2", b"3"):
+        api.object_create("myaccount", "v", data=data, obj_name="o")
+    api.container_purge("myaccount", "v", 1)
+    assert len(api.object_list("myaccount", "v", versions=True)["objects"]) == 1
+
+
+def test_container_snapshot_on_openio(oio):
+    fake, api = oio
+    api.object_create("myaccount", "src", data=b"hello", obj_name="o")
+    api.container_snapshot("myaccount", "src", "myaccount", "snap")
+    assert [o["name"] for o in api.object_list("myaccount", "snap")["objects"]] == ["o"]
+
+
+# -- objects -----------------------------------------------------------------------------------
+def test_module_example_object_create_from_a_path(api, tmp_path):
+    path = tmp_path / "magic"
+    path.write_bytes(b"x" * 113)
+    chunks, size, md5 = api.object_create("myaccount", "mycontainer", str(path))
+    assert size == 113 and md5 == hashlib.md5(b"x" * 113).hexdigest()
+    assert _plain(chunks)[0]["pos"] == "0" and {"url", "hash", "size"} <= set(chunks[0])
+    assert api.object_head("myaccount", "mycontainer", "magic") is True
+
+
+def test_object_create_ext_positional_order_and_return(api):
+    with pytest.warns(DeprecationWarning):  # metadata is the seed's deprecated properties
+        chunks, size, md5, meta = api.object_create_ext(
+            "myaccount", "mycontainer", None, b"hello", None, "o", "text/plain", {"m": "1"})
+    meta = _plain(meta)
+    assert (size, meta["length"], meta["mime_type"]) == (5, 5, "text/plain")
+    assert meta["properties"] == {"m": "1"}
+
+
+def test_object_create_ext_etag_mismatch_raises(api):
+    from objclient.exceptions import ChecksumMismatch
+    with pytest.raises(ChecksumMismatch):
+        api.object_create_ext("myaccount", "mycontainer", data=b"x", obj_name="o",
+                              etag="0" * 32)
+
+
+def test_object_fetch_returns_meta_dict_and_stream(api):
+    api.object_create("myaccount", "mycontainer", data=b"0123456789", obj_name="o")
+    perfdata = {}
+    meta, stream = api.object_fetch("myaccount", "mycontainer", "o", None, [(2, 4)], None,
+                                    perfdata=perfdata)
+    assert b"".join(stream) == b"234" and _plain(meta)["name"] == "o"
+    assert perfdata["data_size"] == 3 and perfdata["ttfb"] <= perfdata["ttlb"]
+    meta, stream = api.object_fetch("myaccount", "mycontainer", "o", properties=False)
+    stream.close()
+
+
+def test_object_get_properties_is_a_dict_with_the_seeds_keys(api):
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o",
+                      properties={"projet": "OpenIO-SDS"})
+    meta = _plain(api.object_get_properties("myaccount", "mycontainer", "o"))
+    assert {"hash", "ctime", "deleted", "properties", "length", "hash_method",
+            "chunk_method", "version", "policy", "id", "mime_type", "name"} <= set(meta)
+    assert meta["properties"] == {"projet": "OpenIO-SDS"}
+    meta["local"] = True  # item assignment
+    assert meta == dict(meta) and meta.length == 5  # attribute access stays
+
+
+def test_object_show_is_deprecated_as_in_the_seed(api):
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+    with pytest.warns(DeprecationWarning):
+        assert _plain(api.object_show("myaccount", "mycontainer", "o"))["length"] == 5
+
+
+def test_object_set_del_properties_and_deprecated_update(api):
+    api.object_create("myaccount", "mycontainer", data=b"x", obj_name="o")
+    api.object_set_properties("myaccount", "mycontainer", "o", {"a": "1", "b": "2"})
+    assert api.object_del_properties("myaccount", "mycontainer", "o", ["b"]) is True
+    with pytest.warns(DeprecationWarning):
+        api.object_update("myaccount", "mycontainer", "o", {"c": "3"}, None, True)
+    assert api.object_get_properties("myaccount", "mycontainer", "o")["properties"] == {
+        "c": "3"}
+
+
+def test_object_delete_returns_true_and_delete_many_pairs(api):
+    for name in ("a", "b"):
+        api.object_create("myaccount", "mycontainer", data=b"x", obj_name=name)
+    assert api.object_delete("myaccount", "mycontainer", "a") is True
+    deleted = api.object_delete_many("myaccount", "mycontainer", ["b", "zz"])
+    assert deleted == [("b", True), ("zz", False)] and json.dumps(deleted)
+
+
+def test_object_list_positional_order_and_every_key(api):
+    for name in ("dir/a", "dir/b", "top"):
+        api.object_create("myaccount", "mycontainer", data=b"x", obj_name=name)
+    # OpenIO's order: limit, marker, delimiter, prefix, end_marker
+    page = _plain(api.object_list("myaccount", "mycontainer", 10, None, "/", None, None))
+    assert set(page) >= {"objects", "prefixes", "properties", "system", "truncated",
+                         "next_marker"}
+    assert [o["name"] for o in page["objects"]] == ["top"] and page["prefixes"] == ["dir/"]
+    page = api.object_list("myaccount", "mycontainer", 1, None, None, "dir/")
+    assert page["truncated"] is True
+    rest = api.object_list("myaccount", "mycontainer", marker=page["next_marker"],
+                           prefix="dir/")
+    assert [o["name"] for o in rest["objects"]] == ["dir/b"]
+
+
+def test_object_locate_and_deprecated_analyze(api):
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+    meta, chunks = api.object_locate("myaccount", "mycontainer", "o")
+    assert _plain(meta)["length"] == 5 and _plain(chunks)[0]["size"] == 5
+    with pytest.warns(DeprecationWarning):
+        assert api.object_analyze("myaccount", "mycontainer", "o")[0]["name"] == "o"
+    with pytest.raises(NotSupported):
+        api.object_locate("myaccount", "mycontainer", "o", chunk_info=True)
+
+
+def test_object_link_positional_order_and_deprecated_fastcopy(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+    link = api.object_link("myaccount", "mycontainer", "o", "myaccount", "mycontainer", "l",
+                           None, None, None, "COPY")
+    assert _plain(link)["name"] == "l"
+    with pytest.warns(DeprecationWarning):
+        api.object_fastcopy("myaccount", "mycontainer", "o", "myaccount", "mycontainer", "f")
+    assert b"".join(api.object_fetch("myaccount", "mycontainer", "f")[1]) == b"hello"
+
+
+def test_object_head_trust_levels(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"x" * 5000, obj_name="o")
+    assert all(api.object_head("myaccount", "mycontainer", "o", level) for level in (0, 1, 2))
+    assert api.object_head("myaccount", "mycontainer", "missing", 2) is False
+    with pytest.raises(ValueError):
+        api.object_head("myaccount", "mycontainer", "o", 3)
+    api.object_drain("myaccount", "mycontainer", "o")  # the data is gone
+    assert api.object_head("myaccount", "mycontainer", "o", 1) is False
+
+
+def test_object_touch_and_truncate(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"x" * 8192, obj_name="o")
+    api.object_touch("myaccount", "mycontainer", "o")
+    api.object_truncate("myaccount", "mycontainer", "o", size=4096)
+    assert api.object_get_properties("myaccount", "mycontainer", "o")["length"] == 4096
+
+
+def test_object_drain_keeps_metadata_on_openio_and_is_not_supported_elsewhere(oio, api):
+    fake, oio_api = oio
+    oio_api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+    oio_api.object_drain("myaccount", "mycontainer", "o")
+    listed = oio_api.object_list("myaccount", "mycontainer")["objects"]
+    assert [(o["name"], o["size"]) for o in listed] == [("o", 5)]  # the metadata stays
+    api.object_create("myaccount", "mycontainer", data=b"x", obj_name="o")
+    with pytest.raises(NotSupported) as err:
+        api.object_drain("myaccount", "mycontainer", "o")
+    assert err.value.backend == "local" and err.value.capability == "drain"
+
+
+def test_object_change_policy(oio, api):
+    fake, oio_api = oio
+    oio_api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+    policy = oio_api.object_get_properties("myaccount", "mycontainer", "o")["policy"]
+    with pytest.raises(Conflict):
+        oio_api.object_change_policy("myaccount", "mycontainer", "o", policy)
+    api.object_create("myaccount", "mycontainer", data=b"x", obj_name="o")
+    with pytest.raises(NotSupported):
+        api.object_change_policy("myaccount", "mycontainer", "o", "THREECOPIES")
+
+
+def test_proxy_client_and_resolve_cid(oio, api):
+    fake, oio_api = oio
+    oio_api.container_create("myaccount", "mycontainer")
+    assert oio_api.proxy_client.namespace == "OPENIO"
+    cid = oio_api.directory.cid("myaccount", "mycontainer")
+    assert tuple(oio_api.resolve_cid(cid)) == ("myaccount", "mycontainer")
+    with pytest.raises(NotSupported):
+        api.proxy_client
+    with pytest.raises(NotSupported):
+        api.resolve_cid(cid)
+
+
+def test_blob_client_exists(api):
+    assert api.blob_client is not None
+
+
+def test_deprecated_calls_warn_once_per_call_site(api):
+    api.container_create("myaccount", "c")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        api.container_update("myaccount", "c", {"a": "1"})
+    assert [w.category for w in seen] == [DeprecationWarning]
+    assert os.path.basename(seen[0].filename) == "test_openio_seed.py"
