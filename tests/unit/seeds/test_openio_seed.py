@@ -161,6 +161,7 @@ def test_constructor_keywords_of_the_seed_are_accepted(tmp_path):
                            read_timeout=5.0, write_timeout=7.0, chunk_checksum_algo="md5",
                            autocreate=False, chunk_buffer_min=32768,
                            chunk_buffer_max=262144, cache={}, tls=False)
+    api.container_create("myaccount", "other")
     with pytest.raises(NoSuchContainer):  # autocreate=False: no container is made
         api.object_create("myaccount", "nocontainer", data=b"x", obj_name="o")
 
@@ -414,7 +415,7 @@ def test_proxy_client_and_resolve_cid(oio, api):
     cid = oio_api.directory.cid("myaccount", "mycontainer")
     assert tuple(oio_api.resolve_cid(cid)) == ("myaccount", "mycontainer")
     with pytest.raises(NotSupported):
-        api.proxy_client
+        assert api.proxy_client
     with pytest.raises(NotSupported):
         api.resolve_cid(cid)
 
