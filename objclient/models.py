@@ -301,7 +301,7 @@ class ContainerListing(_DictAccess):
 
 @attrs.frozen
 class TimingRecord(_DictAccess):
-    """One HTTP exchange as :meth:`HTTPClient.get_timings` reports it.
+    """One HTTP exchange as :meth:`HTTPClient.get_timing_records` reports it.
 
     ``url`` has every secret removed; ``start`` is wall-clock epoch seconds;
     ``elapsed`` runs to the end of the body when the body was read by

@@ -659,7 +659,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         if api is not None:
             if args.timings:
-                timings = api.http.get_timings()
+                timings = api.http.get_timing_records()
                 render([t.to_dict() for t in timings], "table",
                        ["method", "url", "status", "elapsed", "bytes_sent", "bytes_received"],
                        out=sys.stderr)

@@ -279,8 +279,20 @@ class HTTPClient:
         self.close()
 
     # -- timings -------------------------------------------------------------
-    def get_timings(self) -> List[TimingRecord]:
-        """A copy of the recorded per-request timings (needs ``timings=True``)."""
+    def get_timings(self) -> List[Tuple[str, float, float]]:
+        """The recorded exchanges as troveclient's ``HTTPClient`` gives them:
+        ``("METHOD url", start, end)``, epoch seconds, the URL redacted; one
+        tuple per attempt (needs ``timings=True``).
+
+        :returns: a new list; :meth:`get_timing_records` has the statuses,
+            byte counts and attempt numbers too.
+        """
+        return [(f"{rec.method} {rec.url}", rec.start, rec.start + rec.elapsed)
+                for rec in self.get_timing_records()]
+
+    def get_timing_records(self) -> List[TimingRecord]:
+        """A copy of the recorded per-attempt :class:`~objclient.models.TimingRecord`
+        objects (needs ``timings=True``)."""
         with self._lock:
             return list(self._times)
 

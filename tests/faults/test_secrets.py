@@ -54,7 +54,7 @@ def test_no_secret_in_logs_errors_reprs_or_timings(backend, caplog):
     token = getattr(auth, "token", None)
     if token:
         secrets.append(token)
-    captured += [repr(api), repr(api.http), repr(auth), str(api.http.get_timings())]
+    captured += [repr(api), repr(api.http), repr(auth), str(api.http.get_timing_records())]
     wrong_secret = "wrong-" + uuid.uuid4().hex
     wrong = make(wrong_secret, debug=True)
     with pytest.raises(ClientError) as err:

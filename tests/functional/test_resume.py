@@ -161,7 +161,7 @@ def test_an_upload_killed_half_way_resumes_sending_only_the_missing_half(target,
     api.http.reset_timings()
     _chunks, size, digest = api.object_create(None, container, file_or_path=path,
                                               obj_name="big", resume=True)
-    sent = sum(t.bytes_sent for t in api.http.get_timings() if t.method == "PUT")
+    sent = sum(t.bytes_sent for t in api.http.get_timing_records() if t.method == "PUT")
     print(f"\n{kind}: killed with {stored:.1%} stored; the resumed upload sent "
           f"{sent / SIZE:.1%} of {SIZE // MiB} MiB")
     assert size == SIZE and digest == md5
@@ -252,7 +252,7 @@ def _resume_and_measure(api, container, data):
                                          resume=True)
     assert size == len(data) and digest == hashlib.md5(data).hexdigest()
     assert _md5_of(api, container, "big") == digest
-    return sum(t.bytes_sent for t in api.http.get_timings() if t.method == "PUT")
+    return sum(t.bytes_sent for t in api.http.get_timing_records() if t.method == "PUT")
 
 
 @pytest.mark.parametrize("small", ["s3-seaweedfs", "s3-swift"], indirect=True)

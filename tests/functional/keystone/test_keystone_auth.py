@@ -139,7 +139,7 @@ def test_revoked_token_gets_one_401_then_the_client_authenticates_again(admin_ht
     _resp, doc = http.request_json("GET", AUTH_URL + "/auth/projects", service="identity")
     assert PROJECT in {p["name"] for p in doc["projects"]}
     assert auth.token != first
-    assert [(t.method, t.status) for t in http.get_timings()] == [
+    assert [(t.method, t.status) for t in http.get_timing_records()] == [
         ("GET", 401), ("POST", 201), ("GET", 200)]
     http.close()
 
@@ -157,7 +157,7 @@ def test_revoked_token_from_the_token_cache_is_dropped_and_replaced(tmp_path, ad
     http = client(auth, timings=True)
     http.authenticate()
     assert auth.token == cached  # taken from the cache: no request
-    assert http.get_timings() == []
+    assert http.get_timing_records() == []
     http.request_json("GET", AUTH_URL + "/auth/projects", service="identity")
     assert auth.token != cached
     assert cache.load(auth._cache_key)["token"] == auth.token
@@ -186,7 +186,7 @@ def test_token_capped_by_an_expiring_credential_is_renewed_then_refused(demo_htt
         http.reset_timings()
         http.request_json("GET", AUTH_URL + "/auth/projects", service="identity")
         assert auth.token != first
-        assert [(t.method, t.status) for t in http.get_timings()] == [
+        assert [(t.method, t.status) for t in http.get_timing_records()] == [
             ("POST", 201), ("GET", 200)]
         time.sleep(max(0.0, auth.expires - time.time()) + 1.0)
         with pytest.raises(Unauthorized) as info:  # the credential has expired too

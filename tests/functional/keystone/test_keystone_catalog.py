@@ -123,7 +123,7 @@ def test_swift_request_goes_to_the_catalog_url_with_the_keystone_token(auth, cap
         with pytest.raises(Unauthorized) as info:
             api.account_show(None)
         token = api.http.auth.token
-        calls = [(t.method, t.url, t.status) for t in api.http.get_timings()]
+        calls = [(t.method, t.url, t.status) for t in api.http.get_timing_records()]
     assert info.value.url.startswith(storage)
     token_url = AUTH_URL + "/auth/tokens"
     assert calls == [("POST", token_url, 201), ("HEAD", storage, 401),

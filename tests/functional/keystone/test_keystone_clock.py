@@ -20,7 +20,7 @@ def test_a_skewed_client_authenticates_once_and_logs_the_offset_once(shift, capl
                 _resp, doc = http.request_json("GET", AUTH_URL + "/auth/projects",
                                                service="identity")
                 assert PROJECT in {p["name"] for p in doc["projects"]}
-        seen = [(t.method, t.status) for t in http.get_timings()]
+        seen = [(t.method, t.status) for t in http.get_timing_records()]
         assert seen == [("POST", 201)] + [("GET", 200)] * 3
         assert auth.valid
         assert abs(auth.clock.offset + shift) < 5

@@ -44,7 +44,7 @@ def test_a_skewed_client_works_after_one_extra_request_and_logs_the_offset_once(
             assert b"".join(stream) == b"on time"
             assert [o["name"] for o in api.object_list(None, bucket)["objects"]] == ["k"]
             api.object_delete(None, bucket, "k")
-        statuses = [t.status for t in api.http.get_timings()]
+        statuses = [t.status for t in api.http.get_timing_records()]
         assert statuses[0] == 403 and 403 not in statuses[1:], statuses
         assert abs(api.http.auth.clock.offset + shift) < 5
         warnings = [r for r in caplog.records if r.levelname == "WARNING"]
@@ -60,7 +60,7 @@ def test_a_first_head_refused_for_its_time_is_signed_again(server):
     try:
         with pytest.raises(objclient.exceptions.NotFound):
             api.object_show(None, f"oc-s3fn-{uuid.uuid4().hex[:10]}", "missing")
-        seen = [(t.method, t.status) for t in api.http.get_timings()]
+        seen = [(t.method, t.status) for t in api.http.get_timing_records()]
         assert seen == [("HEAD", 403), ("HEAD", 404)]
     finally:
         api.close()

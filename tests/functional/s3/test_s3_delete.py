@@ -12,7 +12,7 @@ def _methods(api, call):
     try:
         call()
     finally:
-        methods = [t.method for t in api.http.get_timings()]
+        methods = [t.method for t in api.http.get_timing_records()]
     return methods
 
 

@@ -22,7 +22,7 @@ def test_rejected_cached_token_is_replaced_by_a_new_one(tmp_path, container):
     api = make_api(token_cache=str(cache_path), timings=True)
     try:
         api.object_create(None, container, data=b"after re-auth", obj_name="o")
-        statuses = [t.status for t in api.http.get_timings()]
+        statuses = [t.status for t in api.http.get_timing_records()]
         assert 401 in statuses
         assert api.object_fetch(None, container, "o")[1].read() == b"after re-auth"
         saved = json.loads(cache_path.read_text())

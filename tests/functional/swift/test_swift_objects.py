@@ -102,7 +102,7 @@ def test_delete_many_uses_one_bulk_request(container):
         api.http.reset_timings()
         result = api.object_delete_many(None, container, names)
         assert result == [(n, True) for n in names]
-        posts = [t for t in api.http.get_timings() if t.method == "POST"]
+        posts = [t for t in api.http.get_timing_records() if t.method == "POST"]
         assert len(posts) == 1 and posts[0].url.endswith("/v1/AUTH_test")
         assert api.object_list(None, container)["objects"] == []
         missing = api.object_delete_many(None, container, ["gone-1", "gone-2"])

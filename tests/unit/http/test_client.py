@@ -267,19 +267,19 @@ def test_timings_record_method_redacted_url_status_and_bytes(server: ScriptedSer
     server.script("/missing", Step(status=404, body=b""))
     with pytest.raises(NotFound):
         http.get("/missing")
-    put, get = http.get_timings()
+    put, get = http.get_timing_records()
     assert (put.method, put.status, put.bytes_sent) == ("PUT", 200, 5)
     assert put.bytes_received > 0 and put.elapsed >= 0 and put.start > 0
     assert "sigsecret" not in put.url and "temp_url_sig={SHA256}" in put.url
     assert (get.method, get.status) == ("GET", 404)
     http.reset_timings()
-    assert http.get_timings() == []
+    assert http.get_timing_records() == []
 
 
 def test_timings_are_not_recorded_unless_asked(server: ScriptedServer) -> None:
     http = HTTPClient(server.url)
     http.get("/x")
-    assert http.get_timings() == []
+    assert http.get_timing_records() == []
 
 
 def test_perfdata_is_filled_per_service(server: ScriptedServer) -> None:

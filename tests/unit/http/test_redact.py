@@ -148,7 +148,7 @@ def test_no_secret_appears_in_logs_errors_timings_or_reprs(
     reprs = [repr(TokenAuth(secrets["static"])),
              repr(TempAuth(f"http://u:{secrets['password']}@h/auth/v1.0", "a:u",
                            secrets["tempauth_key"]))]
-    timings = [repr(t) for t in http.get_timings()]
+    timings = [repr(t) for t in http.get_timing_records()]
     captured = "\n".join([caplog.text, *errors, *reprs, *timings])
 
     basic = base64.b64encode(f"user:{secrets['password']}".encode()).decode()
