@@ -6,11 +6,13 @@ import re
 import pytest
 
 from objclient.backends.reduct import create_backend
+from objclient.backends.reduct.batch_v2 import label_delta, update_rounds
 from objclient.backends.reduct.names import (MD5_LABEL, check_label_value, decode_entry,
                                              decode_label, encode_entry, encode_label)
+from objclient.backends.reduct.records import BatchItem
 from objclient.backends.reduct.wire import (format_labels, parse_labels,
                                             parse_v1_header_value, parse_v2_errors, to_us,
-                                            v1_header_value)
+                                            v1_header_value, v2_record_headers)
 from objclient.exceptions import InvalidArgument, InvalidName
 
 ENTRY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -100,3 +102,27 @@ def test_url_forms():
     assert endpoint_of("reduct+http://h:1?account=srv")[1] == {"account": ["srv"]}
     with pytest.raises(InvalidArgument):
         endpoint_of("reduct+ftp://h")
+
+
+# -- batch protocol v2 planning (batch_v2) ------------------------------------------------------
+def _items(*specs):
+    return [BatchItem(entry, ts, b"", None, labels) for entry, ts, labels in specs]
+
+
+def test_label_delta_sends_changes_and_removes_dropped_labels():
+    assert label_delta(None, {"a": "1"}) == {"a": "1"}
+    assert label_delta({"a": "1", "b": "2"}, {"a": "1", "c": "3"}) == {"c": "3", "b": ""}
+    assert label_delta({"a": "1"}, {"a": "1"}) == {}
+
+
+def test_update_rounds_keep_an_update_that_names_fewer_labels_for_a_later_request():
+    rounds = update_rounds(_items(("e", 1, {"a": "1"}), ("e", 2, {"b": "2"}),
+                                  ("e", 3, {"b": "3", "c": ""}), ("f", 1, {"z": "9"})))
+    assert [[(i.entry, i.timestamp) for i in r] for r in rounds] == [
+        [("e", 1), ("f", 1)], [("e", 2), ("e", 3)]]
+
+
+def test_v2_response_headers_are_ordered_by_entry_index_then_time():
+    headers = {"x-reduct-1-0": "1", "x-reduct-0-5": "1", "x-reduct-0-1": "1",
+               "x-reduct-error-0-1": "404,x", "x-reduct-entries": "a,b"}
+    assert [(i, d) for i, d, _v in v2_record_headers(headers)] == [(0, 1), (0, 5), (1, 0)]
