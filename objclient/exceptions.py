@@ -11,7 +11,8 @@ The tree, by meaning::
 
     ClientError
     ├── InvalidArgument (also a ValueError)
-    │   └── InvalidName
+    │   ├── InvalidName
+    │   └── UnsupportedVersion     (troveclient's name: no client for that API version)
     ├── NotSupported
     ├── BadRequest                 400
     ├── Unauthorized               401
@@ -45,7 +46,7 @@ import re
 from typing import Any, Dict, Optional, Type
 
 __all__ = [
-    "ClientError", "InvalidArgument", "InvalidName", "NotSupported",
+    "ClientError", "InvalidArgument", "InvalidName", "UnsupportedVersion", "NotSupported",
     "BadRequest", "Unauthorized", "Forbidden", "NotFound", "NoSuchAccount",
     "NoSuchContainer", "NoSuchObject", "MethodNotAllowed", "Conflict",
     "ContainerNotEmpty", "PreconditionFailed", "TooLarge",
@@ -147,6 +148,11 @@ class InvalidArgument(ClientError, ValueError):
 
 class InvalidName(InvalidArgument):
     """An account, container, object or property name cannot be used."""
+
+
+class UnsupportedVersion(InvalidArgument):
+    """No client class for the API version asked for (troveclient's
+    ``BaseClient.get_class``)."""
 
 
 class NotSupported(ClientError):

@@ -10,14 +10,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .apiclient import BaseClient
     from .client import DEFAULT_TIMEOUT, HTTPClient, check_header
+    from .keyring_saver import KeyringSaver
     from .retry import RetryPolicy
     from .stream import BodyStream
 
-__all__ = ["HTTPClient", "RetryPolicy", "BodyStream", "DEFAULT_TIMEOUT", "check_header"]
+__all__ = ["HTTPClient", "BaseClient", "KeyringSaver", "RetryPolicy", "BodyStream",
+           "DEFAULT_TIMEOUT", "check_header"]
 
 _HOME = {"HTTPClient": ".client", "DEFAULT_TIMEOUT": ".client", "check_header": ".client",
-         "RetryPolicy": ".retry", "BodyStream": ".stream"}
+         "RetryPolicy": ".retry", "BodyStream": ".stream", "BaseClient": ".apiclient",
+         "KeyringSaver": ".keyring_saver"}
 
 
 def __getattr__(name: str) -> Any:

@@ -32,7 +32,9 @@ from requests.structures import CaseInsensitiveDict
 from .. import __version__
 from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached,
                           InvalidArgument, Timeout, from_response)
+from ..auth.base import AuthPlugin
 from ..models import TimingRecord
+from .apiclient import ServiceClients, saver_hook
 from .redact import (SECRET_HEADERS, RedactingFilter, curl_command, loggable_body, redact_headers,
                      redact_url)
 from .direct import DirectRequest, DirectResponse, PoolCache, split_url
@@ -164,53 +166,83 @@ class _Adapter(requests.adapters.HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-class HTTPClient:
+class HTTPClient(ServiceClients):
     """The wire layer shared by all of an API's sub-clients.
 
+    The positional parameters are troveclient's ``apiclient.HTTPClient``'s,
+    in its order (see ``doc/parity/troveclient.rst``); the first one is told
+    apart by its type: a ``str`` is the endpoint URL, an
+    :class:`~objclient.auth.AuthPlugin` is the auth plugin.
+
+    :param auth_plugin: an :class:`~objclient.auth.AuthPlugin`, or the
+        endpoint URL as a ``str`` (objclient's older first argument).
+    :param region_name: region passed to the auth plugin's endpoint lookup.
+    :param endpoint_type: ``publicURL``, ``internalURL`` or ``adminURL``
+        (``public``, ``internal``, ``admin`` too).
+    :param original_ip: the end user's address, sent as ``Forwarded``.
+    :param verify: TLS verification (bool or CA bundle path).
+    :param cert: client certificate (path or ``(cert, key)``).
+    :param timeout: seconds, or a ``(connect, read)`` pair; None means
+        :data:`DEFAULT_TIMEOUT` (never "wait forever").
+    :param timings: record every request (see :meth:`get_timings`).
+    :param keyring_saver: keep tokens between runs: ``True`` for a
+        :class:`~objclient.http.keyring_saver.KeyringSaver` (needs the
+        optional ``keyring`` package), a
+        :class:`~objclient.auth.TokenCache` (given to the plugin), or any
+        object with ``save(http_client)``, called after each authentication.
+    :param debug: log curl-style request and response lines at DEBUG on the
+        ``objclient.http`` logger.
+    :param user_agent: the ``User-Agent`` header (default: :attr:`user_agent`).
+    :param http: a :class:`requests.Session` to use instead of a new one
+        (troveclient's name for ``session``).
     :param endpoint: base URL for relative request paths (else the auth
         plugin's endpoint is used).
-    :param auth: an :class:`~objclient.auth.AuthPlugin`.
-    :param timeout: seconds, or a ``(connect, read)`` pair.
+    :param auth: an :class:`~objclient.auth.AuthPlugin` (or any object with
+        its methods).
     :param retries: a :class:`RetryPolicy` (default: 3 retries).
     :param pool_maxsize: connections kept per host; size it to the number
         of threads that share this client.
     :param verify: TLS verification (bool or CA bundle path).
     :param cert: client certificate (path or ``(cert, key)``).
-    :param user_agent: the ``User-Agent`` header.
     :param extra_headers: headers added to every request.
-    :param region_name: region passed to the auth plugin's endpoint lookup.
-    :param endpoint_type: ``public``, ``internal`` or ``admin``.
     :param service_type: service type for the endpoint lookup.
-    :param original_ip: the end user's address, sent as ``Forwarded``.
-    :param timings: record every request (see :meth:`get_timings`).
-    :param debug: log curl-style request and response lines at DEBUG on the
-        ``objclient.http`` logger.
     :param session: a :class:`requests.Session` to use instead of a new one.
     :param secret_headers: more header names whose values must not be logged.
+    :raises InvalidArgument: the first argument is neither a URL nor a
+        plugin, or the URL, the plugin or the session is given twice.
+    :raises NotSupported: ``keyring_saver=True`` without ``keyring``.
     """
 
-    def __init__(self, endpoint: Optional[str] = None, *, auth: Any = None,
-                 timeout: TimeoutArg = DEFAULT_TIMEOUT,
-                 retries: Optional[RetryPolicy] = None, pool_maxsize: int = 10,
-                 verify: Union[bool, str] = True, cert: Any = None,
+    #: The default ``User-Agent`` (a subclass may set its own, as in troveclient).
+    user_agent: str = f"objclient/{__version__} python-requests/{requests.__version__}"
+
+    def __init__(self, auth_plugin: Union[str, AuthPlugin, None] = None,
+                 region_name: Optional[str] = None, endpoint_type: str = "publicURL",
+                 original_ip: Optional[str] = None, verify: Union[bool, str] = True,
+                 cert: Any = None, timeout: TimeoutArg = None, timings: bool = False,
+                 keyring_saver: Any = None, debug: bool = False,
                  user_agent: Optional[str] = None,
+                 http: Optional[requests.Session] = None, *,
+                 endpoint: Optional[str] = None, auth: Any = None,
+                 retries: Optional[RetryPolicy] = None, pool_maxsize: int = 10,
                  extra_headers: Optional[Mapping[str, str]] = None,
-                 region_name: Optional[str] = None,
-                 endpoint_type: str = "public",
                  service_type: Optional[str] = None,
-                 original_ip: Optional[str] = None, timings: bool = False,
-                 debug: bool = False,
                  session: Optional[requests.Session] = None,
                  secret_headers: Iterable[str] = ()) -> None:
+        endpoint, auth = _endpoint_and_plugin(auth_plugin, endpoint, auth)
+        if http is not None and session is not None:
+            raise InvalidArgument("give the session once: http= or session=, not both")
+        session = session if session is not None else http
         self.endpoint = endpoint.rstrip("/") if endpoint else None
         self.auth = auth
+        self.keyring_saver = keyring_saver
+        self._after_auth = saver_hook(keyring_saver, auth)
         self.timeout = self._timeout_pair(timeout, DEFAULT_TIMEOUT)
         self.retries = retries if retries is not None else RetryPolicy()
         self.pool_maxsize = int(pool_maxsize)
         self.verify = verify
         self.cert = cert
-        self.user_agent = user_agent or (
-            f"objclient/{__version__} python-requests/{requests.__version__}")
+        self.user_agent = user_agent or self.user_agent
         self.extra_headers = dict(extra_headers or {})
         for name, value in self.extra_headers.items():
             check_header(name, value)
@@ -326,6 +358,8 @@ class HTTPClient:
             if not self.auth.valid:
                 self.auth.authenticate(self)
                 self._auth_generation += 1
+                if self._after_auth is not None:
+                    self._after_auth(self)
             return self.auth.get_headers(), self._auth_generation
 
     def _invalidate(self, generation: int) -> bool:
@@ -857,6 +891,31 @@ class HTTPClient:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _endpoint_and_plugin(first: Any, endpoint: Optional[str],
+                         auth: Any) -> Tuple[Optional[str], Any]:
+    """``(endpoint, auth)`` from HTTPClient's first argument: a ``str`` is
+    the endpoint URL (objclient's older signature), an
+    :class:`~objclient.auth.AuthPlugin` the plugin (troveclient's).
+
+    :raises InvalidArgument: ``first`` is something else, or repeats what a
+        keyword already gives.
+    """
+    if first is None:
+        return endpoint, auth
+    if isinstance(first, str):
+        if endpoint is not None:
+            raise InvalidArgument("give the endpoint URL once: as the first argument "
+                                  "or as endpoint=, not both")
+        return first, auth
+    if isinstance(first, AuthPlugin):
+        if auth is not None:
+            raise InvalidArgument("give the auth plugin once: as the first argument "
+                                  "or as auth=, not both")
+        return endpoint, first
+    raise InvalidArgument("HTTPClient's first argument is an endpoint URL (str) or an "
+                          f"objclient.auth.AuthPlugin, not a {type(first).__name__}")
 
 
 def _origin(url: str) -> Tuple[str, str]:
