@@ -16,7 +16,7 @@ import queue
 import threading
 from typing import Any, Callable, List, Optional
 
-__all__ = ["BackgroundHash", "INLINE_LIMIT", "new_md5", "close_hash"]
+__all__ = ["BackgroundHash", "INLINE_LIMIT", "new_md5", "close_hash", "PartsCheck"]
 
 #: Bodies up to this size are hashed on the calling thread.
 INLINE_LIMIT = 4 * 1024 * 1024
@@ -110,3 +110,58 @@ def close_hash(digest: Any) -> None:
     """Stop a :class:`BackgroundHash`'s thread; nothing for a hashlib object."""
     if type(digest) is BackgroundHash:
         digest.close()
+
+
+class PartsCheck:
+    """Checks a body made of parts against the ETag its server gives the
+    whole: S3's multipart ETag (``md5(the parts' binary MD5s)-<count>``) or
+    Swift's static large object ETag (``md5(the segments' hex MD5s)``).
+    Neither is the MD5 of the content, so without this a whole GET of a
+    large object is checked by its size only.
+
+    :param sizes: the size of each part, in order.
+    :param expected: the ETag the whole body must give.
+    :param style: ``"s3"`` or ``"swift"`` (how part MD5s are combined).
+    """
+
+    def __init__(self, sizes: List[int], expected: str, style: str) -> None:
+        self.sizes = sizes
+        self.expected = expected.strip('"').lower()
+        self.style = style
+        self._digests: List[bytes] = []
+        self._part = 0
+        self._left = sizes[0] if sizes else 0
+        self._md5 = hashlib.md5()
+
+    def update(self, data: bytes) -> None:
+        """Feed the next bytes of the body."""
+        view = memoryview(data)
+        while view:
+            if self._left == 0 and not self._next_part():
+                self._left = -1  # more bytes than the parts hold: never matches
+                return
+            take = view[:self._left]
+            self._md5.update(take)
+            self._left -= len(take)
+            view = view[len(take):]
+
+    def _next_part(self) -> bool:
+        self._digests.append(self._md5.digest())
+        self._md5 = hashlib.md5()
+        self._part += 1
+        if self._part >= len(self.sizes):
+            return False
+        self._left = self.sizes[self._part]
+        return True
+
+    def actual(self) -> str:
+        """The ETag of what was fed (call once, at the end)."""
+        if self._left == 0 and len(self._digests) < len(self.sizes):
+            self._next_part()
+        if self._left != 0 or len(self._digests) != len(self.sizes):
+            return "parts do not add up"
+        if self.style == "s3":
+            whole = hashlib.md5(b"".join(self._digests)).hexdigest()
+            return f"{whole}-{len(self._digests)}"
+        return hashlib.md5("".join(d.hex() for d in self._digests).encode("ascii")
+                           ).hexdigest()

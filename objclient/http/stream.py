@@ -16,7 +16,7 @@ import requests
 import urllib3
 
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
-from ..hashing import close_hash, new_md5
+from ..hashing import PartsCheck, close_hash, new_md5
 from ..streaming import ChunkStream
 from .redact import redact_url
 
@@ -50,14 +50,18 @@ class BodyStream(ChunkStream):
     :param checksum: ``(algorithm, base64 digest)`` the whole body must have
         (a server-reported ``x-amz-checksum-*``; see
         :mod:`objclient.transfer.checksums`); checked at the end.
+    :param parts: checks a large object's body part by part against its
+        ETag (:class:`objclient.hashing.PartsCheck`); checked at the end.
     """
 
     def __init__(self, resp: requests.Response, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
                  expected_md5: Optional[str] = None, expected_size: Optional[int] = None,
                  deadline: Optional[float] = None,
                  on_close: Optional[Callable[[], None]] = None,
-                 checksum: Optional[Tuple[str, str]] = None) -> None:
+                 checksum: Optional[Tuple[str, str]] = None,
+                 parts: Optional[PartsCheck] = None) -> None:
         self._resp = resp
+        self._parts = parts
         self.chunk_size = chunk_size
         self.expected_md5 = expected_md5.lower() if expected_md5 else None
         self.expected_size = expected_size
@@ -102,6 +106,8 @@ class BodyStream(ChunkStream):
                     self._md5.update(chunk)
                 if self._hasher is not None:
                     self._hasher.update(chunk)
+                if self._parts is not None:
+                    self._parts.update(chunk)
                 yield chunk
                 if self.bytes_read == self.expected_size:
                     # All announced bytes are in: http.client has already
@@ -137,6 +143,13 @@ class BodyStream(ChunkStream):
                     # The URL is redacted only for an error (every read ends here).
                     err.method, err.url = self._method, self._url
                     raise
+            if self._parts is not None:
+                got = self._parts.actual()
+                if got != self._parts.expected:
+                    raise ChecksumMismatch(
+                        f"downloaded data makes ETag {got}, the server's is "
+                        f"{self._parts.expected}", expected=self._parts.expected,
+                        actual=got, method=self._method, url=self._url)
             if self._md5 is not None:
                 actual = self._md5.hexdigest()
                 if actual != self.expected_md5:

@@ -26,12 +26,14 @@ from typing import TYPE_CHECKING
 import base64
 import binascii
 import hashlib
+import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import (ChecksumMismatch, ClientError, InvalidArgument, InvalidName,
                            NoSuchContainer)
+from ...hashing import PartsCheck
 from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
@@ -307,9 +309,41 @@ class S3BlobClient(BlobClient):
         reported = _full_object_checksum(resp.headers) if whole and headers else None
         expected_md5 = info.hash if (whole and info.hash_method == "md5" and backend.checksum
                                      and reported is None) else None
-        return info, BodyStream(resp, expected_size=int(length) if length and length.isdigit()
-                                else None, expected_md5=expected_md5, deadline=opts.deadline,
-                                chunk_size=backend.chunk_size, checksum=reported)
+        size = int(length) if length and length.isdigit() else None
+        parts = None
+        if whole and backend.checksum and reported is None and expected_md5 is None:
+            parts = self._parts_check(container, obj, query, resp.headers.get("ETag"), size,
+                                      opts)
+        return info, BodyStream(resp, expected_size=size, expected_md5=expected_md5,
+                                deadline=opts.deadline, chunk_size=backend.chunk_size,
+                                checksum=reported, parts=parts)
+
+    def _parts_check(self, bucket: str, key: str, query: Optional[List[Tuple[str, str]]],
+                     etag: Optional[str], size: Optional[int],
+                     opts: CallOptions) -> Optional[PartsCheck]:
+        """A check of a multipart object's body against its ETag, with the part
+        size HEAD ``?partNumber=1`` gives (every later part but the last has that
+        size: what S3 tools upload); None when the ETag is not a multipart one,
+        the parts do not fit it, or the server does not tell (one HEAD)."""
+        match = _MULTIPART_ETAG.fullmatch((etag or "").strip('"').lower())
+        if match is None or not size:
+            return None
+        count = int(match.group(2))
+        try:
+            head = self.backend.call("HEAD", bucket, key,
+                                     query=(query or []) + [("partNumber", "1")],
+                                     opts=opts, service="blob")
+        except ClientError:
+            return None
+        first = head.headers.get("Content-Length") or ""
+        if head.status_code != 206 or head.headers.get("ETag") != etag \
+                or not first.isdigit() or int(first) <= 0:
+            return None
+        part = int(first)
+        if -(-size // part) != count:
+            return None
+        sizes = [part] * (count - 1) + [size - part * (count - 1)]
+        return PartsCheck(sizes, f"{match.group(1)}-{count}", "s3")
 
     def temp_url(self, account: str, container: str, obj: str, method: str = "GET",
                  expires: int = 3600) -> str:
@@ -335,6 +369,9 @@ class S3BlobClient(BlobClient):
         return abort_stale_uploads(self.backend, bucket, older_than, prefix, opts)
 
 
+
+
+_MULTIPART_ETAG = re.compile(r"([0-9a-f]{32})-([0-9]+)")
 
 
 def _without_none(values: Dict[str, Any]) -> Dict[str, Any]:

@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import (BadRequest, ChecksumMismatch, ClientError, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound)
+from ...hashing import PartsCheck
 from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
@@ -18,7 +19,7 @@ from ...streaming import ChunkStream
 from .common import SwiftRequests, merged_headers, refine
 from .container import object_info
 from .versions import version_of, version_query
-from .wire import (iter_byteranges, meta_headers, object_path,
+from .wire import (etag_of_etags, iter_byteranges, meta_headers, object_path,
                    parse_content_type_boundary, parse_http_date, quote_name,
                    temp_url_signature, unquote_etag)
 
@@ -283,7 +284,12 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
         whole = resp.status_code == 200
         md5 = info.hash if whole and info.hash_method == "md5" and self.swift.checksum \
             else None
-        body = BodyStream(resp, expected_size=size, expected_md5=md5, deadline=opts.deadline)
+        parts = None
+        if whole and self.swift.checksum and size and \
+                resp.headers.get("X-Static-Large-Object", "").lower() == "true":
+            parts = self._segments_check(path, version, resp.headers.get("Etag"), size, opts)
+        body = BodyStream(resp, expected_size=size, expected_md5=md5, deadline=opts.deadline,
+                          parts=parts)
         if resp.status_code == 206:
             boundary = parse_content_type_boundary(resp.headers.get("Content-Type", ""))
             if boundary:
@@ -292,6 +298,34 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             # The server ignored the Range header: cut the ranges here.
             return info, _cut_ranges(body, ranges, info.size)  # type: ignore[return-value]
         return info, body  # type: ignore[return-value]
+
+    def _segments_check(self, path: str, version: Optional[Any], etag: Optional[str],
+                        size: int, opts: CallOptions) -> Optional[PartsCheck]:
+        """A check of a static large object's body, segment by segment, with
+        the sizes and MD5s of its manifest (one GET); None when the manifest
+        cannot be read, has ranges or nested manifests, or no longer makes
+        ``etag`` (the object changed in between)."""
+        params = dict(version_query(version) or {})
+        params["multipart-manifest"] = "get"
+        try:
+            _resp, doc = self.http.request_json("GET", self.swift.url(path), params=params,
+                                                headers=merged_headers(opts),
+                                                **opts.http_kwargs("object"))
+        except ClientError:
+            return None
+        if not isinstance(doc, list) or not all(
+                isinstance(seg, dict) and not seg.get("range") and not seg.get("sub_slo")
+                for seg in doc):
+            return None
+        try:
+            sizes = [int(seg["bytes"]) for seg in doc]
+            hashes = [str(seg["hash"]) for seg in doc]
+        except (KeyError, TypeError, ValueError):
+            return None
+        expected = unquote_etag(etag) or ""
+        if sum(sizes) != size or etag_of_etags(hashes) != expected:
+            return None
+        return PartsCheck(sizes, expected, "swift")
 
     # -- temp URLs ---------------------------------------------------------------------
     def temp_url(self, account: str, container: str, obj: str, method: str = "GET",
