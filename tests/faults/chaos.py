@@ -270,6 +270,8 @@ class ChaosReport:
     final_corrupt: int = 0
     leaked: int = 0
     audit: List[str] = attrs.Factory(list)
+    #: wall seconds of each phase (the round, the wait for its workers, the audit)
+    phases: Dict[str, float] = attrs.Factory(dict)
 
     @property
     def lost(self) -> int:
@@ -297,7 +299,8 @@ class ChaosReport:
                    t.by_error.items(), key=lambda kv: -kv[1])) or "none"),
                f"untyped errors {t.untyped}; audited keys {self.keys}: lost "
                f"{self.final_lost}, corrupt {self.final_corrupt}, leaked {self.leaked}; "
-               f"in-round lost reads {t.lost}, corrupt reads {t.corrupt}"]
+               f"in-round lost reads {t.lost}, corrupt reads {t.corrupt}",
+               "phases " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items())]
         out.extend(f"  e.g. {name}: {text}" for name, text in sorted(t.examples.items()))
         out.extend("PROBLEM " + p for p in (t.problems + self.audit)[:40])
         return out
@@ -413,7 +416,11 @@ def _audit(report: ChaosReport, direct: objclient.ObjectStorageApi, account: Opt
                             f"{sorted(model.possible())}")
     leftovers = _leftovers(report.backend, direct, account, container, live)
     report.leaked = len(leftovers)
-    report.audit.extend(f"leaked: {name}" for name in leftovers[:20])
+    for name in leftovers[:20]:
+        key = name.split(" ", 1)[1].split("/", 1)[-1].split("/", 1)[0].split(" ")[0]
+        model = models.get(key)
+        history = f"; {key} allowed {sorted(model.possible())}" if model else ""
+        report.audit.append(f"leaked: {name}{history}")
 
 
 def _leftovers(backend: str, direct: objclient.ObjectStorageApi, account: Optional[str],
@@ -471,7 +478,8 @@ def run_chaos(backend: str, seconds: float, rate: float = DEFAULT_RATE,
         if backend == "swift":
             api.capabilities  # noqa: B018
         proxy.set_rate(rate)
-        until = time.monotonic() + seconds
+        start = time.monotonic()
+        until = start + seconds
         children = _fork_children(api, account, container, until, large, seed)
         total, models = _run_workers(api, account, container, "p", THREADS, until, large,
                                      seed)
@@ -480,7 +488,11 @@ def run_chaos(backend: str, seconds: float, rate: float = DEFAULT_RATE,
         api.close()
         report = ChaosReport(backend=backend, seconds=seconds, rate=rate, tally=total,
                              faults=dict(proxy.faults), requests=proxy.requests)
+        report.phases["round"] = seconds
+        report.phases["last operations"] = time.monotonic() - until
+        audit_start = time.monotonic()
         _audit(report, direct, account, container, models)
+        report.phases["audit"] = time.monotonic() - audit_start
         return report
     finally:
         proxy.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -28,6 +29,7 @@ __all__ = ["SwiftBlobClient", "PartsStream"]
 _BLOCK = 1024 * 1024
 #: Bodies up to this size are read into memory and sent as bytes.
 _IN_MEMORY = 1024 * 1024
+_MD5_HEX = re.compile(r"[0-9a-f]{32}")
 #: Seconds a container without a segment container is believed to have none.
 _NO_SEGMENTS_TTL = 60.0
 
@@ -323,7 +325,8 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
         except (KeyError, TypeError, ValueError):
             return None
         expected = unquote_etag(etag) or ""
-        if sum(sizes) != size or etag_of_etags(hashes) != expected:
+        if sum(sizes) != size or not all(_MD5_HEX.fullmatch(h) for h in hashes) \
+                or etag_of_etags(hashes) != expected:
             return None
         return PartsCheck(sizes, expected, "swift")
 
