@@ -3,6 +3,7 @@
 import pytest
 
 from objclient.contract import Capability
+from objclient.models import as_result
 
 NAMES = ["a", "a/1", "a/2", "a/b/c", "b", "b/x", "c.txt", "d/", "d/e", "z", "é"]
 
@@ -80,7 +81,9 @@ def test_iterator_with_delimiter_pages_through_prefixes(target, listed):
 def test_iterator_gives_what_the_listing_gives(target, listed):
     api = target.api
     whole = api.object_list(target.account, listed)["objects"]
-    assert list(api.object_list_iter(target.account, listed, page_size=4)) == whole
+    # the iterator yields models (made lazily), the listing OpenIO's dicts
+    assert [as_result(o) for o in api.object_list_iter(target.account, listed, page_size=4)] \
+        == whole
     assert [o["name"] for o in api.object_list_iter(target.account, listed, marker="b")] == \
         ["b/x", "c.txt", "d/", "d/e", "z", "é"]
     assert [o["name"] for o in api.object_list_iter(target.account, listed, prefix="a/",
