@@ -67,7 +67,7 @@ def test_flipped_byte_in_a_large_object_read_is_a_checksum_mismatch(backend):
 
 
 @pytest.mark.parametrize("garbled", ["b4049830\udcff3ef1041cc6964ccf1be52c3f", "not hex", None])
-def test_manifest_with_a_garbled_hash_is_not_used_to_check_a_read(garbled):
+def test_manifest_with_a_garbled_hash_is_not_used_to_check_a_read(garbled, monkeypatch):
     """A byte flipped in the manifest's JSON must not end the read with an
     untyped error (the chaos round met a UnicodeEncodeError): no check, then."""
     api = objclient.ObjectStorageApi("swift+http://127.0.0.1:9/auth/v1.0", user="u", key="k",
@@ -75,7 +75,11 @@ def test_manifest_with_a_garbled_hash_is_not_used_to_check_a_read(garbled):
     good = "0" * 32
     doc = [{"name": "/c_segments/a", "hash": good, "bytes": 3},
            {"name": "/c_segments/b", "hash": garbled, "bytes": 3}]
-    api.blob_client.http.request_json = lambda *args, **kwargs: (None, doc)
+    asked = []
+    monkeypatch.setattr(type(api.blob_client.swift), "url",
+                        lambda self, path: "http://127.0.0.1:9/v1" + path)
+    api.blob_client.http.request_json = lambda *args, **kwargs: asked.append(args) or (None, doc)
     assert api.blob_client._segments_check("/AUTH_x/c/o", None, '"' + "1" * 32 + '"', 6,
                                            objclient.contract.DEFAULT_OPTS) is None
+    assert len(asked) == 1
     api.close()
