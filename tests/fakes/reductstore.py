@@ -286,6 +286,16 @@ class Record:
         self.labels = labels
 
 
+def _label_filters_pass(query: "Query", rec: Record) -> bool:
+    """S20's ``include`` (every label present with that value) and ``exclude``
+    (dropped when every label is present with that value)."""
+    def has_all(labels: Dict[str, str]) -> bool:
+        return all(rec.labels.get(k) == v for k, v in labels.items())
+    if query.include and not has_all(query.include):
+        return False
+    return not (query.exclude and has_all(query.exclude))
+
+
 class Query:
     def __init__(self, bucket: str, entries: List[str], body: Dict[str, Any]) -> None:
         self.bucket = bucket
@@ -295,6 +305,9 @@ class Query:
         self.continuous = bool(body.get("continuous"))
         self.when = body.get("when")
         self.strict = bool(body.get("strict"))
+        # S20 (<= 1.20) only: label filters (filters/include.rs, exclude.rs)
+        self.include: Dict[str, str] = body.get("include") or {}
+        self.exclude: Dict[str, str] = body.get("exclude") or {}
         self.cursor: Dict[str, int] = {}
         self.emitted = 0
         self.matched = 0
@@ -739,6 +752,12 @@ class FakeReductStore:
             doc = {k: int(v) for k, v in q.items() if k in ("start", "stop", "ttl")}
             doc["continuous"] = q.get("continuous") == "true"
             doc["query_type"] = "QUERY" if method == "GET" else "REMOVE"
+            if self.minor <= 20:  # entry/common.rs (S20): include-<k>, exclude-<k>
+                for kind in ("include", "exclude"):
+                    found = {k[len(kind) + 1:]: v for k, v in q.items()
+                             if k.startswith(kind + "-")}
+                    if found:
+                        doc[kind] = found
             if method == "DELETE" and not q:
                 raise HttpError(422, "Define at least one query parameter to delete records")
             return self._make_query(bucket, [entry], doc, io=False)
@@ -794,6 +813,9 @@ class FakeReductStore:
         out = []
         for ts, name in rows:
             rec = stored[name][ts]
+            if self.minor <= 20 and not _label_filters_pass(query, rec):
+                query.cursor[name] = ts
+                continue
             if query.when and not self._when(query, query.when, rec):
                 query.cursor[name] = ts
                 continue
@@ -814,6 +836,9 @@ class FakeReductStore:
                 subs = arg if isinstance(arg, list) else [{k: v} for k, v in arg.items()]
                 vals = [self._when(query, c, rec) for c in subs]
                 ok = ok and (all(vals) if key == "$and" else any(vals))
+            elif key == "$not" and isinstance(arg, list):
+                # parser.rs: "$not" with an operand list is NoneOf (none_of.rs)
+                ok = ok and not any(self._when(query, c, rec) for c in arg)
             elif key == "$not":
                 ok = ok and not self._when(query, arg, rec)
             elif key == "$exists" or key == "$has":

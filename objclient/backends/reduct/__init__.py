@@ -52,13 +52,20 @@ from .blob import ReductBlobClient
 from .bucket import Bucket
 from .client import Client, ReductClient
 from .container import ReductContainerClient
+from .errors import RecordExists, ReductError
+from .models import (BucketFullInfo, BucketInfo, BucketSettings, Defaults, EntryInfo,
+                     FullTokenInfo, LicenseInfo, Permissions, QuotaType, ReplicationDetailInfo,
+                     ReplicationInfo, ReplicationMode, ReplicationSettings, ServerInfo, Status,
+                     Token)
 from .names import ReductNameRules
-from .records import (Batch, BatchResult, BucketSettings, QuotaType, Record, RecordBatch,
-                      RecordExists)
+from .records import Batch, BatchResult, Record, RecordBatch
 
 __all__ = ["create_backend", "ReductBackend", "ReductClient", "Client", "Bucket", "Batch",
-           "RecordBatch", "BatchResult", "BucketSettings", "QuotaType", "Record", "RecordExists",
-           "REDUCT_CAPABILITIES", "REDUCT_NAME_RULES"]
+           "RecordBatch", "BatchResult", "Record", "ReductError", "RecordExists",
+           "ServerInfo", "Defaults", "LicenseInfo", "BucketInfo", "BucketSettings",
+           "BucketFullInfo", "EntryInfo", "QuotaType", "Status", "Token", "Permissions",
+           "FullTokenInfo", "ReplicationInfo", "ReplicationSettings", "ReplicationDetailInfo",
+           "ReplicationMode", "REDUCT_CAPABILITIES", "REDUCT_NAME_RULES"]
 
 #: Object names up to 1024 UTF-8 bytes (an entry name is at most 3x that);
 #: property keys and values are HTTP header material.
@@ -114,7 +121,7 @@ def create_backend(url: str, *, auth: Any = None, api_token: Optional[str] = Non
     backend = ReductBackend(name="reduct", http=http, capabilities=REDUCT_CAPABILITIES,
                             names=REDUCT_NAME_RULES, default_account=account,
                             description=f"ReductStore at {endpoint}")
-    backend.client = ReductClient(http=http)
+    backend.client = ReductClient(endpoint, http=http)
     backend.account = ReductAccountClient(backend)
     backend.container = ReductContainerClient(backend)
     backend.blob = ReductBlobClient(backend)

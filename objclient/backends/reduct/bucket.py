@@ -1,4 +1,9 @@
-"""A ReductStore bucket: settings, entries, records, batches (§3, §4, §5, §8)."""
+"""A ReductStore bucket: settings, entries, records, batches (§3, §4, §5, §8).
+
+:class:`Bucket` is reduct-py's ``Bucket`` (``shared/seeds/001``) made
+synchronous: the same names, parameter order and defaults; ``async with``
+becomes ``with`` and ``async for`` becomes ``for``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import Conflict, InvalidArgument, NotFound
 from ...http import BodyStream
 from . import batch_v2
-from .records import (Batch, BatchResult, BucketSettings, Record, RecordBatch, RecordExists,
-                      error_for)
+from .errors import RecordExists
+from .models import BucketFullInfo, BucketInfo, BucketSettings, EntryInfo, model_from
+from .records import Batch, BatchResult, Record, RecordBatch, error_for
 from .wire import (Timestamp, from_header, json_settings, now_us, parse_v1_errors,
                    parse_v2_errors, to_header, to_us, v1_header_value)
 
@@ -93,25 +99,46 @@ class Bucket:
         return self.client.path("io", quote(self.name, safe=""), action)
 
     # -- bucket (§3) -------------------------------------------------------------
-    def get_full_info(self, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
-        """``GET /b/{bucket}``: ``{"info", "settings", "entries"}``."""
-        return self.client.request_json("GET", self._bpath(), opts=opts)  # type: ignore[no-any-return]
+    def get_full_info(self, opts: CallOptions = DEFAULT_OPTS) -> BucketFullInfo:
+        """Get full information about bucket (settings, statistics, entries):
+        ``GET /b/{bucket}``.
 
-    def info(self, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
-        """The BucketInfo (name, entry_count, size, oldest/latest record, status)."""
-        return dict(self.get_full_info(opts)["info"])
+        :raises ReductError: if there is an HTTP error.
+        """
+        return model_from(BucketFullInfo,
+                          self.client.request_json("GET", self._bpath(), opts=opts))
+
+    def info(self, opts: CallOptions = DEFAULT_OPTS) -> BucketInfo:
+        """Get statistics about bucket (name, entry_count, size, oldest/latest
+        record in µs, status).
+
+        :raises ReductError: if there is an HTTP error.
+        """
+        return self.get_full_info(opts).info
 
     def get_settings(self, opts: CallOptions = DEFAULT_OPTS) -> BucketSettings:
-        """The bucket's settings (defaults filled by the server)."""
-        return BucketSettings.from_dict(self.get_full_info(opts)["settings"])
+        """Get current bucket settings (defaults filled by the server).
 
-    def set_settings(self, settings: Any, opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``PUT /b/{bucket}``; fields left None keep their current value."""
+        :raises ReductError: if there is an HTTP error.
+        """
+        return self.get_full_info(opts).settings
+
+    def set_settings(self, settings: Union[BucketSettings, Mapping[str, Any]],
+                     opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Update bucket settings (``PUT /b/{bucket}``); fields left None keep
+        their current value.
+
+        :raises ReductError: if there is an HTTP error.
+        """
         self.client.request("PUT", self._bpath(), json=json_settings(settings), opts=opts)
 
-    def get_entry_list(self, opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:
-        """EntryInfo of every entry (name, size, record_count, oldest/latest ...)."""
-        return list(self.get_full_info(opts)["entries"])
+    def get_entry_list(self, opts: CallOptions = DEFAULT_OPTS) -> List[EntryInfo]:
+        """Get list of entries with their stats (name, size, record_count,
+        oldest/latest record ...).
+
+        :raises ReductError: if there is an HTTP error.
+        """
+        return list(self.get_full_info(opts).entries)
 
     def exists(self, opts: CallOptions = DEFAULT_OPTS) -> bool:
         """``HEAD /b/{bucket}``: whether it exists."""
@@ -122,7 +149,10 @@ class Bucket:
         return True
 
     def remove(self, opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``DELETE /b/{bucket}`` (runs in the background on 1.18+)."""
+        """Remove bucket (``DELETE /b/{bucket}``; in the background on 1.18+).
+
+        :raises ReductError: if there is an HTTP error.
+        """
         self.client.request("DELETE", self._bpath(), opts=opts)
 
     def rename(self, new_name: str, opts: CallOptions = DEFAULT_OPTS) -> None:
@@ -132,9 +162,12 @@ class Bucket:
         self.name = new_name
 
     # -- entries (§4.4, §4.5) --------------------------------------------------------------
-    def remove_entry(self, entry: str, opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``DELETE /b/{bucket}/{entry}`` with no query: the whole entry."""
-        self.client.request("DELETE", self._bpath(self._entry(entry)), opts=opts)
+    def remove_entry(self, entry_name: str, opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Remove entry from bucket (``DELETE /b/{bucket}/{entry}``, every record).
+
+        :raises ReductError: if there is an HTTP error.
+        """
+        self.client.request("DELETE", self._bpath(self._entry(entry_name)), opts=opts)
 
     def rename_entry(self, old: str, new: str, opts: CallOptions = DEFAULT_OPTS) -> None:
         """``PUT /b/{bucket}/{entry}/rename`` (1.12)."""
@@ -142,26 +175,37 @@ class Bucket:
                             json={"new_name": new}, opts=opts)
 
     # -- single records (§4) ------------------------------------------------------------------
-    def write(self, entry: str, data: Union[bytes, str, Iterable[bytes], Any],
+    def write(self, entry_name: str, data: Union[bytes, str, Iterable[bytes], Any],
               timestamp: Optional[Timestamp] = None, content_length: Optional[int] = None,
-              *, content_type: Optional[str] = None,
-              labels: Optional[Mapping[str, Any]] = None,
+              *, labels: Optional[Mapping[str, Any]] = None,
+              content_type: Optional[str] = None,
               opts: CallOptions = DEFAULT_OPTS) -> int:
-        """``POST /b/{bucket}/{entry}?ts=`` (§4.1).
+        """Write a record to entry (``POST /b/{bucket}/{entry}?ts=``, §4.1).
+
+        Example: ``bucket.write("entry-1", b"some_data", timestamp=19231023101)``;
+        chunk-wise, ``bucket.write("entry-1", iter([b"part1", b"part2",
+        b"part3"]), content_length=15)``.
 
         A write resent after a dropped connection may find the record its
         first attempt stored (409): when the stored record has this write's
         size, content type, labels and bytes, the write succeeded.
 
+        :param entry_name: name of entry in the bucket.
         :param data: bytes, str (UTF-8), a file object, or an iterator of
             bytes (then ``content_length`` is required).
-        :param timestamp: µs int, datetime, float seconds or ISO string;
-            now when None (0 is a valid timestamp, not "now").
+        :param timestamp: UNIX time in microseconds (int or float), a
+            datetime or an ISO string; now when None (0 is a valid
+            timestamp, not "now").
+        :param content_length: content size in bytes, needed only when the
+            data is an iterator.
         :param labels: sent as ``x-reduct-label-<name>`` (UTF-8 values).
-        :returns: the timestamp written.
+        :param content_type: content type of data.
+        :returns: the timestamp written (reduct-py returns None).
         :raises RecordExists: another record has this timestamp (the write
             is never moved to another timestamp).
+        :raises ReductError: if there is an HTTP error.
         """
+        entry = entry_name
         ts = now_us() if timestamp is None else to_us(timestamp)
         headers = self.label_headers(labels)
         ctype = content_type or "application/octet-stream"
@@ -210,17 +254,24 @@ class Bucket:
             out[_LABEL_PREFIX + key] = to_header(str(value))
         return out
 
-    def read(self, entry: str, timestamp: Optional[Timestamp] = None, head: bool = False,
-             opts: CallOptions = DEFAULT_OPTS) -> Record:
-        """``GET`` (or ``HEAD``) ``/b/{bucket}/{entry}[?ts=]`` (§4.2).
+    def read(self, entry_name: str, timestamp: Optional[Timestamp] = None,
+             head: bool = False, opts: CallOptions = DEFAULT_OPTS) -> Record:
+        """Read a record from entry: ``GET`` (or ``HEAD``)
+        ``/b/{bucket}/{entry}[?ts=]`` (§4.2).
 
-        Use as a context manager: ``with bucket.read("e") as rec: rec.read_all()``.
+        Use as a context manager::
 
-        :param timestamp: the record's time; the latest record when None.
-        :param head: metadata only (``HEAD``).
-        :raises NoSuchObject: no such entry or record.
-        :raises NoSuchContainer: no such bucket.
+            with bucket.read("entry", timestamp=123456789) as record:
+                data = record.read_all()
+
+        :param entry_name: name of entry in the bucket.
+        :param timestamp: UNIX timestamp in microseconds (or a datetime or
+            ISO string); the latest record when None (0 is a timestamp).
+        :param head: if True, get only the header of a record with metadata.
+        :raises NoSuchObject: no such entry or record (a :class:`ReductError`).
+        :raises NoSuchContainer: no such bucket (a :class:`ReductError`).
         """
+        entry = entry_name
         params = None if timestamp is None else {"ts": to_us(timestamp)}
         method = "HEAD" if head else "GET"
         resp = self.client.request(method, self._bpath(self._entry(entry)), params=params,
@@ -350,41 +401,81 @@ class Bucket:
         return self._v2("DELETE", "remove", batch, opts)
 
     # -- queries (§6, §8) -------------------------------------------------------------------
-    def query(self, entry: Union[str, List[str]], start: Optional[Timestamp] = None,
-              stop: Optional[Timestamp] = None, when: Optional[Mapping[str, Any]] = None, *,
-              ttl: Optional[int] = None, head: bool = False, limit: Optional[int] = None,
+    def query(self, entry_name: Union[str, List[str]], start: Optional[Timestamp] = None,
+              stop: Optional[Timestamp] = None, ttl: Optional[int] = None,
+              when: Optional[Mapping[str, Any]] = None, *,
+              include: Optional[Mapping[str, Any]] = None,
+              exclude: Optional[Mapping[str, Any]] = None,
+              head: bool = False, limit: Optional[int] = None,
               each_s: Optional[float] = None, each_n: Optional[int] = None,
               strict: Optional[bool] = None, continuous: Optional[bool] = None,
               ext: Optional[Mapping[str, Any]] = None, poll_interval: float = 1.0,
               opts: CallOptions = DEFAULT_OPTS) -> Iterator[Record]:
-        """Records in ``[start, stop)``, fetched batch by batch as iteration goes.
+        """Query data for a time interval: records in ``[start, stop)``, fetched
+        batch by batch as iteration goes.
+
+        Example::
+
+            for record in bucket.query("entry-1", stop=time.time_ns() / 1000):
+                data: bytes = record.read_all()
 
         Servers 1.18+ get ``POST /io/{bucket}/q`` and ``GET /io/{bucket}/read``;
         1.13–1.17 ``POST /b/{bucket}/{entry}/q`` and ``GET .../batch?q=``;
         older ones the legacy ``GET .../q``.  ``limit``, ``each_n`` and
         ``each_s`` are body fields up to 1.20 and become ``$limit``,
-        ``$each_n`` and ``$each_t`` in ``when`` on 1.21 (they were removed).
+        ``$each_n`` and ``$each_t`` in ``when`` on 1.21 (they were removed);
+        ``include``/``exclude`` likewise (see :func:`.query.label_conditions`).
+
+        :param entry_name: name of entry in the bucket (or a list, 1.18+).
+        :param start: the beginning of the time interval (µs int or float,
+            datetime or ISO string); the first record when None.
+        :param stop: the end of the time interval (excluded); the latest
+            record when None.
+        :param ttl: Time To Live of the request in seconds.
+        :param when: a conditional query (1.13+).
+        :param include: query records which have all labels from this dict.
+        :param exclude: query records which don't have all labels from this dict.
+        :param head: if True, get only the header of a record with metadata.
+        :param limit: limit the number of records.
+        :returns: an iterator of :class:`Record`.
+        :raises ReductError: if there is an HTTP error.
         """
         from .query import run_query
-        return run_query(self, entry, start=start, stop=stop, when=when, ttl=ttl, head=head,
-                         limit=limit, each_s=each_s, each_n=each_n, strict=strict,
-                         continuous=continuous, ext=ext, poll_interval=poll_interval,
-                         opts=opts)
+        if isinstance(ttl, Mapping):
+            raise InvalidArgument("ttl (seconds) is query()'s fourth argument, as in "
+                                  "reduct-py; pass the condition as when=")
+        return run_query(self, entry_name, start=start, stop=stop, when=when, ttl=ttl,
+                         include=include, exclude=exclude, head=head, limit=limit,
+                         each_s=each_s, each_n=each_n, strict=strict, continuous=continuous,
+                         ext=ext, poll_interval=poll_interval, opts=opts)
 
-    def subscribe(self, entry: Union[str, List[str]], start: Optional[Timestamp] = None,
-                  poll_interval: float = 1.0, when: Optional[Mapping[str, Any]] = None, *,
+    def subscribe(self, entry_name: Union[str, List[str]],
+                  start: Optional[Timestamp] = None, poll_interval: float = 1.0,
+                  when: Optional[Mapping[str, Any]] = None, *,
+                  include: Optional[Mapping[str, Any]] = None,
+                  exclude: Optional[Mapping[str, Any]] = None,
                   head: bool = False, strict: Optional[bool] = None,
                   stop_when: Optional[Any] = None, max_records: Optional[int] = None,
                   opts: CallOptions = DEFAULT_OPTS) -> Iterator[Record]:
-        """A blocking iterator of new records (a continuous query).
+        """Query records from the start timestamp and wait for new records: a
+        blocking iterator (a continuous query).
 
         Uses ``ttl = 2 * poll_interval + 1`` and sleeps ``poll_interval`` on
         each 204, as reduct-py does.  It ends when ``stop_when(record)``
         returns True (that record is yielded first) or after ``max_records``;
         otherwise it runs until the caller stops iterating.
+
+        :param entry_name: name of entry in the bucket (or a list, 1.18+).
+        :param start: the beginning timestamp to read records.
+        :param poll_interval: interval to ask new records in seconds.
+        :param include: query records which have all labels from this dict.
+        :param exclude: query records which don't have all labels from this dict.
+        :param head: if True, get only the header of a record with metadata.
+        :raises ReductError: if there is an HTTP error.
         """
         count = 0
-        for record in self.query(entry, start=start, when=when, head=head, strict=strict,
+        for record in self.query(entry_name, start=start, when=when, include=include,
+                                 exclude=exclude, head=head, strict=strict,
                                  continuous=True, ttl=int(2 * poll_interval + 1),
                                  poll_interval=poll_interval, opts=opts):
             yield record

@@ -6,9 +6,14 @@ records are in :mod:`objclient.backends.reduct.bucket`.  All HTTP goes
 through one :class:`~objclient.http.HTTPClient`, so retries (429, 503 while
 the server starts), timeouts and deadlines work as everywhere in objclient.
 
+Names, parameter order and defaults are reduct-py's ``Client``
+(``shared/seeds/000``), made synchronous; results are the typed models of
+:mod:`.models` (they still read as dicts).
+
 Errors: the server's ``x-reduct-error`` header becomes the error message;
-the status picks the class (404 on a bucket -> NoSuchContainer, on an
-entry or record -> NoSuchObject).
+the status picks the objclient class (404 on a bucket -> NoSuchContainer,
+on an entry or record -> NoSuchObject), and every error is also a
+:class:`~.errors.ReductError` with ``status_code`` and ``message``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from ...exceptions import (ClientError, Conflict, InvalidArgument, NoSuchContain
                            server_message_of)
 from ...http import HTTPClient
 from ...http.redact import redact_url
+from .errors import ReductError, as_reduct_error, reduct_class
+from .models import (BucketInfo, FullTokenInfo, Permissions, ReplicationDetailInfo,
+                     ReplicationInfo, ReplicationSettings, ServerInfo, Token, model_from)
 from .wire import from_header, json_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,23 +53,32 @@ Version = Tuple[int, int]
 
 
 class ReductClient:
-    """A synchronous client for one ReductStore server.
+    """A synchronous client for one ReductStore server (reduct-py's ``Client``).
+
+    Example::
+
+        client = Client("http://127.0.0.1:8383")
+        info = client.info()
 
     :param url: the server URL, e.g. ``http://localhost:8383`` (a path is
         the server's ``RS_API_BASE_PATH``).
     :param api_token: a token sent as ``Authorization: Bearer``.
-    :param timeout: seconds, or ``(connect, read)``.
+    :param timeout: seconds (or objclient's ``(connect, read)``).
     :param extra_headers: headers added to every request.
-    :param verify: TLS verification (bool or CA bundle path).
-    :param session: a :class:`requests.Session` to use.
+    :param session: a :class:`requests.Session` to use (reduct-py takes an
+        aiohttp session here).
+    :param verify_ssl: verify TLS certificates (or a CA bundle path).
     :param http: an existing HTTPClient to share (then the other
         connection keywords are ignored); the facade backend passes its own.
+    :param http_options: passed on to :class:`~objclient.http.HTTPClient`
+        (``retries``, ``pool_size`` ...).
+    :raises InvalidArgument: no URL.
     """
 
-    def __init__(self, url: Optional[str] = None, api_token: Optional[str] = None,
-                 timeout: Any = None, extra_headers: Optional[Mapping[str, str]] = None,
-                 verify: Union[bool, str] = True,
-                 session: Optional[requests.Session] = None, *,
+    def __init__(self, url: str, api_token: Optional[str] = None,
+                 timeout: Any = None, extra_headers: Optional[Mapping[str, str]] = None, *,
+                 session: Optional[requests.Session] = None,
+                 verify_ssl: Union[bool, str] = True,
                  http: Optional[HTTPClient] = None, **http_options: Any) -> None:
         if http is None:
             if not url:
@@ -71,8 +88,8 @@ class ReductClient:
             kwargs: Dict[str, Any] = dict(http_options)
             if timeout is not None:
                 kwargs["timeout"] = timeout
-            http = HTTPClient(url, auth=auth, extra_headers=extra_headers, verify=verify,
-                              session=session, **kwargs)
+            http = HTTPClient(url.rstrip("/"), auth=auth, extra_headers=extra_headers,
+                              verify=verify_ssl, session=session, **kwargs)
         self.http = http
         self._version: Optional[Version] = None
         self._lock = threading.Lock()
@@ -144,10 +161,13 @@ class ReductClient:
         """
         merged = dict(opts.headers)
         merged.update(headers or {})
-        resp = self.http.request(method, path, params=params, headers=merged, data=data,
-                                 json=json, stream=stream, idempotent=idempotent,
-                                 authenticated=authenticated, raise_on_error=False,
-                                 on_retry=on_retry, **opts.http_kwargs("reduct"))
+        try:
+            resp = self.http.request(method, path, params=params, headers=merged, data=data,
+                                     json=json, stream=stream, idempotent=idempotent,
+                                     authenticated=authenticated, raise_on_error=False,
+                                     on_retry=on_retry, **opts.http_kwargs("reduct"))
+        except ClientError as err:  # no answer (connection, timeout, deadline)
+            raise as_reduct_error(err) from err.__cause__
         self._note_version(resp)
         if resp.status_code >= 400:
             raise self.error_of(resp, method)
@@ -166,8 +186,9 @@ class ReductClient:
                               url=redact_url(resp.url or path)) from None
 
     @staticmethod
-    def error_of(resp: requests.Response, method: str) -> ClientError:
-        """The objclient error for an error response (§1.3)."""
+    def error_of(resp: requests.Response, method: str) -> ReductError:
+        """The error for an error response (§1.3): a :class:`ReductError` of the
+        objclient class the status picks."""
         status = resp.status_code
         try:
             body = b"" if method == "HEAD" else resp.content[:65536]
@@ -185,19 +206,28 @@ class ReductClient:
                 cls = NoSuchContainer
             elif message.startswith(("Entry '", "Record ")):
                 cls = NoSuchObject
-        return cls(message or f"HTTP error {status}", status=status, method=method,
-                   url=redact_url(resp.url or ""), server_message=message,
-                   retry_after=parse_retry_after(resp.headers.get("retry-after")))
+        return reduct_class(cls)(
+            message or f"HTTP error {status}", status=status, method=method,
+            url=redact_url(resp.url or ""), server_message=message,
+            retry_after=parse_retry_after(resp.headers.get("retry-after")))
 
     # -- server API (§2) -------------------------------------------------------
-    def info(self, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
-        """``GET /info``: version, usage, bucket count, defaults, license."""
-        return self.request_json("GET", self.path("info"), opts=opts)  # type: ignore[no-any-return]
+    def info(self, opts: CallOptions = DEFAULT_OPTS) -> ServerInfo:
+        """Get high level server info (``GET /info``).
 
-    def list(self, opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:
-        """``GET /list``: the BucketInfo of every bucket the token can read."""
+        :returns: version, usage, bucket count, uptime, defaults, license.
+        :raises ReductError: if there is an HTTP error.
+        """
+        return model_from(ServerInfo, self.request_json("GET", self.path("info"), opts=opts))
+
+    def list(self, opts: CallOptions = DEFAULT_OPTS) -> List[BucketInfo]:
+        """Get a list of all buckets on server (``GET /list``).
+
+        :returns: the BucketInfo of every bucket the token can read.
+        :raises ReductError: if there is an HTTP error.
+        """
         doc = self.request_json("GET", self.path("list"), opts=opts) or {}
-        return list(doc.get("buckets", []))
+        return [model_from(BucketInfo, b) for b in doc.get("buckets", [])]
 
     def alive(self, opts: CallOptions = DEFAULT_OPTS) -> bool:
         """``HEAD /alive`` (no token needed). :returns: True when it answers 200."""
@@ -213,15 +243,19 @@ class ReductClient:
             return False
         return True
 
-    def me(self, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
-        """``GET /me``: the caller's token (``value`` is empty)."""
-        return self.request_json("GET", self.path("me"), opts=opts)  # type: ignore[no-any-return]
+    def me(self, opts: CallOptions = DEFAULT_OPTS) -> FullTokenInfo:
+        """Get information about the current token (``GET /me``).
+
+        :raises ReductError: if there is an HTTP error.
+        """
+        return model_from(FullTokenInfo, self.request_json("GET", self.path("me"), opts=opts))
 
     # -- buckets (§3) ------------------------------------------------------------------
     def get_bucket(self, name: str, opts: CallOptions = DEFAULT_OPTS) -> "Bucket":
-        """A :class:`Bucket` after checking it exists (``GET /b/{name}``).
+        """Load a bucket to work with: a :class:`Bucket` after checking it
+        exists (``GET /b/{name}``).
 
-        :raises NoSuchContainer: it does not exist.
+        :raises NoSuchContainer: it does not exist (a :class:`ReductError`).
         """
         from .bucket import Bucket
         bucket = Bucket(name, self)
@@ -235,11 +269,14 @@ class ReductClient:
 
     def create_bucket(self, name: str, settings: Optional[Any] = None,
                       exist_ok: bool = False, opts: CallOptions = DEFAULT_OPTS) -> "Bucket":
-        """``POST /b/{name}``; no settings sends an empty body (server defaults).
+        """Create a new bucket (``POST /b/{name}``).
 
-        :param settings: a :class:`BucketSettings` or a dict.
-        :param exist_ok: a 409 ``already exists`` is not an error.
-        :raises Conflict: it exists (and not ``exist_ok``), or is being deleted.
+        :param settings: a :class:`BucketSettings` or a dict; None sends an
+            empty body (the server's defaults).
+        :param exist_ok: a 409 ``already exists`` is not an error; the
+            bucket is returned.
+        :raises Conflict: it exists (and not ``exist_ok``), or is being
+            deleted (a :class:`ReductError`).
         """
         from .bucket import Bucket
         body = json_settings(settings)
@@ -254,25 +291,37 @@ class ReductClient:
         return Bucket(name, self)
 
     # -- tokens (§9) ---------------------------------------------------------------------
-    def get_token_list(self, opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:
-        """``GET /tokens`` (values are empty)."""
+    def get_token_list(self, opts: CallOptions = DEFAULT_OPTS) -> List[Token]:
+        """Get a list of all tokens (``GET /tokens``; no values).
+
+        :raises ReductError: if there is an HTTP error.
+        """
         doc = self.request_json("GET", self.path("tokens"), opts=opts) or {}
-        return list(doc.get("tokens", []))
+        return [model_from(Token, t) for t in doc.get("tokens", [])]
 
-    def get_token(self, name: str, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
-        """``GET /tokens/{name}``."""
-        return self.request_json("GET", self.path("tokens", name), opts=opts)  # type: ignore[no-any-return]
+    def get_token(self, name: str, opts: CallOptions = DEFAULT_OPTS) -> FullTokenInfo:
+        """Get a token by name, with its permissions (``GET /tokens/{name}``).
 
-    def create_token(self, name: str, permissions: Mapping[str, Any], *,
+        :raises ReductError: if there is an HTTP error.
+        """
+        return model_from(FullTokenInfo,
+                          self.request_json("GET", self.path("tokens", name), opts=opts))
+
+    def create_token(self, name: str, permissions: Union[Permissions, Mapping[str, Any]], *,
                      expires_at: Optional[Union[str, _dt.datetime]] = None,
                      ttl: Optional[int] = None, ip_allowlist: Optional[Sequence[str]] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> str:
-        """``POST /tokens/{name}``. :returns: the secret value.
+        """Create a new token (``POST /tokens/{name}``).
 
         Servers 1.19+ get ``{"permissions", "expires_at", "ttl",
         "ip_allowlist"}``; older ones the bare permissions (then
         ``expires_at`` and ``ttl`` cannot be sent).
+
+        :param permissions: a :class:`Permissions` or a dict of its fields.
+        :returns: the token value.
+        :raises ReductError: if there is an HTTP error.
         """
+        permissions = model_from(Permissions, permissions)
         perms = {"full_access": bool(permissions.get("full_access", False)),
                  "read": list(permissions.get("read", [])),
                  "write": list(permissions.get("write", []))}
@@ -298,41 +347,67 @@ class ReductClient:
         return str(doc["value"])
 
     def remove_token(self, name: str, opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``DELETE /tokens/{name}``."""
+        """Delete a token (``DELETE /tokens/{name}``).
+
+        :raises ReductError: if there is an HTTP error.
+        """
         self.request("DELETE", self.path("tokens", name), opts=opts)
 
     # -- replications (§10) -------------------------------------------------------------
-    def get_replications(self, opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:
-        """``GET /replications``: ReplicationInfo of every task."""
+    def get_replications(self, opts: CallOptions = DEFAULT_OPTS) -> List[ReplicationInfo]:
+        """Get a list of replications with their statuses (``GET /replications``).
+
+        :raises ReductError: if there is an HTTP error.
+        """
         doc = self.request_json("GET", self.path("replications"), opts=opts) or {}
-        return list(doc.get("replications", []))
+        return [model_from(ReplicationInfo, r) for r in doc.get("replications", [])]
 
-    def get_replication_detail(self, name: str,
-                               opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Any]:
-        """``GET /replications/{name}``: info, settings (token masked), diagnostics."""
-        return self.request_json("GET", self.path("replications", name), opts=opts)  # type: ignore[no-any-return]
+    def get_replication_detail(self, replication_name: str,
+                               opts: CallOptions = DEFAULT_OPTS) -> ReplicationDetailInfo:
+        """Get detailed information about a replication (``GET
+        /replications/{name}``): info, settings (token masked), diagnostics.
 
-    def create_replication(self, name: str, settings: Mapping[str, Any],
+        :raises ReductError: if there is an HTTP error.
+        """
+        return model_from(ReplicationDetailInfo, self.request_json(
+            "GET", self.path("replications", replication_name), opts=opts))
+
+    def create_replication(self, replication_name: str,
+                           settings: Union[ReplicationSettings, Mapping[str, Any]],
                            opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``POST /replications/{name}`` with ReplicationSettings."""
-        self.request("POST", self.path("replications", name), json=dict(settings), opts=opts)
+        """Create a new replication (``POST /replications/{name}``).
 
-    def update_replication(self, name: str, settings: Mapping[str, Any],
+        :param settings: a :class:`ReplicationSettings` or a dict of its fields.
+        :raises ReductError: if there is an HTTP error.
+        """
+        self.request("POST", self.path("replications", replication_name),
+                     json=json_settings(settings), opts=opts)
+
+    def update_replication(self, replication_name: str,
+                           settings: Union[ReplicationSettings, Mapping[str, Any]],
                            opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``PUT /replications/{name}`` with ReplicationSettings."""
-        self.request("PUT", self.path("replications", name), json=dict(settings), opts=opts)
+        """Update an existing replication (``PUT /replications/{name}``).
 
-    def set_replication_mode(self, name: str, mode: str,
+        :raises ReductError: if there is an HTTP error.
+        """
+        self.request("PUT", self.path("replications", replication_name),
+                     json=json_settings(settings), opts=opts)
+
+    def set_replication_mode(self, replication_name: str, mode: str,
                              opts: CallOptions = DEFAULT_OPTS) -> None:
         """``PATCH /replications/{name}/mode`` (1.18): enabled, paused or disabled."""
         if mode not in ("enabled", "paused", "disabled"):
             raise InvalidArgument("mode is enabled, paused or disabled")
-        self.request("PATCH", self.path("replications", name, "mode"), json={"mode": mode},
-                     opts=opts)
+        self.request("PATCH", self.path("replications", replication_name, "mode"),
+                     json={"mode": mode}, opts=opts)
 
-    def delete_replication(self, name: str, opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``DELETE /replications/{name}``."""
-        self.request("DELETE", self.path("replications", name), opts=opts)
+    def delete_replication(self, replication_name: str,
+                           opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Delete a replication (``DELETE /replications/{name}``).
+
+        :raises ReductError: if there is an HTTP error.
+        """
+        self.request("DELETE", self.path("replications", replication_name), opts=opts)
 
     # -- lifecycles (§11, 1.20) -------------------------------------------------------
     def get_lifecycles(self, opts: CallOptions = DEFAULT_OPTS) -> List[Dict[str, Any]]:

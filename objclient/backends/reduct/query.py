@@ -11,7 +11,8 @@ from .records import Record
 from .wire import (Timestamp, decode_v2_name, parse_v1_header_value,
                    parse_v2_record_value, to_us, v1_record_headers, v2_record_headers)
 
-__all__ = ["run_query", "run_remove_query", "query_body", "parse_v1_batch", "parse_v2_batch"]
+__all__ = ["run_query", "run_remove_query", "query_body", "label_conditions",
+           "parse_v1_batch", "parse_v2_batch"]
 
 
 def _entries(entry: Union[str, List[str]]) -> List[str]:
@@ -21,8 +22,54 @@ def _entries(entry: Union[str, List[str]]) -> List[str]:
     return entries
 
 
+def _all_labels(labels: Mapping[str, Any]) -> Dict[str, Any]:
+    """A condition true when a record has every label of ``labels`` with that
+    value.  ``$exists`` comes first: ``$and`` stops at the first false
+    operand (``operators/logical/all_of.rs``), so a missing label makes the
+    condition false instead of a reference error."""
+    terms: List[Dict[str, Any]] = [{"$exists": [str(k) for k in labels]}]
+    for key, value in labels.items():
+        text = str(value)
+        terms.append({f"&{key}": {"$eq": "$" + text if text.startswith("$") else text}})
+    return {"$and": terms}
+
+
+def label_conditions(include: Optional[Mapping[str, Any]],
+                     exclude: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """reduct-py's ``include``/``exclude`` label filters as ``when`` conditions,
+    for servers 1.21+ (which removed the ``include``/``exclude`` query
+    fields and ignore them silently).
+
+    The meaning is the 1.x server's (``filters/include.rs``,
+    ``filters/exclude.rs``): ``include`` keeps records that have *all* its
+    labels; ``exclude`` drops records that have *all* its labels.  The
+    ``$not`` takes a list of operands (``parser.rs``: ``$not`` is
+    ``NoneOf``; an object after ``$not`` would be read as another operator).
+    """
+    conds = []
+    if include:
+        conds.append(_all_labels(include))
+    if exclude:
+        conds.append({"$not": [_all_labels(exclude)]})
+    return conds
+
+
+def _when_with_labels(when: Optional[Mapping[str, Any]], include: Optional[Mapping[str, Any]],
+                      exclude: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    cond = dict(when) if when else {}
+    extra = label_conditions(include, exclude)
+    if extra:
+        if "$and" in cond:
+            raise InvalidArgument("include/exclude cannot be combined with a top-level "
+                                  "'$and' in when: put the label conditions in it")
+        cond["$and"] = extra
+    return cond
+
+
 def query_body(query_type: str, *, version: Any, start: Optional[Timestamp] = None,
                stop: Optional[Timestamp] = None, when: Optional[Mapping[str, Any]] = None,
+               include: Optional[Mapping[str, Any]] = None,
+               exclude: Optional[Mapping[str, Any]] = None,
                ttl: Optional[int] = None, head: bool = False, limit: Optional[int] = None,
                each_s: Optional[float] = None, each_n: Optional[int] = None,
                strict: Optional[bool] = None, continuous: Optional[bool] = None,
@@ -44,8 +91,8 @@ def query_body(query_type: str, *, version: Any, start: Optional[Timestamp] = No
         body["only_metadata"] = True
     if continuous:
         body["continuous"] = True
-    cond = dict(when) if when else {}
     if version[1] >= 21:
+        cond = _when_with_labels(when, include, exclude)
         if limit is not None:
             cond["$limit"] = int(limit)
         if each_n is not None:
@@ -53,6 +100,10 @@ def query_body(query_type: str, *, version: Any, start: Optional[Timestamp] = No
         if each_s is not None:
             cond["$each_t"] = f"{each_s}s"
     else:
+        cond = dict(when) if when else {}
+        for key, labels in (("include", include), ("exclude", exclude)):
+            if labels:
+                body[key] = {k: str(v) for k, v in labels.items()}
         if limit is not None:
             body["limit"] = int(limit)
         if each_n is not None:
@@ -147,6 +198,7 @@ def _record(entry: str, ts: int, size: int, ctype: str, labels: Dict[str, str],
 
 def run_query(bucket: Any, entry: Union[str, List[str]], *, start: Optional[Timestamp],
               stop: Optional[Timestamp], when: Optional[Mapping[str, Any]], ttl: Optional[int],
+              include: Optional[Mapping[str, Any]], exclude: Optional[Mapping[str, Any]],
               head: bool, limit: Optional[int], each_s: Optional[float],
               each_n: Optional[int], strict: Optional[bool], continuous: Optional[bool],
               ext: Optional[Mapping[str, Any]], poll_interval: float,
@@ -157,8 +209,9 @@ def run_query(bucket: Any, entry: Union[str, List[str]], *, start: Optional[Time
     client = bucket.client
     version = client.server_version()
     kwargs: Dict[str, Any] = dict(start=start, stop=stop, when=when, ttl=ttl, head=head,
-                                  limit=limit,
-                  each_s=each_s, each_n=each_n, strict=strict, continuous=continuous, ext=ext)
+                                  limit=limit, include=include, exclude=exclude,
+                                  each_s=each_s, each_n=each_n, strict=strict,
+                                  continuous=continuous, ext=ext)
     if version[1] >= 18:
         body = query_body("QUERY", version=version, entries=entries, **kwargs)
         doc = client.request_json("POST", bucket._io("q"), json=body, opts=opts)
@@ -179,8 +232,9 @@ def run_query(bucket: Any, entry: Union[str, List[str]], *, start: Optional[Time
         else:
             if when:
                 raise NotSupported("'when' needs a ReductStore server 1.13+")
-            doc = client.request_json("GET", path, params=_legacy_params(
-                start, stop, ttl, continuous, limit, each_s, each_n), opts=opts)
+            params = _legacy_params(start, stop, ttl, continuous, limit, each_s, each_n)
+            params.update(_legacy_label_params(include, exclude))
+            doc = client.request_json("GET", path, params=params, opts=opts)
         qid = str(doc["id"])
         batch_path = bucket._bpath(bucket._entry(entries[0]), "batch")
 
@@ -224,6 +278,14 @@ def _legacy_params(start: Any, stop: Any, ttl: Any, continuous: Any, limit: Any,
         params["each_s"] = float(each_s)
     if each_n is not None:
         params["each_n"] = int(each_n)
+    return params
+
+
+def _legacy_label_params(include: Optional[Mapping[str, Any]],
+                         exclude: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+    """``include-<label>=<value>`` / ``exclude-<label>=<value>`` (§6.2, 1.3+)."""
+    params = {f"include-{k}": str(v) for k, v in (include or {}).items()}
+    params.update({f"exclude-{k}": str(v) for k, v in (exclude or {}).items()})
     return params
 
 

@@ -6,45 +6,13 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import attrs
 
-from ...exceptions import ClientError, Conflict, InvalidArgument, class_for_status
+from ...exceptions import ClientError, InvalidArgument, class_for_status
+from .errors import RecordExists, reduct_class
+from .models import BucketSettings, QuotaType
 from .wire import Timestamp, to_us
 
 __all__ = ["Record", "Batch", "RecordBatch", "BatchItem", "BatchResult", "BucketSettings",
            "QuotaType", "RecordExists", "error_for"]
-
-
-class QuotaType:
-    """The bucket quota types (§3)."""
-
-    NONE = "NONE"
-    FIFO = "FIFO"
-    HARD = "HARD"
-
-
-@attrs.define
-class BucketSettings:
-    """Bucket settings; a None field is left out (the server keeps or
-    defaults it, §3).
-
-    :param quota_type: ``NONE``, ``FIFO`` or ``HARD``.
-    :param quota_size: bytes.
-    :param max_block_size: bytes per block.
-    :param max_block_records: records per block.
-    """
-
-    quota_type: Optional[str] = None
-    quota_size: Optional[int] = None
-    max_block_size: Optional[int] = None
-    max_block_records: Optional[int] = None
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The JSON body (None fields left out)."""
-        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> "BucketSettings":
-        """From the server's JSON."""
-        return cls(**{f.name: doc.get(f.name) for f in attrs.fields(cls)})
 
 
 class Record:
@@ -171,17 +139,9 @@ class RecordBatch(_Records):
         return sorted(self._items.values(), key=lambda i: (order[i.entry], i.timestamp))
 
 
-class RecordExists(Conflict):
-    """A record with this timestamp already exists and is not the one this
-    call wrote (409 ``A record with timestamp ... already exists``).
-
-    ReductStore never overwrites a record, so objclient never moves the
-    write to another timestamp: the caller decides.
-    """
-
-
 def error_for(status: int, message: str) -> ClientError:
-    """The objclient error for a per-record ``<status>,<message>``."""
+    """The error for a per-record ``<status>,<message>``: a :class:`ReductError`
+    of the objclient class the status picks."""
     from ...exceptions import NoSuchContainer, NoSuchObject
     cls = class_for_status(status)
     if status == 409 and "already exists" in message:
@@ -190,7 +150,7 @@ def error_for(status: int, message: str) -> ClientError:
         cls = NoSuchContainer
     elif status == 404 and message.startswith(("Entry '", "Record ")):
         cls = NoSuchObject
-    return cls(message, status=status, server_message=message)
+    return reduct_class(cls)(message, status=status, server_message=message)
 
 
 @attrs.frozen

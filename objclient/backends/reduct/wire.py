@@ -30,7 +30,7 @@ __all__ = ["Timestamp", "to_us", "now_us", "to_header", "from_header", "format_l
            "parse_v2_record_value", "encode_v2_name", "decode_v2_name", "parse_v1_errors",
            "parse_v2_errors", "ENTRY_NAME_RE", "BUCKET_NAME_RE"]
 
-#: A timestamp as callers may give it: µs int, ``datetime``, float seconds, ISO str.
+#: A timestamp as callers may give it: µs int or float, ``datetime``, ISO str.
 Timestamp = Union[int, float, str, _dt.datetime]
 
 BUCKET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -52,16 +52,25 @@ def now_us() -> int:
 def to_us(value: Timestamp) -> int:
     """A timestamp in integer microseconds.
 
-    :param value: an ``int`` (already µs), a ``float`` (seconds), a
-        ``datetime`` (naive means UTC) or an ISO-8601 string.
-    :raises InvalidArgument: anything else, or a negative time.
+    Numbers are microseconds, ``int`` or ``float``, as the reduct-py
+    reference documents them: its own example passes
+    ``time.time_ns() / 1000``, a float of microseconds.  (reduct-py 1.21 reads
+    a float as seconds; objclient read it so too before, and sent such a
+    timestamp 10^6 times too large.)
+
+    :param value: an ``int`` or ``float`` of µs (a float is rounded to the
+        nearest µs), a ``datetime`` (naive means UTC), an ISO-8601 string,
+        or a string of digits (µs).
+    :raises InvalidArgument: anything else, NaN, infinity or a negative time.
     """
     if isinstance(value, bool):
         raise InvalidArgument("a timestamp cannot be a bool")
     if isinstance(value, int):
         result = value
     elif isinstance(value, float):
-        result = int(round(value * 1_000_000))
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InvalidArgument(f"not a timestamp: {value!r}")
+        result = int(round(value))
     elif isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
@@ -69,6 +78,8 @@ def to_us(value: Timestamp) -> int:
         result = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
     elif isinstance(value, str):
         text = value.strip()
+        if text.isdigit():  # the CLI's --start/--stop: µs as text
+            return int(text)
         if text.endswith("Z"):
             text = text[:-1] + "+00:00"
         try:
@@ -76,7 +87,7 @@ def to_us(value: Timestamp) -> int:
         except ValueError:
             raise InvalidArgument(f"not an ISO-8601 timestamp: {value!r}") from None
     else:
-        raise InvalidArgument(f"a timestamp is an int (µs), float (s), datetime or ISO "
+        raise InvalidArgument(f"a timestamp is an int or float (µs), datetime or ISO "
                               f"string, not {type(value).__name__}")
     if result < 0:
         raise InvalidArgument(f"timestamps are not negative: {value!r}")

@@ -86,13 +86,17 @@ def test_v2_errors_need_start_ts_and_map_to_entries():
 
 def test_timestamps_in_every_accepted_form():
     assert to_us(0) == 0
-    assert to_us(1.25) == 1_250_000
+    assert to_us(1.25) == 1  # float microseconds, rounded
+    assert to_us(1_700_000_000_123_456.0) == 1_700_000_000_123_456
+    assert to_us("1700000000123456") == 1_700_000_000_123_456
     assert to_us(dt.datetime(1970, 1, 1, 0, 0, 1)) == 1_000_000
     assert to_us("1970-01-01T00:00:02Z") == 2_000_000
     with pytest.raises(InvalidArgument):
         to_us("yesterday")
     with pytest.raises(InvalidArgument):
         to_us(-1)
+    with pytest.raises(InvalidArgument):
+        to_us(float("nan"))
 
 
 def test_url_forms():
