@@ -310,6 +310,7 @@ class Query:
         self.exclude: Dict[str, str] = body.get("exclude") or {}
         self.cursor: Dict[str, int] = {}
         self.emitted = 0
+        self.selected = 0  # records taken so far by the batch being built
         self.matched = 0
         self.done = False
 
@@ -813,6 +814,7 @@ class FakeReductStore:
         out = []
         for ts, name in rows:
             rec = stored[name][ts]
+            query.selected = len(out)
             if self.minor <= 20 and not _label_filters_pass(query, rec):
                 query.cursor[name] = ts
                 continue
@@ -828,7 +830,8 @@ class FakeReductStore:
         ok = True
         for key, arg in cond.items():
             if key == "$limit":
-                ok = ok and query.emitted < int(arg)
+                # aggregation/limit.rs counts every record passed, this batch's too
+                ok = ok and query.emitted + query.selected < int(arg)
             elif key == "$each_n":
                 query.matched += 1
                 ok = ok and (query.matched - 1) % int(arg) == 0

@@ -179,7 +179,7 @@ class Bucket:
               timestamp: Optional[Timestamp] = None, content_length: Optional[int] = None,
               *, labels: Optional[Mapping[str, Any]] = None,
               content_type: Optional[str] = None,
-              opts: CallOptions = DEFAULT_OPTS) -> int:
+              opts: CallOptions = DEFAULT_OPTS) -> None:
         """Write a record to entry (``POST /b/{bucket}/{entry}?ts=``, §4.1).
 
         Example: ``bucket.write("entry-1", b"some_data", timestamp=19231023101)``;
@@ -200,7 +200,6 @@ class Bucket:
             data is an iterator.
         :param labels: sent as ``x-reduct-label-<name>`` (UTF-8 values).
         :param content_type: content type of data.
-        :returns: the timestamp written (reduct-py returns None).
         :raises RecordExists: another record has this timestamp (the write
             is never moved to another timestamp).
         :raises ReductError: if there is an HTTP error.
@@ -230,7 +229,6 @@ class Bucket:
                                    status=409, method="POST", url=err.url,
                                    server_message=err.server_message,
                                    attempts=err.attempts) from None
-        return ts
 
     def _holds(self, entry: str, ts: int, expected: Mapping[str, Any], body: Any,
                start: int, opts: CallOptions) -> bool:

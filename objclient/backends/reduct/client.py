@@ -21,9 +21,11 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import threading
+import time
 from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
+import attrs
 import requests
 
 from ...contract import DEFAULT_OPTS, CallOptions
@@ -63,7 +65,9 @@ class ReductClient:
     :param url: the server URL, e.g. ``http://localhost:8383`` (a path is
         the server's ``RS_API_BASE_PATH``).
     :param api_token: a token sent as ``Authorization: Bearer``.
-    :param timeout: seconds (or objclient's ``(connect, read)``).
+    :param timeout: total timeout of each call in seconds: connection,
+        request and response (a streamed record body is bounded by the read
+        timeout); objclient's ``(connect, read)`` pair sets only those.
     :param extra_headers: headers added to every request.
     :param session: a :class:`requests.Session` to use (reduct-py takes an
         aiohttp session here).
@@ -91,6 +95,9 @@ class ReductClient:
             http = HTTPClient(url.rstrip("/"), auth=auth, extra_headers=extra_headers,
                               verify=verify_ssl, session=session, **kwargs)
         self.http = http
+        #: The seed's ``timeout`` is a total per call: a deadline for each request.
+        self.total_timeout = (float(timeout) if isinstance(timeout, (int, float))
+                              and not isinstance(timeout, bool) else None)
         self._version: Optional[Version] = None
         self._lock = threading.Lock()
 
@@ -161,6 +168,8 @@ class ReductClient:
         """
         merged = dict(opts.headers)
         merged.update(headers or {})
+        if self.total_timeout is not None and opts.deadline is None:
+            opts = attrs.evolve(opts, deadline=time.monotonic() + self.total_timeout)
         try:
             resp = self.http.request(method, path, params=params, headers=merged, data=data,
                                      json=json, stream=stream, idempotent=idempotent,

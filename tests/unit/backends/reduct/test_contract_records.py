@@ -12,11 +12,12 @@ from .conftest import reply, sent, sent_json
 
 def test_write_sends_ts_length_type_and_utf8_labels(rs, client):
     reply(rs, "POST", "b/bk/e")
-    ts = client.bucket("bk").write("e", b"hello", 0, content_type="text/plain",
-                                   labels={"who": "Zoë", "n": 1})
+    written = client.bucket("bk").write("e", b"hello", 0, content_type="text/plain",
+                                        labels={"who": "Zoë", "n": 1})
     method, path, query, headers, body = sent(rs)
     assert (method, path, query, body) == ("POST", "/api/v1/b/bk/e", {"ts": "0"}, b"hello")
-    assert ts == 0  # a timestamp of 0 is kept, not replaced by "now" (reduct-py quirk 1)
+    assert written is None  # as the seed: write returns nothing
+    # a timestamp of 0 is kept (ts=0 above), not replaced by "now" (reduct-py quirk 1)
     assert headers["Content-Length"] == "5" and headers["Content-Type"] == "text/plain"
     assert headers["x-reduct-label-who"].encode("latin-1") == "Zoë".encode("utf-8")
     assert headers["x-reduct-label-n"] == "1"
