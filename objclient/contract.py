@@ -253,11 +253,13 @@ class ContainerClient(_SubClient):
     def get_properties(self, account: str, container: str,
                        opts: CallOptions = DEFAULT_OPTS) -> Dict[str, Dict[str, str]]:
         """``{"properties": {...}, "system": {...}}`` of a container; by
-        default made from :meth:`show` (system gains ``objects`` and ``bytes``)."""
+        default made from :meth:`show` (system gains ``objects`` and ``bytes``
+        unless the backend reports them as None, unknown)."""
         info = self.show(account, container, opts)
         system = dict(info.system)
-        system.setdefault("objects", str(info.objects))
-        system.setdefault("bytes", str(info.bytes))
+        for key, count in (("objects", info.objects), ("bytes", info.bytes)):
+            if count is not None:
+                system.setdefault(key, str(count))
         return {"properties": dict(info.properties), "system": system}
 
     def update(self, account: str, container: str, *, set_properties: Mapping[str, str],

@@ -28,7 +28,14 @@ goes with its ``Content-MD5``, which the server checks, and downloads are
 checked against an MD5 ETag; False turns the client's MD5 off both ways, as
 boto3's ``request_checksum_calculation="when_required"`` does: the hash
 reported is then the server's ETag, only sizes are checked, and a multipart
-object reports its ETag with ``hash_method="etag"``).
+object reports its ETag with ``hash_method="etag"``), ``versioning`` (default
+True: bucket versioning, as SeaweedFS and Swift's s3api with
+``object_versioning`` implement it, see :mod:`.versions`; False turns the
+``versioning`` and ``delete_markers`` capabilities off for a server without it,
+so every call that needs them raises NotSupported before any request).
+
+Counters: S3 keeps none, so ``objects`` and ``bytes`` of ``container_show``,
+``account_show`` and ``container_list`` rows are None (unknown), never 0.
 """
 
 from __future__ import annotations
@@ -60,7 +67,8 @@ DEFAULT_PART_SIZE = 8 * 1024 * 1024
 S3_CAPABILITIES = frozenset({
     Capability.OBJECT_PROPERTIES, Capability.RANGES, Capability.SERVER_SIDE_COPY,
     Capability.LINK, Capability.MULTIPART, Capability.TEMP_URL, Capability.DELIMITER,
-    Capability.END_MARKER, Capability.RESUME,
+    Capability.END_MARKER, Capability.RESUME, Capability.VERSIONING,
+    Capability.DELETE_MARKERS,
 })
 
 _NO_BUCKET = {"NoSuchBucket"}
@@ -208,7 +216,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                    part_size: Any = None, concurrency: Any = None, tagging: Any = None,
                    path_keys: Any = None, chunk_size: Any = None,
                    checksum_algorithm: Optional[str] = None, delete_check: Optional[str] = None,
-                   checksum: Any = None, **options: Any) -> S3Backend:
+                   checksum: Any = None, versioning: Any = None,
+                   **options: Any) -> S3Backend:
     """Build an S3 backend for ``s3+http(s)://HOST[:PORT]``.
 
     :param auth: a :class:`SigV4Auth` to use instead of credentials.
@@ -222,6 +231,7 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
     :param delete_check: ``"conditional"`` (default) or ``"head"``: how a
         delete finds out that the object is missing (see the module docstring).
     :param checksum: False: no MD5 on the client, either way (default True).
+    :param versioning: False: the server has no bucket versioning (default True).
     """
     from .account import S3AccountClient
     from .blob import S3BlobClient
@@ -250,6 +260,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
     algorithm = check_algorithm(checksum_algorithm or query.pop("checksum_algorithm", None))
     checksum = bool_option("checksum", query.pop("checksum", None) if checksum is None
                            else checksum, True)
+    versioning = bool_option("versioning", query.pop("versioning", None) if versioning is None
+                             else versioning, True)
     delete_check = (delete_check or query.pop("delete_check", "conditional")).lower()
     if delete_check not in ("conditional", "head"):
         raise InvalidArgument("delete_check is 'conditional' or 'head'")
@@ -269,6 +281,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
     caps = set(S3_CAPABILITIES)
     if tagging:
         caps.add(Capability.CONTAINER_PROPERTIES)
+    if not versioning:
+        caps -= {Capability.VERSIONING, Capability.DELETE_MARKERS}
     netloc = parts.netloc.rsplit("@", 1)[-1]
     backend = S3Backend(name="s3", http=http, capabilities=frozenset(caps),
                         names=attrs.evolve(S3_NAME_RULES, path_keys=path_keys),

@@ -18,7 +18,13 @@ from .xml import parse, text_of
 if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
 
-__all__ = ["S3AccountClient", "parse_time"]
+__all__ = ["S3AccountClient", "parse_time", "NOT_COUNTED"]
+
+#: What ``objects`` and ``bytes`` say where S3 keeps no counter: unknown
+#: (None), never 0.  S3 has no call that counts a bucket or an account: only
+#: a listing of every key would, one request per 1,000 keys.  (Typed Any
+#: because the models still annotate the counters as int.)
+NOT_COUNTED: Any = None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -53,16 +59,19 @@ class S3AccountClient(AccountClient):
         return owner, buckets
 
     def show(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> AccountInfo:
-        """The owner and its bucket count (S3 keeps no object or byte counters)."""
+        """The owner and its bucket count; ``objects`` and ``bytes`` are None:
+        S3 keeps no object or byte counters."""
         owner, buckets = self._buckets(opts)
-        return AccountInfo(id=owner or account, containers=len(buckets),
+        return AccountInfo(id=owner or account, containers=len(buckets), objects=NOT_COUNTED,
+                           bytes=NOT_COUNTED,
                            extra={"owner": owner, "access_key": self.backend.default_account})
 
     def containers(self, account: str, *, prefix: Optional[str] = None,
                    delimiter: Optional[str] = None, marker: Optional[str] = None,
                    end_marker: Optional[str] = None, limit: Optional[int] = None,
                    opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
-        """One page of the owner's buckets, listed client-side from ListBuckets."""
+        """One page of the owner's buckets, listed client-side from ListBuckets
+        (``objects`` and ``bytes`` None: S3 keeps no counters)."""
         _owner, buckets = self._buckets(opts)
 
         def scan(start: Optional[str], inclusive: bool) -> Iterator[Tuple[str, Any]]:
@@ -73,7 +82,8 @@ class S3AccountClient(AccountClient):
 
         page = list_page(scan, prefix=prefix or "", delimiter=delimiter, marker=marker,
                          end_marker=end_marker, limit=limit or 1000)
-        entries = [ContainerEntry(name=name, mtime=ctime) for name, ctime in page.items]
+        entries = [ContainerEntry(name=name, objects=NOT_COUNTED, bytes=NOT_COUNTED, mtime=ctime)
+                   for name, ctime in page.items]
         entries += [ContainerEntry(name=p, is_prefix=True) for p in page.prefixes]
         entries.sort(key=lambda e: name_key(e.name))
         return ContainerListing(listing=entries, truncated=page.truncated,

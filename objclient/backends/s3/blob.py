@@ -43,6 +43,7 @@ from ...transfer.checksums import (CHECKSUM_ALGORITHMS, checksum_b64,
 from .container import etag_hash, info_from_headers
 from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
 from .names import meta_from_headers, meta_headers
+from .versions import version_of, version_query
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
@@ -202,7 +203,8 @@ class S3BlobClient(BlobClient):
         info = ObjectInfo(name=obj, size=size, hash=md5 or got,
                           hash_method="md5" if md5 else method,
                           mime_type=headers["Content-Type"], container=container,
-                          account=account, version=resp.headers.get("x-amz-version-id"),
+                          account=account,
+                          version=version_of(resp.headers.get("x-amz-version-id")),
                           properties=_props(headers) if properties is None else properties,
                           extra={f"checksum_{algorithm}": confirmed} if confirmed else {})
         return info, [ChunkInfo(url=self.backend.url(container, obj), size=size,
@@ -267,6 +269,7 @@ class S3BlobClient(BlobClient):
             info = ObjectInfo(name=obj, size=size, hash=got, hash_method=method,
                               mime_type=headers["Content-Type"], container=container,
                               account=account, properties=_props(headers),
+                              version=uploader.version_id,
                               extra=_without_none({"etag": final_etag,
                                                    "parts": uploader.part_count}))
             return info, [ChunkInfo(url=self.backend.url(container, obj), size=size,
@@ -278,6 +281,7 @@ class S3BlobClient(BlobClient):
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
                           mime_type=headers["Content-Type"], container=container,
                           account=account, properties=_props(headers),
+                          version=uploader.version_id,
                           extra=_without_none({"etag": final_etag,
                                                "parts": uploader.part_count,
                                                f"checksum_{uploader.algorithm}":
@@ -300,7 +304,7 @@ class S3BlobClient(BlobClient):
             if len(ranges) > 1:
                 raise InvalidArgument("S3 reads one range per request")
             headers["Range"] = range_header(ranges)
-        query = [("versionId", str(version))] if version is not None else None
+        query = version_query(version, backend)  # NotSupported before any request
         resp = backend.call("GET", container, obj, query=query, headers=headers,
                             opts=opts, stream=True, service="blob")
         info = info_from_headers(resp.headers, account, container, obj)

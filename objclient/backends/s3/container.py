@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import base64
 import hashlib
 import re
+from itertools import groupby
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from ...contract import DEFAULT_OPTS, CallOptions, Capability, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
@@ -17,15 +18,19 @@ from ...listing import name_key
 from ...models import (ContainerInfo, ObjectInfo, ObjectListing, lazy_object_info,
                        object_state_template)
 from ...timestamps import http_date_to_epoch
-from .account import parse_time
+from .account import NOT_COUNTED, parse_time
 from .names import meta_from_headers, meta_headers
+from .versions import (Item, VersionEntry, delete_versions_body, doomed_versions,
+                       find_version, need_versioning, not_implemented, version_of, version_query,
+                       version_stream, versioning_body, versioning_state, versioning_status)
 from .xml import (Entry, delete_body, embedded_error, location_body, parse, parse_listing,
                   tagging_body, text_of)
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
 
-__all__ = ["S3ContainerClient", "info_from_headers", "etag_hash", "content_md5"]
+__all__ = ["S3ContainerClient", "info_from_headers", "etag_hash", "content_md5",
+           "version_info"]
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -92,10 +97,28 @@ def info_from_headers(headers: Mapping[str, str], account: str, container: str,
     return ObjectInfo(name=obj, size=int(size) if size and size.isdigit() else 0,
                       hash=digest, hash_method=method,
                       mime_type=headers.get("Content-Type") or "application/octet-stream",
-                      ctime=mtime, mtime=mtime, version=headers.get("x-amz-version-id"),
+                      ctime=mtime, mtime=mtime,
+                      version=version_of(headers.get("x-amz-version-id")),
                       properties=meta_from_headers(headers), container=container,
                       account=account, policy=headers.get("x-amz-storage-class"),
                       extra={"etag": headers.get("ETag")})
+
+
+def version_info(entry: VersionEntry, account: str, container: str) -> ObjectInfo:
+    """The :class:`ObjectInfo` of a ListObjectVersions entry (a delete marker
+    has ``deleted`` True, no hash and size 0)."""
+    key, version, latest, deleted, modified, etag, size, storage_class = entry
+    digest, method = (None, "md5") if deleted else etag_hash(etag)
+    mtime = parse_time(modified)
+    return ObjectInfo(name=key, size=size, hash=digest, hash_method=method, ctime=mtime,
+                      mtime=mtime, version=version_of(version), deleted=deleted,
+                      policy=storage_class, container=container, account=account,
+                      is_latest=latest)
+
+
+def _item_name(item: Item) -> str:
+    """The key of a version entry, or the common prefix itself."""
+    return item if isinstance(item, str) else item[0]
 
 
 def start_after(marker: str) -> str:
@@ -127,11 +150,19 @@ class S3ContainerClient(ContainerClient):
 
     def create(self, account: str, container: str, *, properties: Mapping[str, str],
                system: Mapping[str, str], opts: CallOptions = DEFAULT_OPTS) -> bool:
-        """CreateBucket (with the region as LocationConstraint outside us-east-1).
+        """CreateBucket (with the region as LocationConstraint outside us-east-1),
+        then its tags and, with the system property ``versioning``, its
+        versioning (see :mod:`.versions`).
 
-        :returns: False when the bucket already existed (and is ours).
+        :returns: False when the bucket already existed (and is ours); its
+            versioning is still set, as a Swift container PUT sets it (the
+            one way to turn it on where tags, and so container properties,
+            are off).
         """
+        status = self._versioning_status(system)
         if self._exists(container, opts):
+            if status:
+                self._put_versioning(container, status, opts)
             return False
         region = self.backend.region
         body = location_body(region) if region != "us-east-1" else None
@@ -143,7 +174,43 @@ class S3ContainerClient(ContainerClient):
             raise
         if properties:
             self._put_tags(container, dict(properties), opts)
+        if status:
+            self._put_versioning(container, status, opts)
         return True
+
+    def _versioning_status(self, system: Mapping[str, str]) -> Optional[str]:
+        """The S3 status the system property ``versioning`` asks for (None if
+        absent); checked before any request.
+
+        :raises NotSupported: versioning asked of a backend without it.
+        """
+        if system.get("versioning") is None:
+            return None
+        status = versioning_status(system["versioning"])
+        self._need_versioning()
+        return status
+
+    def _need_versioning(self) -> None:
+        need_versioning(self.backend)
+
+    def _put_versioning(self, container: str, status: str, opts: CallOptions) -> None:
+        """PutBucketVersioning (NotSupported where the server lacks it)."""
+        body = versioning_body(status)
+        try:
+            self.backend.call("PUT", container, query=[("versioning", "")], data=body,
+                              headers={"Content-MD5": content_md5(body)}, opts=opts,
+                              service="container")
+        except ClientError as err:
+            raise not_implemented(err) or err from None
+
+    def _versioning(self, container: str, opts: CallOptions) -> Optional[str]:
+        """GetBucketVersioning: ``enabled``, ``suspended`` or None."""
+        try:
+            resp = self.backend.call("GET", container, query=[("versioning", "")], opts=opts,
+                                     service="container")
+        except ClientError as err:
+            raise not_implemented(err) or err from None
+        return versioning_state(resp.content)
 
     def delete(self, account: str, container: str, opts: CallOptions = DEFAULT_OPTS) -> None:
         """DeleteBucket (ContainerNotEmpty while it holds keys).
@@ -180,20 +247,33 @@ class S3ContainerClient(ContainerClient):
 
     def show(self, account: str, container: str,
              opts: CallOptions = DEFAULT_OPTS) -> ContainerInfo:
-        """HeadBucket, plus the bucket's tags when tagging is on (no counters on S3)."""
+        """HeadBucket, plus the bucket's tags when tagging is on and its
+        versioning (system property ``versioning``, once it was set) when
+        versioning is on.  ``objects`` and ``bytes`` are None: S3 keeps no
+        counters (see :data:`NOT_COUNTED`)."""
         resp = self.backend.call("HEAD", container, opts=opts, service="container")
         system = {}
         if resp.headers.get("x-amz-bucket-region"):
             system["region"] = resp.headers["x-amz-bucket-region"]
         props = self._tags(container, opts) \
             if Capability.CONTAINER_PROPERTIES in self.backend.capabilities else {}
-        return ContainerInfo(name=container, account=account, properties=props,
-                             system=system)
+        if Capability.VERSIONING in self.backend.capabilities:
+            state = self._versioning(container, opts)
+            if state:
+                system["versioning"] = state
+        return ContainerInfo(name=container, account=account, objects=NOT_COUNTED,
+                             bytes=NOT_COUNTED, properties=props, system=system)
 
     def update(self, account: str, container: str, *, set_properties: Mapping[str, str],
                del_properties: Sequence[str], system: Mapping[str, str], clear: bool,
                opts: CallOptions = DEFAULT_OPTS) -> None:
-        """Rewrite the bucket's tag set (S3 replaces it whole)."""
+        """Rewrite the bucket's tag set (S3 replaces it whole); the system
+        property ``versioning`` sets the bucket's versioning."""
+        status = self._versioning_status(system)
+        if status:
+            self._put_versioning(container, status, opts)
+            if not (set_properties or del_properties or clear):
+                return
         current = {} if clear else self._tags(container, opts)
         current.update(set_properties)
         for key in del_properties:
@@ -201,15 +281,53 @@ class S3ContainerClient(ContainerClient):
         self.backend.names.check_properties(current)
         self._put_tags(container, current, opts)
 
+    def purge(self, account: str, container: str, maxvers: Optional[int],
+              opts: CallOptions = DEFAULT_OPTS) -> None:
+        """Keep the ``maxvers`` newest versions of each key (delete markers
+        count as versions; 0 keeps one, as OpenIO does).  S3 has no
+        per-bucket limit: with ``maxvers`` None (or < 0) nothing is deleted.
+        The others go by DeleteObjects, up to 1,000 versions a request."""
+        self._need_versioning()
+        if maxvers is None or maxvers < 0:
+            return
+        doomed: List[VersionEntry] = []
+        for _name, group in self._version_groups(container, None, None, None, None, True,
+                                                 opts):
+            doomed.extend(doomed_versions(group, maxvers))  # type: ignore[arg-type]
+            while len(doomed) >= DELETE_BATCH:
+                self._delete_versions(container, doomed[:DELETE_BATCH], opts)
+                doomed = doomed[DELETE_BATCH:]
+        if doomed:
+            self._delete_versions(container, doomed, opts)
+
+    def _delete_versions(self, container: str, entries: Sequence[VersionEntry],
+                         opts: CallOptions) -> None:
+        """One DeleteObjects naming versions; an ``<Error>`` raises."""
+        body = delete_versions_body(entries)
+        resp = self.backend.call("POST", container, query=[("delete", "")], opts=opts,
+                                 data=body, headers={"Content-MD5": content_md5(body),
+                                                     "Content-Type": "application/xml"},
+                                 idempotent=True, service="container")
+        for item in parse(resp.content).findall("Error"):
+            code = text_of(item, "Code")
+            if code not in ("NoSuchKey", "NoSuchVersion"):  # gone already: what was asked
+                raise ClientError(f"could not delete version {text_of(item, 'VersionId')} of "
+                                  f"{text_of(item, 'Key')!r}: {text_of(item, 'Message')}",
+                                  code=code)
+
     # -- listing ---------------------------------------------------------------
     def content_list(self, account: str, container: str, *, prefix: Optional[str],
                      delimiter: Optional[str], marker: Optional[str],
                      end_marker: Optional[str], limit: int, versions: bool,
                      deleted: bool, properties: bool,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectListing:
-        """ListObjectsV2 pages until ``limit`` entries; end_marker is applied here."""
+        """ListObjectsV2 pages until ``limit`` entries; end_marker is applied
+        here.  With ``versions``, ListObjectVersions (see :meth:`_versions_list`)."""
         if limit <= 0:
             return ObjectListing()
+        if versions:
+            return self._versions_list(account, container, prefix, delimiter, marker,
+                                       end_marker, limit, deleted, opts)
         objects: List[ObjectInfo] = []
         prefixes: List[str] = []
         token: Optional[str] = None
@@ -260,6 +378,12 @@ class S3ContainerClient(ContainerClient):
         this machine let through, once a page was cheap to read.)
         """
         if page_size <= 0:
+            return
+        if versions:
+            yield from ContainerClient.content_iter(
+                self, account, container, prefix=prefix, delimiter=delimiter, marker=marker,
+                end_marker=end_marker, page_size=page_size, versions=True, deleted=deleted,
+                properties=properties, opts=opts)
             return
         end_key = name_key(end_marker) if end_marker else None
         mkey = name_key(marker) if marker else None
@@ -338,6 +462,66 @@ class S3ContainerClient(ContainerClient):
         merged.sort(key=lambda e: name_key(e if isinstance(e, str) else e[0]))
         return merged
 
+    def _versions_list(self, account: str, container: str, prefix: Optional[str],
+                       delimiter: Optional[str], marker: Optional[str],
+                       end_marker: Optional[str], limit: int, deleted: bool,
+                       opts: CallOptions) -> ObjectListing:
+        """One page of every version (each key's latest first), delete
+        markers only with ``deleted``, as the Swift and local backends list
+        them.  A page ends between two keys, never inside one key's versions
+        (the facade's marker is a name): it may hold fewer than ``limit``
+        entries, or more when one key alone has more versions than that."""
+        self._need_versioning()
+        objects: List[ObjectInfo] = []
+        prefixes: List[str] = []
+        last: Optional[str] = None
+        for name, group in self._version_groups(container, prefix, delimiter, marker,
+                                                end_marker, deleted, opts):
+            if last is not None and len(objects) + len(prefixes) + len(group) > limit:
+                return ObjectListing(objects=objects, prefixes=prefixes, truncated=True,
+                                     next_marker=last)
+            if isinstance(group[0], str):
+                prefixes.append(name)
+            else:
+                objects.extend(version_info(e, account, container)  # type: ignore[arg-type]
+                               for e in group)
+            last = name
+        return ObjectListing(objects=objects, prefixes=prefixes)
+
+    def _version_groups(self, container: str, prefix: Optional[str],
+                        delimiter: Optional[str], marker: Optional[str],
+                        end_marker: Optional[str], deleted: bool, opts: CallOptions
+                        ) -> Iterator[Tuple[str, List[Item]]]:
+        """``(name, items)`` for each key (its versions, latest first) or
+        common prefix (``[prefix]``) after ``marker`` and before
+        ``end_marker``; keys whose versions are all hidden delete markers
+        are left out."""
+        for name, items in groupby(self._version_items(container, prefix, delimiter, marker,
+                                                       end_marker, opts), key=_item_name):
+            group = [i for i in items if isinstance(i, str) or deleted or not i[3]]
+            if group:
+                yield name, group
+
+    def _version_items(self, container: str, prefix: Optional[str],
+                       delimiter: Optional[str], marker: Optional[str],
+                       end_marker: Optional[str], opts: CallOptions) -> Iterator[Item]:
+        """The versions and common prefixes between the markers, in order
+        (``key-marker`` is sent a little early, as ``start-after`` is: see
+        :func:`start_after`)."""
+        end_key = name_key(end_marker) if end_marker else None
+        mkey = name_key(marker) if marker else None
+        start = start_after(marker) if marker else None
+        for page in version_stream(self.backend, container, prefix, delimiter, start or None,
+                                   opts):
+            for item in page:
+                name = _item_name(item)
+                if end_key is not None and name_key(name) >= end_key:
+                    return
+                if mkey is None or name_key(name) > mkey or (
+                        isinstance(item, str) and marker != name
+                        and marker.startswith(name)):  # type: ignore[union-attr]
+                    yield item
+
     @staticmethod
     def _listed(entry: Entry, account: str, container: str) -> ObjectInfo:
         """A listing entry: its fields are worked out on first read (a
@@ -345,15 +529,20 @@ class S3ContainerClient(ContainerClient):
         return lazy_object_info(entry[0], _entry_state, entry, account, container)
 
     # -- keys --------------------------------------------------------------------
-    def _version_query(self, version: Optional[Any]) -> Optional[List[Tuple[str, str]]]:
-        return [("versionId", str(version))] if version is not None else None
-
     def content_show(self, account: str, container: str, obj: str,
                      version: Optional[Any] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
-        """HeadObject."""
-        resp = self.backend.call("HEAD", container, obj, query=self._version_query(version),
-                                 opts=opts, service="container")
+        """HeadObject (of ``version``, when given)."""
+        query = version_query(version, self.backend)
+        try:
+            resp = self.backend.call("HEAD", container, obj, query=query, opts=opts,
+                                     service="container")
+        except NoSuchObject as err:
+            if version is None:
+                raise
+            raise NoSuchObject(f"version {version} of object {obj!r} does not exist in "
+                               f"bucket {container!r}", status=err.status, method=err.method,
+                               url=err.url, request_id=err.request_id, code=err.code) from None
         return info_from_headers(resp.headers, account, container, obj)
 
     def _copy(self, src_bucket: str, src_key: str, bucket: str, key: str, *,
@@ -361,8 +550,9 @@ class S3ContainerClient(ContainerClient):
               mime_type: Optional[str], if_match: Optional[str], opts: CallOptions) -> None:
         from .names import key_path
         source = f"/{src_bucket}/{key_path(src_key)}"
-        if version is not None:
-            source += f"?versionId={version}"
+        query = version_query(version, self.backend)
+        if query:
+            source += "?versionId=" + quote(query[0][1], safe="")
         headers = {"x-amz-copy-source": source}
         if if_match:
             headers["x-amz-copy-source-if-match"] = if_match
@@ -406,23 +596,42 @@ class S3ContainerClient(ContainerClient):
                        version: Optional[Any] = None,
                        opts: CallOptions = DEFAULT_OPTS) -> Tuple[bool, Optional[Any]]:
         """DeleteObject.  S3 answers 204 for a missing key too: a missing object
-        is told by ``If-Match: *`` (412) or, for a version or with
-        ``delete_check="head"``, by a HEAD first."""
+        is told by ``If-Match: *`` (412) or, with ``delete_check="head"``, by
+        a HEAD first; a missing version by the version listing (see
+        :meth:`_delete_version`).
+
+        :returns: ``(delete_marker_created, version_id)``.
+        """
+        if version is not None:
+            return self._delete_version(container, obj, version, opts)
         headers = None
-        if version is None and self.backend.delete_check == "conditional":
+        if self.backend.delete_check == "conditional":
             headers = {"If-Match": "*"}
         else:
-            self.content_show(account, container, obj, version, opts)
+            self.content_show(account, container, obj, None, opts)
         try:
-            resp = self.backend.call("DELETE", container, obj,
-                                     query=self._version_query(version), headers=headers,
-                                     opts=opts, service="container")
+            resp = self.backend.call("DELETE", container, obj, headers=headers, opts=opts,
+                                     service="container")
         except PreconditionFailed as err:
             raise NoSuchObject(f"object {obj!r} does not exist", status=err.status,
                                method=err.method, url=err.url, request_id=err.request_id,
                                code=err.code) from None
         marker = resp.headers.get("x-amz-delete-marker", "").lower() == "true"
-        return marker, resp.headers.get("x-amz-version-id") or version
+        return marker, version_of(resp.headers.get("x-amz-version-id"))
+
+    def _delete_version(self, container: str, obj: str, version: Any,
+                        opts: CallOptions) -> Tuple[bool, Optional[Any]]:
+        """DeleteObject of one version or delete marker.  Both servers of the
+        suite answer 204 for a missing version and 404 to a HEAD of a delete
+        marker's version, so the version is looked up in the listing first."""
+        query = version_query(version, self.backend)
+        assert query is not None
+        if find_version(self.backend, container, obj, query[0][1], opts) is None:
+            raise NoSuchObject(f"version {version} of object {obj!r} does not exist in "
+                               f"bucket {container!r}", code="NoSuchVersion")
+        self.backend.call("DELETE", container, obj, query=query, opts=opts,
+                          service="container")
+        return False, str(version)
 
     def content_delete_many(self, account: str, container: str, objs: Sequence[str],
                             opts: CallOptions = DEFAULT_OPTS) -> List[Tuple[str, bool]]:

@@ -37,6 +37,7 @@ from ...transfer.engine import Part, TransferEngine, read_parts
 from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time
 from .container import etag_hash
+from .versions import version_of
 from .xml import complete_body, embedded_error, parse, text_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,6 +72,8 @@ class MultipartUploader:
         #: The whole object's checksum the server confirmed (composite
         #: ``<base64>-<parts>`` for multipart), when it supports them.
         self.checksum: Optional[str] = None
+        #: The version id of the completed object (versioned buckets).
+        self.version_id: Optional[str] = None
 
     def start(self) -> str:
         """CreateMultipartUpload. :returns: the upload id."""
@@ -230,6 +233,7 @@ class MultipartUploader:
             raise error
         root = parse(resp.content) if resp.content else None
         etag = text_of(root, "ETag") if root is not None else None
+        self.version_id = version_of(resp.headers.get("x-amz-version-id"))
         if with_sums and root is not None:
             assert self.algorithm is not None
             got = text_of(root, "Checksum" + self.algorithm.upper())
