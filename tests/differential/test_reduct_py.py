@@ -292,3 +292,42 @@ def test_removes(pair):
     assert pair.stored("reduct-py") == pair.stored("objclient") == {
         "a": {ts: (b"r", "text/plain", {}) for ts in (3, 4)},
         "b": {ts: (b"r", "text/plain", {}) for ts in (1, 3, 4)}}
+
+
+# -- where the seed (reduct-py's reference) and reduct-py 1.21 differ ---------------------------
+def REDUCT_PY_DIFFERS_FROM_ITS_REFERENCE(reason: str) -> str:  # noqa: N802
+    return f"reduct-py {reduct.__version__} differs from its reference: {reason}"
+
+
+def test_float_timestamp_is_microseconds_as_the_reference_says(pair):
+    now_us = 1_764_000_000_123_456.0  # what the reference's time.time_ns() / 1000 gives
+
+    async def py_ops(bucket):
+        await bucket.write("e", b"x", timestamp=now_us)
+
+    def oc_ops(bucket):
+        bucket.write("e", b"x", timestamp=now_us)
+
+    pair.run(py_ops, oc_ops)
+    assert list(pair.stored("objclient")["e"]) == [1_764_000_000_123_456]
+    assert list(pair.stored("reduct-py")["e"]) == [int(now_us * 1_000_000)], \
+        REDUCT_PY_DIFFERS_FROM_ITS_REFERENCE("a float is read as seconds, 10^6 too large")
+
+
+def test_query_include_and_exclude_filter_as_the_reference_says(pair):
+    pair.preload([("e", 1, b"a", "text/plain", {"kind": "a"}),
+                  ("e", 2, b"b", "text/plain", {"kind": "b"})])
+
+    async def py_ops(bucket):
+        inc = [r.timestamp async for r in bucket.query("e", include={"kind": "a"})]
+        exc = [r.timestamp async for r in bucket.query("e", exclude={"kind": "a"})]
+        return inc, exc
+
+    def oc_ops(bucket):
+        return ([r.timestamp for r in bucket.query("e", include={"kind": "a"})],
+                [r.timestamp for r in bucket.query("e", exclude={"kind": "a"})])
+
+    got = pair.run(py_ops, oc_ops)
+    assert got["objclient"] == ([1], [2])
+    assert got["reduct-py"] == ([1, 2], [1, 2]), \
+        REDUCT_PY_DIFFERS_FROM_ITS_REFERENCE("include/exclude are dropped, not sent")

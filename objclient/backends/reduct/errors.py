@@ -56,6 +56,7 @@ def reduct_class(base: Type[ClientError]) -> Type[ReductError]:
                    {"__doc__": f"{base.__name__}, as a :class:`ReductError`.",
                     "__module__": __name__})
         _CLASSES[base] = cls
+        globals().setdefault(base.__name__, cls)  # so pickle finds it by name
     return cls
 
 
