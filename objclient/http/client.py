@@ -646,7 +646,9 @@ class HTTPClient(ServiceClients):
         if "json" not in ctype and resp.content.lstrip()[:1] not in (b"{", b"["):
             return resp, None
         try:
-            return resp, resp.json()
+            # Strict UTF-8 (RFC 8259): requests' .json() decodes with
+            # replacement characters, so a corrupted byte became a wrong name.
+            return resp, jsonlib.loads(resp.content)
         except ValueError:
             raise ClientError("the server sent a body that is not valid JSON",
                               status=resp.status_code, method=method,
