@@ -54,6 +54,13 @@ KEYS = 6
 DEFAULT_RATE = 0.05
 #: seconds any one operation may take, retries included.
 OP_DEADLINE = 30.0
+#: the client's (connect, read) timeouts, and how long a stalled request is
+#: held (longer than the read timeout).  A request that times out on the
+#: client while the server still works on it may land after the client has
+#: cleaned up (a segment, an upload left behind); with a 5 s read timeout
+#: on a loaded machine that happened about once in 10 minutes per backend.
+TIMEOUTS = (2.0, 10.0)
+STALL = 12.0
 ABSENT = "-"
 KiB = 1024
 MiB = 1024 * KiB
@@ -469,9 +476,9 @@ def run_chaos(backend: str, seconds: float, rate: float = DEFAULT_RATE,
     account = direct.account_show(None)["id"]
     container = "chaos-" + uuid.uuid4().hex[:10]
     direct.container_create(account, container)
-    proxy = ChaosProxy(_hostport(url), rate=0.0, seed=seed)
+    proxy = ChaosProxy(_hostport(url), rate=0.0, seed=seed, stall=STALL)
     try:
-        api = factory(proxy.port, pool_maxsize=THREADS, timeout=(2.0, 5.0),
+        api = factory(proxy.port, pool_maxsize=THREADS, timeout=TIMEOUTS,
                       retries=objclient.RetryPolicy(total=3, backoff_factor=0.05),
                       **options)
         api.container_show(account, container)  # auth, /info: before the faults
