@@ -200,11 +200,10 @@ _KEYRING_SERVICE = "objclient"
 
 
 def _keyring_module() -> Any:
-    try:
-        import keyring  # optional: only when the user installed it
-    except ImportError:
-        return None
-    return keyring
+    # Optional: only when the user installed it, with a backend that can
+    # store (on a headless host keyring's fallback backend refuses every call).
+    from .http.keyring_saver import usable_keyring
+    return usable_keyring()
 
 
 def _keyring_get(profile: str, entry: str) -> str:

@@ -15,27 +15,47 @@ from __future__ import annotations
 
 import importlib
 import json
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from ..auth.token_cache import TokenCache
 from ..exceptions import NotSupported
 
-__all__ = ["KeyringSaver", "load_keyring"]
+__all__ = ["KeyringSaver", "load_keyring", "usable_keyring"]
 
 #: The keyring "user name" the token document is stored under.
 _ENTRY = "tokens"
 
 
-def load_keyring() -> Any:
-    """The ``keyring`` module.
-
-    :raises NotSupported: it is not installed.
-    """
+def usable_keyring() -> Optional[Any]:
+    """The ``keyring`` module, or None when it is not installed or has no
+    backend that can store a secret (a headless host without a secret
+    service: keyring then falls back to a backend that refuses every call)."""
     try:
-        return importlib.import_module("keyring")
+        module = importlib.import_module("keyring")
+    except ImportError:
+        return None
+    get_keyring = getattr(module, "get_keyring", None)
+    if get_keyring is not None and type(get_keyring()).__module__ == "keyring.backends.fail":
+        return None
+    return module
+
+
+def load_keyring() -> Any:
+    """The ``keyring`` module, with a backend that can store secrets.
+
+    :raises NotSupported: it is not installed, or has no usable backend.
+    """
+    module = usable_keyring()
+    if module is not None:
+        return module
+    try:
+        importlib.import_module("keyring")
     except ImportError:
         raise NotSupported("keyring_saver needs the optional 'keyring' package, which is "
                            "not installed: pip install keyring", capability="keyring") from None
+    raise NotSupported("keyring_saver: the keyring package has no backend that can store "
+                       "secrets here (no secret service running?); install one, such as "
+                       "keyrings.alt, or pass a TokenCache", capability="keyring")
 
 
 class KeyringSaver(TokenCache):

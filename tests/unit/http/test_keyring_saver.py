@@ -22,10 +22,18 @@ from tests.serverfixture import ScriptedServer, Seen, Step, running_server
 USER, KEY = "test:tester", "testing-key"
 
 
+class _NeverChosen:
+    """A priority that raises: keyring's own backend choice skips the class
+    (every KeyringBackend subclass joins it), so only set_keyring uses it."""
+
+    def __get__(self, obj: object, owner: type) -> float:
+        raise RuntimeError("MemoryKeyring is only set explicitly")
+
+
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring that lives in a dict (and is never the system's)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = _NeverChosen()  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
@@ -173,3 +181,14 @@ def test_a_plugin_with_its_own_cache_keeps_it(memory_keyring: MemoryKeyring,
 def test_a_saver_without_save_is_refused() -> None:
     with pytest.raises(InvalidArgument, match="save\\(http_client\\)"):
         HTTPClient(None, keyring_saver="yes")
+
+
+def test_a_keyring_without_a_usable_backend_fails_at_construction() -> None:
+    from keyring.backends import fail
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        with pytest.raises(NotSupported, match="no backend that can store"):
+            HTTPClient(TempAuth("http://127.0.0.1:1/auth/v1.0", USER, KEY), keyring_saver=True)
+    finally:
+        keyring.set_keyring(previous)
