@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
 import threading
 import time
@@ -61,8 +62,6 @@ RAWX = ["http://oio-rawx-1.fake:6201", "http://oio-rawx-2.fake:6202",
 POLICIES = {"SINGLE": "plain/nb_copy=1", "TWOCOPIES": "plain/nb_copy=2",
             "THREECOPIES": "plain/nb_copy=3",
             "EC": "ec/algo=liberasurecode_rs_vand,k=6,m=3"}
-_CHUNK_HDR = "x-oio-chunk-meta-"
-_REQUIRED_PUT = ("content-storage-policy", "content-chunk-method", "chunk-pos", "full-path")
 _JSON = {"Content-Type": "application/json"}
 _USER = "user."
 
@@ -945,131 +944,300 @@ class FakeOpenIO:
         obj["chunks"], obj["size"], obj["hash"] = kept, size, None
         return 204, {}, ""
 
-    # -- rawx (rawx/handler_chunk.go, rawx/chunk_info.go) -----------------------------
+    # -- rawx (rawx/rawx.go, rawx/handler_chunk.go, rawx/chunk_info.go, rawx/const.go) --
+    # Read from the newest rawx the search tool stores (OpenIO SAS, 2020, Go);
+    # it has no rawx/headers.go: the header names are in const.go.  Every error
+    # is a bare status (rawx.go:replyError; X-Error only at extreme verbosity):
+    # exists 409, permission 403, not found 404, bad chunk id or a missing or
+    # invalid header 400, a range past the end 416, anything else 500.
     def _rawx(self, request: Any) -> Tuple[int, Dict[str, str], Any]:
-        """handler_chunk.go:ServeHTTP: chunk id of 24 to 64 hex characters
-        (else 400), then by method."""
+        """rawx.go:ServeHTTP and handler_chunk.go:serveChunk: the request id
+        is echoed only when sent (cut to 63 characters); the path after its
+        ``/`` must be 24 to 64 hex digits (else 400); other methods 405."""
         parts = urlsplit(request.url)
         host = f"{parts.scheme}://{parts.netloc}"
         if host in self.down:
             raise requests.exceptions.ConnectionError(urllib3.exceptions.NewConnectionError(
                 None, f"connection refused by {host}"))
-        chunk_id = parts.path.strip("/")
-        if not re.fullmatch(r"[0-9A-Fa-f]{24,64}", chunk_id):
-            return 400, {}, "bad chunk id"
-        chunk_id = chunk_id.upper()
-        reqid = {"x-oio-req-id": request.headers.get("x-oio-req-id", "")}
-        body = self._parse(request)[2] if request.method == "PUT" else None
+        reqid = request.headers.get("x-oio-req-id") or request.headers.get("x-trans-id")
+        out = {"X-oio-req-id": reqid[:63]} if reqid else {}
+        path = parts.path
+        while path.startswith("//"):
+            path = path[1:]
+        if not _hexa(path[1:], 24, 64):
+            return 400, out, ""
+        handler: Optional[Callable[..., Tuple[int, Dict[str, str], Any]]] = {
+            "PUT": self._rawx_put, "GET": self._rawx_get, "HEAD": self._rawx_head,
+            "DELETE": self._rawx_delete, "COPY": self._rawx_copy}.get(request.method)
+        if handler is None:
+            return 405, out, ""
+        # The body is read before taking the lock: the copies of one
+        # metachunk stream in parallel from one source.
+        body = self._parse(request)[2] or b"" if request.method == "PUT" else b""
         with self.lock:
-            if request.method == "PUT":
-                return self._rawx_put(host, chunk_id, request.headers, body or b"", reqid)
-            handler: Callable[..., Tuple[int, Dict[str, str], Any]] = {
-                "DELETE": self._rawx_delete, "COPY": self._rawx_copy,
-            }.get(request.method, self._rawx_get)
-            return handler(host, chunk_id, request, reqid)
+            status, headers, reply = handler(host, path[1:].upper(), request, body)
+        out.update(headers)
+        return status, out, reply
 
-    def _rawx_put(self, host: str, chunk_id: str, headers: Any, body: bytes,
-                  reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
-        """handler_chunk.go:uploadChunk: the required chunk meta headers
-        (400), full path of five parts, chunk id matching the URL, 409 if
-        the chunk exists; the hash of ``cca`` (md5 here) checked against a
-        given one; 201 with ``Chunk-Hash`` and ``Chunk-Size``."""
+    def _rawx_put(self, host: str, chunk_id: str, request: Any,
+                  body: bytes) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:uploadChunk: chunk_info.go:retrieveHeaders (a
+        missing or invalid header: 400), filerepo.go:put (an existing chunk:
+        409), the body's MD5 (main.go's default checksum mode is "always",
+        whatever the chunk method's ``cca``), chunk_info.go:patchWithTrailers
+        (a given Chunk-Hash or Chunk-Size that differs from the body, or an
+        EC chunk without Metachunk-Hash and -Size: 400); 201 with
+        fillHeadersLight: Chunk-Hash, Chunk-Size, Oio-Version."""
         if host in self.fail_put:
-            return self.fail_put[host], reqid, ""
+            return self.fail_put[host], {}, ""
+        try:
+            meta = rawx_chunk_meta(request.headers, chunk_id)
+        except RawxReject as exc:
+            return exc.status, {}, ""
         store = self.rawx[host]
-        meta = {k.lower()[len(_CHUNK_HDR):]: v for k, v in headers.items()
-                if k.lower().startswith(_CHUNK_HDR)}
-        if any(k not in meta for k in _REQUIRED_PUT):
-            return 400, reqid, "missing chunk meta header"
-        if len(meta["full-path"].split("/")) != 5:
-            return 400, reqid, "bad full path"
-        if meta.get("chunk-id", chunk_id).upper() != chunk_id:
-            return 400, reqid, "chunk id mismatch"
         if chunk_id in store:
-            return 409, reqid, ""
-        method = meta["content-chunk-method"]
-        cca = dict(p.split("=", 1) for p in method.partition("/")[2].split(",") if "=" in p) \
-            .get("cca", "md5")
-        if cca != "md5":
-            return 400, reqid, "this fake rawx only computes md5 chunk hashes"
-        digest = hashlib.md5(body).hexdigest().upper()
-        if meta.get("chunk-hash") and meta["chunk-hash"].upper() != digest:
-            return 400, reqid, "chunk hash mismatch"
-        if meta.get("chunk-size") and int(meta["chunk-size"]) != len(body):
-            return 400, reqid, "chunk size mismatch"
-        meta.update({"chunk-hash": digest, "chunk-size": str(len(body)), "chunk-id": chunk_id})
-        store[chunk_id] = {"data": body, "meta": meta}
-        out = dict(reqid)
-        out.update({"X-oio-Chunk-Meta-Chunk-Hash": digest,
-                    "X-oio-Chunk-Meta-Chunk-Size": str(len(body))})
+            return 409, {}, ""
+        try:
+            rawx_patch_with_body(meta, hashlib.md5(body).hexdigest().upper(), len(body))
+        except RawxReject as exc:
+            return exc.status, {}, ""
+        store[chunk_id] = {"data": body, "meta": meta, "mtime": time.time()}
+        out = {RAWX_META + k: meta[k] for k in ("Chunk-Hash", "Chunk-Size", "Oio-Version")}
         if host in self.wrong_reply_hash:
-            out["X-oio-Chunk-Meta-Chunk-Hash"] = "0" * 32
+            out[RAWX_META + "Chunk-Hash"] = "0" * 32
         return 201, out, ""
 
     def _rawx_delete(self, host: str, chunk_id: str, request: Any,
-                     reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
-        """handler_chunk.go:deleteChunk: 204, 404 if absent."""
+                     body: bytes) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:removeChunk: 204, 404 if absent."""
         if self.rawx[host].pop(chunk_id, None) is None:
-            return 404, reqid, ""
-        return 204, reqid, ""
+            return 404, {}, ""
+        return 204, {}, ""
 
     def _rawx_copy(self, host: str, chunk_id: str, request: Any,
-                   reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
-        """handler_chunk.go:copyChunk: a hard link on the same rawx under the
-        ``Destination`` id with the new full path; 201."""
+                   body: bytes) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:copyChunk: chunk_info.go:retrieveDestinationHeader
+        (no ``Destination``: 400; another rawx or the same chunk id: 403; a
+        bad id: 400), retrieveContentFullpathHeader (400), then a hard link
+        (filerepo.go:link: no source 404, existing target 409) that shares
+        every attribute but the full path; 201."""
+        dest = request.headers.get("Destination", "")
+        if not dest:
+            return 400, {}, ""
+        parsed = urlsplit(dest)
+        if not (parsed.scheme or dest.startswith("/")):
+            return 400, {}, ""
+        if parsed.netloc != urlsplit(host).netloc:
+            return 403, {}, ""
+        new_id = posixpath.basename(posixpath.normpath(parsed.path or "/"))
+        if not _hexa(new_id, 24, 64):
+            return 400, {}, ""
+        if new_id.upper() == chunk_id:
+            return 403, {}, ""
+        try:
+            fullpath = rawx_fullpath_meta(request.headers)
+        except RawxReject as exc:
+            return exc.status, {}, ""
         store = self.rawx[host]
-        chunk = store.get(chunk_id)
-        if chunk is None:
-            return 404, reqid, ""
-        dest = urlsplit(request.headers["Destination"])
-        new_id = dest.path.strip("/").upper()
-        if f"{dest.scheme}://{dest.netloc}" != host or new_id == chunk_id:
-            return 400, reqid, "bad destination"
-        if new_id in store:
-            return 409, reqid, ""
-        meta = dict(chunk["meta"])
-        meta["full-path"] = request.headers.get(_CHUNK_HDR + "full-path", meta["full-path"])
-        meta["chunk-id"] = new_id
-        store[new_id] = {"data": chunk["data"], "meta": meta}
-        return 201, reqid, ""
+        if chunk_id not in store:
+            return 404, {}, ""
+        if new_id.upper() in store:
+            return 409, {}, ""
+        meta = dict(store[chunk_id]["meta"], **fullpath)
+        meta["Chunk-Id"] = new_id.upper()
+        store[new_id.upper()] = dict(store[chunk_id], meta=meta)
+        return 201, {}, ""
 
-    def _rawx_get(self, host: str, chunk_id: str, request: Any,
-                  reqid: Dict[str, str]) -> Tuple[int, Dict[str, str], Any]:
-        """handler_chunk.go:downloadChunk / checkChunk (HEAD): the chunk
-        meta headers, one ``Range`` (206, 416 outside), 404 if absent."""
+    def _rawx_head(self, host: str, chunk_id: str, request: Any,
+                   body: bytes) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:checkChunk: 404 if absent; with
+        ``X-oio-check-hash: true`` the data's MD5 against the request's
+        Chunk-Hash (or the stored one), 412 if they differ; else 200 with
+        the chunk's headers, ``Content-Length`` and ``Accept-Ranges``."""
         chunk = self.rawx[host].get(chunk_id)
         if chunk is None:
-            return 404, reqid, ""
-        headers = dict(reqid)
-        headers.update({_CHUNK_HDR + k: v for k, v in chunk["meta"].items()})
-        data = chunk["data"]
-        if chunk_id in self.corrupt:
-            data = bytes([data[0] ^ 0xFF]) + data[1:] if data else data
-        headers["Accept-Ranges"] = "bytes"
-        if request.method == "HEAD":
+            return 404, {}, ""
+        if _go_bool(request.headers.get("X-oio-check-hash", "")):
+            expected = request.headers.get(RAWX_META + "Chunk-Hash") \
+                or chunk["meta"]["Chunk-Hash"]
+            actual = hashlib.md5(self._rawx_data(chunk_id, chunk)).hexdigest()
+            if actual.upper() != expected.upper():
+                return 412, {}, ""
+        headers = rawx_fill_headers(chunk)
+        headers.update({"Content-Length": str(len(chunk["data"])), "Accept-Ranges": "bytes"})
+        return 200, headers, ""
+
+    def _rawx_get(self, host: str, chunk_id: str, request: Any,
+                  body: bytes) -> Tuple[int, Dict[str, str], Any]:
+        """handler_chunk.go:downloadChunk and getRange: 404 if absent; only
+        ``bytes=<first>-<last>`` is read (anything else, a suffix or an
+        open-ended range included, is ignored: 200 with the whole chunk), a
+        first byte past the end is 416, a last byte past it is clamped; 206
+        with ``Content-Range``.  No ``Accept-Ranges`` here (HEAD only)."""
+        chunk = self.rawx[host].get(chunk_id)
+        if chunk is None:
+            return 404, {}, ""
+        data = self._rawx_data(chunk_id, chunk)
+        headers = rawx_fill_headers(chunk)
+        try:
+            span = rawx_range(request.headers.get("Range", ""), len(data))
+        except RawxReject as exc:
+            return exc.status, {}, ""
+        if span is None:
             headers["Content-Length"] = str(len(data))
-            return 200, headers, ""
-        rng = request.headers.get("Range")
-        if rng:
-            first, last = _range(rng, len(data))
-            if first is None:
-                return 416, headers, ""
-            headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
-            return 206, headers, data[first:last + 1]
-        return 200, headers, data
+            return 200, headers, data
+        first, last = span
+        headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+        headers["Content-Length"] = str(last - first + 1)
+        return 206, headers, data[first:last + 1]
+
+    def _rawx_data(self, chunk_id: str, chunk: Dict[str, Any]) -> bytes:
+        """The stored bytes, altered when the ``corrupt`` fault names the chunk."""
+        data: bytes = chunk["data"]
+        if chunk_id in self.corrupt and data:
+            return bytes([data[0] ^ 0xFF]) + data[1:]
+        return data
 
 
-def _range(value: str, size: int) -> Tuple[Optional[int], Optional[int]]:
-    spec = value.split("=", 1)[1].strip()
-    start, _, end = spec.partition("-")
-    if not start:
-        n = int(end)
-        return (max(0, size - n), size - 1) if n else (None, None)
-    first = int(start)
-    last = size - 1 if not end else min(int(end), size - 1)
+#: rawx/const.go: the chunk attribute headers and the version the rawx writes.
+RAWX_META = "X-oio-Chunk-Meta-"
+RAWX_OIO_VERSION = "4.2"
+#: chunk_info.go:fillHeaders order: what GET and HEAD answer.
+_FILL_HEADERS = ("Full-Path", "Container-Id", "Content-Path", "Content-Version", "Content-Id",
+                 "Content-Storage-Policy", "Content-Chunk-Method", "Metachunk-Hash",
+                 "Chunk-Id", "Metachunk-Size", "Chunk-Pos", "Chunk-Hash", "Chunk-Size",
+                 "Oio-Version")
+
+
+class RawxReject(Exception):
+    """A rawx refusal: the bare status rawx.go:replyError answers."""
+
+    def __init__(self, status: int = 400) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _hexa(value: str, low: int, high: int) -> bool:
+    """hexa.go:isHexaString: ``low`` to ``high`` hex digits."""
+    return low <= len(value) <= high and re.fullmatch(r"[0-9A-Fa-f]*", value) is not None
+
+
+def _go_int(value: str) -> bool:
+    """strconv.ParseInt(value, 10, 64) succeeds."""
+    return re.fullmatch(r"[+-]?[0-9]+", value) is not None and \
+        -(1 << 63) <= int(value) < (1 << 63)
+
+
+def _go_bool(value: str) -> bool:
+    """utils.go:GetBool(value, false) for the true words."""
+    return value.strip().lower() in ("1", "true", "yes", "on", "enable", "enabled")
+
+
+def _path_unescape(value: str) -> str:
+    """url.PathUnescape: a ``%`` not followed by two hex digits is an error."""
+    if re.search(r"%(?![0-9A-Fa-f]{2})", value):
+        raise RawxReject(400)
+    return unquote(value, errors="strict")
+
+
+def rawx_fullpath_meta(headers: Any) -> Dict[str, str]:
+    """chunk_info.go:retrieveContentFullpathHeader: ``Full-Path`` required,
+    five ``/``-separated escaped parts (account and container not empty, a
+    path, an integer version, a content id of 0 to 64 hex digits); the
+    Container-Id, Content-Path, Content-Version and Content-Id headers, when
+    given, must agree with it; the content id is stored upper case."""
+    def get(name: str) -> str:
+        return str(headers.get(RAWX_META + name, ""))
+    full = get("Full-Path")
+    if not full:
+        raise RawxReject(400)
+    parts = full.split("/")
+    if len(parts) != 5:
+        raise RawxReject(400)
+    account, container, path, version, content_id = (_path_unescape(p) for p in parts)
+    if not account or not container or not path or not _go_int(version):
+        raise RawxReject(400)
+    cid = cid_of(account, container)
+    if get("Container-Id") and get("Container-Id").upper() != cid:
+        raise RawxReject(400)
+    if get("Content-Path") and _path_unescape(get("Content-Path")) != path:
+        raise RawxReject(400)
+    if get("Content-Version") and get("Content-Version") != version:
+        raise RawxReject(400)
+    if not _hexa(content_id, 0, 64) or not (get("Content-Id") or content_id):
+        raise RawxReject(400)
+    if get("Content-Id") and get("Content-Id").upper() != content_id.upper():
+        raise RawxReject(400)
+    return {"Full-Path": full[:full.rindex("/") + 1] + content_id.upper(),
+            "Container-Id": cid, "Content-Path": path, "Content-Version": version,
+            "Content-Id": content_id.upper()}
+
+
+def rawx_chunk_meta(headers: Any, chunk_id: str) -> Dict[str, str]:
+    """chunk_info.go:retrieveHeaders: Content-Storage-Policy,
+    Content-Chunk-Method and Chunk-Pos required (an empty header counts as
+    missing); Chunk-Id, when given, is the URL's; the hashes, when given,
+    hex of at most 64 digits and the sizes integers; then the full path."""
+    def get(name: str) -> str:
+        return str(headers.get(RAWX_META + name, ""))
+    meta = {name: get(name) for name in ("Content-Storage-Policy", "Content-Chunk-Method",
+                                         "Chunk-Pos")}
+    if not all(meta.values()):
+        raise RawxReject(400)
+    if get("Chunk-Id") and get("Chunk-Id").upper() != chunk_id:
+        raise RawxReject(400)
+    for name in ("Metachunk-Hash", "Chunk-Hash"):
+        if get(name) and not _hexa(get(name), 0, 64):
+            raise RawxReject(400)
+        meta[name] = get(name).upper()
+    for name in ("Metachunk-Size", "Chunk-Size"):
+        if get(name) and not _go_int(get(name)):
+            raise RawxReject(400)
+        meta[name] = get(name)
+    meta.update(rawx_fullpath_meta(headers), **{"Chunk-Id": chunk_id,
+                                                "Oio-Version": RAWX_OIO_VERSION})
+    return meta
+
+
+def rawx_patch_with_body(meta: Dict[str, str], md5: str, size: int) -> None:
+    """chunk_info.go:patchWithTrailers, once the body is read: an EC chunk
+    needs Metachunk-Hash and -Size; a given Chunk-Hash must be the body's
+    MD5 and a given Chunk-Size its length (400); else both are filled in."""
+    if meta["Content-Chunk-Method"].startswith("ec/") and \
+            not (meta["Metachunk-Hash"] and meta["Metachunk-Size"]):
+        raise RawxReject(400)
+    if meta["Chunk-Hash"] and meta["Chunk-Hash"] != md5:
+        raise RawxReject(400)
+    if meta["Chunk-Size"] and int(meta["Chunk-Size"]) != size:
+        raise RawxReject(400)
+    meta.update({"Chunk-Hash": md5, "Chunk-Size": str(size)})
+
+
+def rawx_fill_headers(chunk: Dict[str, Any]) -> Dict[str, str]:
+    """chunk_info.go:fillHeaders: every non-empty attribute, the content
+    path escaped by url.PathEscape, and ``Last-Modified``."""
+    meta = dict(chunk["meta"])
+    meta["Content-Path"] = quote(meta["Content-Path"], safe="$&+=:@")
+    out = {RAWX_META + k: meta[k] for k in _FILL_HEADERS if meta.get(k)}
+    out["Last-Modified"] = time.strftime("%a, %d %b %Y %H:%M:%S GMT",
+                                         time.gmtime(chunk.get("mtime", 0)))
+    return out
+
+
+def rawx_range(value: str, size: int) -> Optional[Tuple[int, int]]:
+    """handler_chunk.go:getRange: ``(first, last)``, or None when there is
+    no range to apply (none given, an empty chunk, or a header that does not
+    scan as ``bytes=%d-%d`` with 0 <= first <= last); a first byte at or
+    past the end raises 416; a last byte past it is clamped."""
+    match = re.match(r"bytes=\s*([+-]?[0-9]+)-\s*([+-]?[0-9]+)", value)
+    if not value or size == 0 or match is None:
+        return None
+    first, last = int(match.group(1)), int(match.group(2))
+    if first < 0 or last < 0 or first > last:
+        return None
     if first >= size:
-        return None, None
-    return first, last
+        raise RawxReject(416)
+    return first, min(last, size - 1)
 
 
 def start_fake(**kwargs: Any) -> Tuple[FakeOpenIO, responses.RequestsMock]:
