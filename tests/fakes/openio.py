@@ -40,6 +40,7 @@ announces another chunk hash than the data's).
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import posixpath
 import re
@@ -163,6 +164,23 @@ def usersys_properties(doc: Any) -> Dict[str, str]:
     return user
 
 
+class AccountError(Exception):
+    """An account-service refusal: a werkzeug HTTPException's status and description."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+def _listing_limit(value: Optional[str]) -> int:
+    """server.py: ``max(0, min(10000, int_value(limit, 0)))``, 0 meaning 1000."""
+    try:
+        limit = max(0, min(10000, int(value or 0)))
+    except ValueError:
+        limit = 0
+    return limit or 1000
+
+
 class FakeOpenIO:
     """One namespace: a proxy, an account service and three rawx.
 
@@ -170,16 +188,23 @@ class FakeOpenIO:
         ``del_properties`` answer through ``_sqlx_action_noreturn``, which
         this fake's sources do not show; the route's doc block shows
         ``200 {}``.  ``"200"`` answers that, ``"204"`` an empty reply.
+    :param account_list_reply: ``account/list`` as the newest backend pages
+        it (``"listing"``) or as the stored server.py answers it (``"names"``).
+    :param account_autocreate: the account service's ``autocreate`` (on by
+        default): ``account/update`` creates a missing account.
     """
 
     def __init__(self, namespace: str = "OPENIO", chunk_size: int = 1 << 20,
                  default_policy: str = "THREECOPIES", prepare2: bool = True,
-                 propset_reply: str = "200") -> None:
+                 propset_reply: str = "200", account_list_reply: str = "listing",
+                 account_autocreate: bool = True) -> None:
         self.ns = namespace
         self.chunk_size = chunk_size
         self.default_policy = default_policy
         self.has_prepare2 = prepare2
         self.propset_reply = propset_reply
+        self.account_list_reply = account_list_reply
+        self.account_autocreate = account_autocreate
         self.lock = threading.RLock()
         self.accounts: Dict[str, Dict[str, Any]] = {}
         self.containers: Dict[Tuple[str, str], Dict[str, Any]] = {}
@@ -261,23 +286,44 @@ class FakeOpenIO:
             return False
         return default
 
-    # -- account service (oio/account/server.py) -------------------------------------
-    # The account service is Python (werkzeug); its routes are taken from
-    # shared/protocols/openio.md section 1 and oio/account/client.py, not
-    # re-read from server.py line by line.
+    # -- account service (oio/account/server.py, oio/account/backend_fdb.py) ----------
+    # Read from the newest stored server.py (OVH 2021-2022, werkzeug) and the
+    # newest stored backend_fdb.py (OVH 2021-2023).  Errors come from
+    # oio/common/wsgi.py:WerkzeugApp.dispatch_request: a werkzeug HTTPException
+    # answered as ``text/plain`` with its escaped description (never JSON); a
+    # ValueError (a body that is not JSON) is 400; any other exception 500.
+    _ACCOUNT_ROUTES = {"create": ("PUT",), "delete": ("POST",), "list": ("GET",),
+                       "update": ("PUT", "POST"), "show": ("GET",), "containers": ("GET",),
+                       "refresh": ("POST",), "flush": ("POST",)}
+
     def _account(self, request: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:Account url_map: an unknown route is 404, a known route
+        under another method 405 (werkzeug routing); then ``on_account_<action>``."""
         path, q, body = self._parse(request)
         action = path.split("/v1.0/account/", 1)[1]
+        methods = self._ACCOUNT_ROUTES.get(action)
         with self.lock:
             try:
-                return self._account_action(request.method, action, q, body)
-            except OioError as exc:
-                return exc.http, dict(_JSON), json.dumps({"status": exc.http,
-                                                          "message": exc.message})
+                if methods is None:
+                    raise AccountError(404, "The requested URL was not found on the server.")
+                if request.method not in methods:
+                    raise AccountError(405, "The method is not allowed for the requested URL.")
+                handler = getattr(self, "_account_" + action)
+                return handler(q, body)  # type: ignore[no-any-return]
+            except AccountError as exc:
+                return exc.status, {"Content-Type": "text/plain; charset=utf-8"}, \
+                    html.escape(exc.description)
 
-    def _acct(self, name: Optional[str]) -> Dict[str, Any]:
+    @staticmethod
+    def _account_id(q: Dict[str, str]) -> str:
+        """server.py:_get_item_id: an empty or missing ``id`` is 400."""
+        if not q.get("id"):
+            raise AccountError(400, "Missing account ID")
+        return q["id"]
+
+    def _acct(self, name: Optional[str], message: str = "Account not found") -> Dict[str, Any]:
         if name not in self.accounts:
-            raise OioError(404, "No such account", http=404)
+            raise AccountError(404, message)
         return self.accounts[name]
 
     def ensure_account(self, name: str) -> bool:
@@ -289,6 +335,8 @@ class FakeOpenIO:
         return True
 
     def _account_doc(self, name: str) -> Dict[str, Any]:
+        """backend_fdb.py:_account_info (full): counters, ``ctime`` and
+        ``mtime`` in seconds (floats), ``metadata``, ``regions``, ``shards``."""
         acct = self._acct(name)
         conts = [c for (a, _n), c in self.containers.items() if a == name]
         return {"id": name, "ctime": acct["ctime"], "mtime": acct["mtime"],
@@ -297,59 +345,106 @@ class FakeOpenIO:
                 "buckets": 0, "shards": 0, "metadata": dict(acct["metadata"]),
                 "regions": {}}
 
-    def _account_action(self, method: str, action: str, q: Dict[str, str],
-                        body: Any) -> Tuple[int, Dict[str, str], Any]:
-        """on_account_create (PUT, 201 + id / 202), on_account_delete (POST,
-        204 / 404 / 409), on_account_show (GET), on_account_update (PUT or
-        POST ``{"metadata", "to_delete"}``, 204), on_account_refresh /
-        on_account_flush (POST, 204), on_account_list (GET ``{"listing":
-        [{"id"}], "truncated", "next_marker"?}``), on_account_containers
-        (GET, the show document + ``listing`` of 5-lists)."""
-        name = q.get("id")
-        if action == "create" and method == "PUT":
-            created = self.ensure_account(name)
-            return (201, {"Content-Type": "text/plain"}, name) if created else (202, {}, "")
-        if action == "delete" and method == "POST":
-            self._acct(name)
-            if any(a == name for a, _ in self.containers):
-                raise OioError(409, "Account not empty", http=409)
-            del self.accounts[name]
-            return 204, {}, ""
-        if action == "show" and method == "GET":
-            return 200, dict(_JSON), json.dumps(self._account_doc(name))
-        if action == "update" and method in ("PUT", "POST"):
-            acct = self._acct(name)
-            doc = self._json(body) or {}
-            acct["metadata"].update(doc.get("metadata") or {})
-            for key in doc.get("to_delete") or []:
-                acct["metadata"].pop(key, None)
-            acct["mtime"] = time.time()
-            return 204, {}, ""
-        if action in ("refresh", "flush") and method == "POST":
-            self._acct(name)
-            return 204, {}, ""
-        if action == "list" and method == "GET":
-            page = self._page(sorted(self.accounts, key=name_key), q)
-            doc = {"listing": [{"id": n} for n in page.items], "truncated": page.truncated}
-            if page.truncated:
-                doc["next_marker"] = page.next_marker
-            return 200, dict(_JSON), json.dumps(doc)
-        if action == "containers" and method == "GET":
-            return 200, dict(_JSON), json.dumps(self._account_containers(name, q))
-        raise OioError(404, f"no route {method} {action}", http=404)
+    def _account_create(self, q: Dict[str, str], body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:on_account_create: 201 with the id as ``text/plain``,
+        202 (empty) when it existed."""
+        name = self._account_id(q)
+        if self.ensure_account(name):
+            return 201, {"Content-Type": "text/plain; charset=utf-8"}, name
+        return 202, {"Content-Type": "text/plain; charset=utf-8"}, ""
 
-    def _account_containers(self, name: Optional[str], q: Dict[str, str]) -> Dict[str, Any]:
-        doc = self._account_doc(str(name))
-        rows = {c: self.containers[(a, c)] for (a, c) in self.containers if a == name}
-        page = self._page(sorted(rows, key=name_key), q)
-        listing = [[n, len(rows[n]["objects"]), self._usage(rows[n]), 0,
-                    rows[n]["mtime"]] for n in page.items]
-        listing += [[p, 0, 0, 1, 0] for p in page.prefixes]
-        listing.sort(key=lambda r: name_key(r[0]))
-        doc.update({"listing": listing, "truncated": page.truncated})
+    def _account_delete(self, q: Dict[str, str], body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:on_account_delete: 404 "No such account", 409 "Account
+        not empty" while it has containers, else 204."""
+        name = self._account_id(q)
+        self._acct(name, "No such account")
+        if any(a == name for a, _ in self.containers):
+            raise AccountError(409, "Account not empty")
+        del self.accounts[name]
+        return 204, {}, ""
+
+    def _account_show(self, q: Dict[str, str], body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:on_account_show: the account document, 404 "Account not found"."""
+        return 200, dict(_JSON), json.dumps(self._account_doc(self._account_id(q)))
+
+    def _account_update(self, q: Dict[str, str], body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:on_account_update and backend_fdb.py:_update_account_metadata:
+        the body must be JSON (else 400) holding an object (else 500); a
+        missing account is created (``autocreate``, on by default) or 404;
+        keys and values must be strings and no key both set and deleted
+        (_update_metadata, 400); 204."""
+        name = self._account_id(q)
+        try:
+            doc = json.loads(body or b"")
+        except ValueError as exc:
+            raise AccountError(400, str(exc)) from None
+        if not isinstance(doc, dict):
+            raise AccountError(500, "Unmanaged error: 'list' object has no attribute 'get'")
+        to_update, to_delete = doc.get("metadata") or {}, doc.get("to_delete") or []
+        if set(to_update) & set(to_delete):
+            raise AccountError(400, "Keys cannot be updated and deleted at the same time")
+        if not all(isinstance(v, str) for v in list(to_update.values()) + list(to_delete)):
+            raise AccountError(400, "All values must be strings")
+        if name not in self.accounts and not self.account_autocreate:
+            raise AccountError(404, "Account not found")
+        self.ensure_account(name)
+        meta = self.accounts[name]["metadata"]
+        meta.update(to_update)
+        for key in to_delete:
+            meta.pop(key, None)
+        return 204, {}, ""
+
+    def _account_refresh(self, q: Dict[str, str], body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:on_account_refresh, backend_fdb.py:_refresh_account:
+        404 for a missing account, else 204 (counters are always current here)."""
+        self._acct(self._account_id(q), self._account_id(q))
+        return 204, {}, ""
+
+    def _account_flush(self, q: Dict[str, str], body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:on_account_flush, backend_fdb.py:flush_account: 404 for
+        a missing account, else 204.  Not simulated: the account forgetting
+        its containers until meta2 reports them again."""
+        self._acct(self._account_id(q), self._account_id(q))
+        return 204, {}, ""
+
+    def _account_list(self, q: Dict[str, str], body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """GET /v1.0/account/list.  The stored server.py (on_account_list)
+        answers every account as a bare JSON array of names and reads no
+        query argument; the newest stored backend_fdb.py:list_accounts pages
+        (``limit``, ``marker``, ``end_marker``, ``prefix``, markers excluded)
+        and returns ``(accounts, next_marker)``, which its server wraps as
+        ``{"listing": [{"id"}], "truncated", "next_marker"?}`` (that server is
+        not stored: shared/protocols/openio.md).  ``account_list_reply``
+        picks ``"listing"`` (default) or ``"names"``."""
+        names = sorted(self.accounts, key=name_key)
+        if self.account_list_reply == "names":
+            return 200, dict(_JSON), json.dumps(names)
+        page = self._page(names, q, limit=_listing_limit(q.get("limit")))
+        doc: Dict[str, Any] = {"listing": [{"id": n} for n in page.items],
+                               "truncated": page.truncated}
         if page.truncated:
             doc["next_marker"] = page.next_marker
-        return doc
+        return 200, dict(_JSON), json.dumps(doc)
+
+    def _account_containers(self, q: Dict[str, str],
+                            body: Any) -> Tuple[int, Dict[str, str], Any]:
+        """server.py:on_account_containers: ``limit`` clamped to 10000, 0 or
+        not a number meaning 1000; ``prefix``, ``marker`` and ``end_marker``
+        (both excluded); **no delimiter** (the route does not read it); the
+        account document plus ``listing`` of ``[name, objects, bytes, 0,
+        mtime]``, ``truncated`` and, when truncated, ``next_marker``."""
+        name = self._account_id(q)
+        doc = self._account_doc(name)
+        rows = {c: self.containers[(a, c)] for (a, c) in self.containers if a == name}
+        page = self._page(sorted(rows, key=name_key),
+                          {k: v for k, v in q.items() if k != "delimiter"},
+                          limit=_listing_limit(q.get("limit")))
+        doc["listing"] = [[n, len(rows[n]["objects"]), self._usage(rows[n]), 0,
+                           rows[n]["mtime"]] for n in page.items]
+        doc["truncated"] = page.truncated
+        if page.truncated:
+            doc["next_marker"] = page.next_marker
+        return 200, dict(_JSON), json.dumps(doc)
 
     @staticmethod
     def _page(names: List[str], q: Dict[str, str], limit: Optional[int] = None) -> Any:

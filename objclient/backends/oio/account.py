@@ -11,7 +11,8 @@ from .protocol import micro_to_seconds
 if TYPE_CHECKING:  # pragma: no cover
     from . import OioBackend
 
-__all__ = ["OioAccountClient", "account_info_of", "container_entry_of"]
+__all__ = ["OioAccountClient", "account_info_of", "account_names_of",
+           "container_entry_of"]
 
 
 def account_info_of(doc: Mapping[str, Any]) -> AccountInfo:
@@ -22,6 +23,24 @@ def account_info_of(doc: Mapping[str, Any]) -> AccountInfo:
                        ctime=micro_to_seconds(doc.get("ctime")),
                        mtime=micro_to_seconds(doc.get("mtime")),
                        metadata=doc.get("metadata") or {}, extra=extra)
+
+
+def account_names_of(doc: Any, *, prefix: Optional[str] = None,
+                     marker: Optional[str] = None, end_marker: Optional[str] = None,
+                     limit: Optional[int] = None) -> List[str]:
+    """Account names from an ``account/list`` reply.
+
+    Servers whose ``on_account_list`` returns ``backend.list_accounts()`` as
+    is (oio/account/server.py up to 2022) answer a bare array of every name
+    and read no query argument: the page is then cut here, as the paged
+    servers (``{"listing": [{"id"}], ...}``) would have cut it.
+    """
+    if isinstance(doc, dict):
+        return [str(item["id"]) for item in doc.get("listing", [])]
+    names = sorted(str(name) for name in (doc or []))
+    names = [n for n in names if (not prefix or n.startswith(prefix))
+             and (marker is None or n > marker) and (end_marker is None or n < end_marker)]
+    return names[:limit] if limit else names
 
 
 def container_entry_of(row: Sequence[Any]) -> ContainerEntry:
@@ -59,7 +78,8 @@ class OioAccountClient(AccountClient):
             "GET", "list", opts, retriable=True, kind="service",
             params={"prefix": prefix, "marker": marker, "end_marker": end_marker,
                     "limit": limit})
-        return [str(item["id"]) for item in (doc or {}).get("listing", [])]
+        return account_names_of(doc, prefix=prefix, marker=marker, end_marker=end_marker,
+                                limit=limit)
 
     def update(self, account: str, *, set_properties: Mapping[str, str],
                del_properties: Sequence[str], opts: CallOptions = DEFAULT_OPTS) -> None:
