@@ -487,10 +487,21 @@ class FakeOpenIO:
         return status, headers, out or ""
 
     def _lb_choose(self, request, q, doc):
-        """lb_actions.c:action_lb_choose: ``[{"addr", "score", "id"}]``."""
-        if q.get("type") != "account":
-            raise OioError(453, "Service type not managed", 404)
-        return 200, {}, [{"addr": ACCOUNT.split("//", 1)[1], "score": 100, "id": "acct-1"}]
+        """lb_actions.c:action_lb_choose and _lb (2017 line, the newest
+        stored): a missing or unknown ``type`` is 404 code 453
+        (_lb_check_tokens, _reply_notfound_error); ``size`` must be a number
+        (400 "Invalid size"); the reply is ``[{"addr", "id"}]`` (no score)
+        with one entry per service chosen.  Not simulated: asking for more
+        services than exist (the pool's error, its status not read)."""
+        services = {"account": [ACCOUNT], "rawx": RAWX}.get(q.get("type", ""))
+        if services is None:
+            raise OioError(453, "Invalid TYPE", 404)
+        size = q.get("size", "1")
+        if not size.lstrip("-").isdigit():
+            raise _bad("Invalid size")
+        chosen = services[:max(1, int(size))]
+        return 200, {}, [{"addr": url.split("//", 1)[1],
+                          "id": url.split("//", 1)[1]} for url in chosen]
 
     # references (proxy/dir_actions.c) -----------------------------------------------------
     def _key(self, q: Dict[str, str]) -> Tuple[str, str]:

@@ -136,3 +136,13 @@ def test_containers_ignore_the_delimiter_and_clamp_the_limit(fake, api):
                                                      "marker": "d/1"}).json()
     assert ([r[0] for r in page["listing"]], page["truncated"], page["next_marker"]) == \
         (["d/2"], True, "d/2")
+
+
+def test_lb_choose_answers_addr_and_id_and_refuses_unknown_types(fake):
+    base = f"{PROXY}/v3.0/OPENIO/lb/choose"
+    resp = requests.get(base, params={"type": "account"})
+    assert resp.json() == [{"addr": ACCOUNT.split("//")[1], "id": ACCOUNT.split("//")[1]}]
+    assert requests.get(base, params={"type": "nothing"}).status_code == 404
+    assert requests.get(base, params={"type": "account"}).status_code == 200
+    assert requests.get(base, params={"type": "account", "size": "x"}).status_code == 400
+    assert requests.get(base).json()["status"] == 453
