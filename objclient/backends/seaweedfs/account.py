@@ -4,7 +4,9 @@ An account is ``ROOT/<encoded account>/``; its containers are the
 directories in it.  Account properties are the directory's extended
 attributes.  The filer keeps no counters: ``show`` counts containers (a
 listing of the account directory) but not objects or bytes, which would
-mean walking every container (``extra["objects_counted"]`` is False).
+mean walking every container: those are None (unknown), never 0
+(``extra["objects_counted"]`` is False).  ``containers`` rows have None
+counters for the same reason.
 """
 
 from __future__ import annotations
@@ -23,9 +25,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import SeaweedBackend
     from .container import SeaweedContainerClient
 
-__all__ = ["SeaweedAccountClient"]
+__all__ = ["SeaweedAccountClient", "NOT_COUNTED"]
 
 _PAGE = 1000
+#: A counter the filer cannot give without walking every object: unknown
+#: (None), never 0.  (Typed Any because the models still annotate the
+#: counters as int.)
+NOT_COUNTED: Any = None
 
 
 class SeaweedAccountClient(AccountClient):
@@ -73,7 +79,8 @@ class SeaweedAccountClient(AccountClient):
     def show(self, account: str, opts: CallOptions = DEFAULT_OPTS) -> AccountInfo:
         entry = self._entry(account, opts)
         count = sum(1 for _ in self._scan((encode_name(account),), opts, None)(None, False))
-        return AccountInfo(id=account, containers=count, objects=0, bytes=0,
+        return AccountInfo(id=account, containers=count, objects=NOT_COUNTED,
+                           bytes=NOT_COUNTED,
                            ctime=parse_time(entry.get("Crtime")),
                            mtime=parse_time(entry.get("Mtime")),
                            metadata=extended_to_properties(entry.get("Extended"), b64=True),
@@ -104,7 +111,8 @@ class SeaweedAccountClient(AccountClient):
         page = list_page(self._scan((encode_name(account),), opts, missing),
                          prefix=prefix or "", delimiter=delimiter, marker=marker,
                          end_marker=end_marker, limit=limit or 1000)
-        listing = [ContainerEntry(name=name, mtime=parse_time(entry.get("Mtime")))
+        listing = [ContainerEntry(name=name, objects=NOT_COUNTED, bytes=NOT_COUNTED,
+                                  mtime=parse_time(entry.get("Mtime")))
                    for name, entry in page.items]
         listing += [ContainerEntry(name=p, is_prefix=True) for p in page.prefixes]
         listing.sort(key=lambda e: e.name.encode("utf-8"))

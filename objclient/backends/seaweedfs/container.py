@@ -10,8 +10,12 @@ filer's extended attributes, changed in place with ``?tagging`` (the data
 is not rewritten).
 
 Counters: the filer keeps none, so ``show`` counts by walking the listing,
-up to ``COUNT_LIMIT`` objects (``extra["counts_exact"]`` says whether the
-walk finished).
+up to ``COUNT_LIMIT`` objects; past that ``objects`` and ``bytes`` are None
+(unknown: a partial count would be a wrong number), and
+``extra["counts_exact"]`` is False.  (The master's per-collection volume
+statistics are no substitute: they lag by a heartbeat, count needles, not
+objects, include needle overhead and deleted data not yet vacuumed, and miss
+small files the filer keeps inline.)
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ...exceptions import (ClientError, ContainerNotEmpty, InvalidArgument, NoSu
                            NoSuchObject, NotFound)
 from ...listing import list_page
 from ...models import ContainerInfo, ObjectInfo, ObjectListing
+from .account import NOT_COUNTED
 from .filer import entry_to_info, parse_time
 from .names import decode_name, encode_name, extended_to_properties, object_parts
 
@@ -115,22 +120,28 @@ class SeaweedContainerClient(ContainerClient):
     def show(self, account: str, container: str,
              opts: CallOptions = DEFAULT_OPTS) -> ContainerInfo:
         entry = self._dir(account, container, opts)
-        objects = size = 0
-        exact = True
-        for _name, (_same, obj_entry) in self.scan(account, container, _PAGE_MAX,
-                                                    opts)(None, False):
-            if objects >= COUNT_LIMIT:
-                exact = False
-                break
-            objects += 1
-            size += int(obj_entry.get("FileSize") or 0)
+        objects, size = self._count(account, container, opts)
         system = {k: v for k, v in (("replication", self.backend.replication),
                                     ("collection", self.backend.collection)) if v}
         return ContainerInfo(
-            name=container, account=account, objects=objects, bytes=size,
+            name=container, account=account, objects=NOT_COUNTED if objects is None else objects,
+            bytes=NOT_COUNTED if size is None else size,
             ctime=parse_time(entry.get("Crtime")), mtime=parse_time(entry.get("Mtime")),
             properties=extended_to_properties(entry.get("Extended"), b64=True),
-            system=system, extra={"counts_exact": exact})
+            system=system, extra={"counts_exact": objects is not None})
+
+    def _count(self, account: str, container: str,
+               opts: CallOptions) -> Tuple[Optional[int], Optional[int]]:
+        """``(objects, bytes)`` walked from the listing; ``(None, None)`` past
+        ``COUNT_LIMIT`` objects."""
+        objects = size = 0
+        for _name, (_same, obj_entry) in self.scan(account, container, _PAGE_MAX,
+                                                    opts)(None, False):
+            if objects >= COUNT_LIMIT:
+                return None, None
+            objects += 1
+            size += int(obj_entry.get("FileSize") or 0)
+        return objects, size
 
     def update(self, account: str, container: str, *, set_properties: Mapping[str, str],
                del_properties: Sequence[str], system: Mapping[str, str], clear: bool,
