@@ -27,7 +27,10 @@ What the servers of the suite answer (``tests/functional/s3/test_s3_versions.py`
   even when it is the latest: each key's versions are put latest first
   here (:func:`latest_first`);
 * Swift's s3api answers a version id that is not a Swift timestamp with
-  500 InternalError (where AWS answers 400 InvalidArgument).
+  500 InternalError (where AWS answers 400 InvalidArgument), and names
+  ``null`` as the ``NextVersionIdMarker`` of a page cut inside a key's
+  versions, which lists nothing more: the marker is taken from the page's
+  last entry instead (:func:`parse_versions`).
 """
 
 from __future__ import annotations
@@ -158,7 +161,22 @@ def parse_versions(body: bytes) -> Tuple[List[VersionEntry], List[str], Optional
     key_marker = text_of(root, "NextKeyMarker") or (entries[-1][0] if entries else None)
     if not key_marker:
         raise ServerError("a truncated ListObjectVersions page names no next key")
-    return entries, prefixes, key_marker, text_of(root, "NextVersionIdMarker")
+    return entries, prefixes, key_marker, _next_version_marker(entries, key_marker)
+
+
+def _next_version_marker(entries: List[VersionEntry], key_marker: str) -> Optional[str]:
+    """The ``version-id-marker`` that continues after the page's last entry.
+
+    It is read from that entry, not from ``NextVersionIdMarker``: Swift
+    2.30's s3api sends ``null`` there, and then answers the next request
+    with an empty, untruncated page (the rest of the listing is lost).  A
+    page that ends on a ``null`` version continues after its key: SeaweedFS
+    lists a key's ``null`` version last, and Swift lists nothing after a
+    ``version-id-marker=null``.
+    """
+    if not entries or entries[-1][0] != key_marker or entries[-1][1] == "null":
+        return None
+    return entries[-1][1]
 
 
 def latest_first(versions: List[VersionEntry]) -> List[VersionEntry]:
