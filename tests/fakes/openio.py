@@ -70,6 +70,7 @@ _USER = "user."
 BAD_REQUEST, USER_NOTFOUND, CONTENT_NOTFOUND, CONTENT_EXISTS = 400, 406, 420, 421
 CONTENT_DELETED, CONTENT_DRAINED, CONTAINER_NOTFOUND, CONTAINER_EXISTS = 426, 427, 431, 433
 CONTAINER_NOTEMPTY, NAMESPACE_NOTMANAGED, POLICY_NOT_SUPPORTED = 438, 418, 480
+USER_INUSE, SRVTYPE_NOTMANAGED, SRV_ALREADY = 407, 453, 455
 _NOTFOUND = {USER_NOTFOUND, CONTENT_NOTFOUND, CONTENT_DELETED, CONTAINER_NOTFOUND,
              NAMESPACE_NOTMANAGED}
 #: HTTP status of an oio code (proxy/m2_actions.c:_reply_m2_error, then
@@ -127,6 +128,26 @@ class OioError(Exception):
 
 def _bad(message: str) -> OioError:
     return OioError(BAD_REQUEST, message)
+
+
+#: Where reference/link places a service of each type the namespace knows.
+SERVICE_HOSTS = {"meta2": "127.0.0.1:6120", "rdir": "127.0.0.1:6300",
+                 "sqlx": "127.0.0.1:6130", "rawx": RAWX[0].split("//", 1)[1],
+                 "account": ACCOUNT.split("//", 1)[1]}
+
+
+def _m1_service(doc: Any) -> Dict[str, Any]:
+    """metautils meta1_service_url_load_json_object: an object whose
+    ``seq`` is an integer and ``type``, ``host``, ``args`` strings."""
+    if not isinstance(doc, dict):
+        raise _bad("Invalid object type")
+    fields = {"seq": int, "type": str, "host": str, "args": str}
+    for name, kind in fields.items():
+        if name not in doc:
+            raise _bad(f"Missing field [{name}]")
+        if not isinstance(doc[name], kind) or isinstance(doc[name], bool):
+            raise _bad(f"Invalid field type [{name}]")
+    return {name: doc[name] for name in fields}
 
 
 def kv_object(value: Any, what: str) -> Dict[str, str]:
@@ -192,12 +213,15 @@ class FakeOpenIO:
         it (``"listing"``) or as the stored server.py answers it (``"names"``).
     :param account_autocreate: the account service's ``autocreate`` (on by
         default): ``account/update`` creates a missing account.
+    :param ref_show_reply: ``reference/show`` with ``"cid"``, ``"account"``
+        and ``"name"`` as the protocol notes give it (``"names"``) or only
+        ``{"dir", "srv"}`` as the newest stored dir_actions.c (``"dir_srv"``).
     """
 
     def __init__(self, namespace: str = "OPENIO", chunk_size: int = 1 << 20,
                  default_policy: str = "THREECOPIES", prepare2: bool = True,
                  propset_reply: str = "200", account_list_reply: str = "listing",
-                 account_autocreate: bool = True) -> None:
+                 account_autocreate: bool = True, ref_show_reply: str = "names") -> None:
         self.ns = namespace
         self.chunk_size = chunk_size
         self.default_policy = default_policy
@@ -205,6 +229,7 @@ class FakeOpenIO:
         self.propset_reply = propset_reply
         self.account_list_reply = account_list_reply
         self.account_autocreate = account_autocreate
+        self.ref_show_reply = ref_show_reply
         self.lock = threading.RLock()
         self.accounts: Dict[str, Dict[str, Any]] = {}
         self.containers: Dict[Tuple[str, str], Dict[str, Any]] = {}
@@ -267,12 +292,13 @@ class FakeOpenIO:
 
     @staticmethod
     def flag(request: Any, q: Dict[str, str], name: str) -> bool:
-        """common.c:_request_get_flag: a query argument or a word of the
-        comma-separated ``x-oio-action-mode`` header."""
-        if q.get(name) not in (None, "", "0", "false", "False", "no"):
-            return True
+        """common.c:_request_get_flag: a query argument, when present, read
+        by oio_str_parse_bool (anything unknown is false), else a word of
+        the comma-separated ``x-oio-action-mode`` header (any case)."""
+        if name in q:
+            return FakeOpenIO.opt_bool(q, name, False)
         modes = request.headers.get("x-oio-action-mode", "")
-        return name in [m.strip() for m in modes.split(",")]
+        return name.lower() in [m.strip().lower() for m in modes.split(",")]
 
     @staticmethod
     def opt_bool(q: Dict[str, str], name: str, default: bool) -> bool:
@@ -460,21 +486,23 @@ class FakeOpenIO:
 
     # -- proxy ------------------------------------------------------------------------------
     def _proxy(self, request: Any) -> Tuple[int, Dict[str, str], Any]:
-        """metacd_http.c: ``/v3.0/<NS>/<resource>/<action>`` with the method
-        each route is registered under; an unknown route or method is 404
-        (no handler), an unknown namespace 403 code 418 (as
-        dir_actions.c:action_ref_show answers; other routes not checked)."""
+        """metacd_http.c:handler_action: ``/v3.0/<NS>/<resource>/<action>``
+        with the method each route is registered under
+        (configure_request_handlers); an unknown route or method is 404
+        ``{"status": 404, "message": "No handler found"}``; then
+        core/url.c:oio_url_check refuses another namespace than the proxy's
+        with 400 "Invalid parameter 'namespace'" before any handler runs (so
+        dir_actions.c:action_ref_show's own 403 code 418 is never reached)."""
         path, q, body = self._parse(request)
         parts = path.split("/")
-        if len(parts) != 5:
-            return 404, {}, "not found"
-        if parts[2] != self.ns:
-            return self._err(OioError(NAMESPACE_NOTMANAGED, "Namespace not managed", 403))
-        resource, action = parts[3], parts[4]
+        resource, action = (parts[3], parts[4]) if len(parts) == 5 else ("", "")
         handler = getattr(self, f"_{resource}_{action}", None)
         if handler is None or ROUTES.get((resource, action)) != request.method or (
                 (resource, action) == ("content", "prepare2") and not self.has_prepare2):
-            return 404, {}, "not found"
+            return 404, dict(_JSON), json.dumps({"status": 404,
+                                                 "message": "No handler found"})
+        if parts[2] != self.ns:
+            return self._err(_bad("Invalid parameter 'namespace'"))
         with self.lock:
             try:
                 status, headers, out = handler(request, q, self._json(body))
@@ -521,56 +549,141 @@ class FakeOpenIO:
             self.references[key] = {"srv": [], "properties": {}}
         return self.references[key]
 
+    # The reference routes follow the newest stored proxy/dir_actions.c
+    # (OpenIO 2015-2017; no OVH-era copy is stored), the meta1 calls it makes
+    # (meta1v2/meta1_backend_references.c, meta1_backend_services.c,
+    # meta1_backend_internals.c:__info_user) and proxy/reply.c.  Every one
+    # locates meta1 first (_m1_locate_and_action ->
+    # resolver/hc_resolver.c:hc_resolve_reference_directory): without a
+    # container id (``acct`` + ``ref``, or ``cid``) that is 400 "No META1:
+    # Incomplete URL [...]".  meta1 errors are prefixed "META1 error: ".
+    def _ref_key(self, q: Dict[str, str], create: bool = False) -> Tuple[str, str]:
+        """The reference a call addresses: ``acct`` + ``ref``, or ``cid``
+        (which meta1 can only look up: creating from a bare cid is 400
+        "Partial URL", meta1_backend_user_create)."""
+        if q.get("acct") and q.get("ref"):
+            return q["acct"], q["ref"]
+        cid = (q.get("cid") or "").upper()
+        if not cid:
+            url = "/".join([self.ns, q.get("acct", ""), q.get("ref", "")])
+            raise _bad(f"No META1: Incomplete URL [{url}]")
+        if create:
+            raise _bad("META1 error: Partial URL")
+        for key in self.references:
+            if cid_of(*key) == cid:
+                return key
+        raise OioError(USER_NOTFOUND, "META1 error: no such user")
+
+    def _ref(self, key: Tuple[str, str], autocreate: bool = False) -> Dict[str, Any]:
+        """meta1_backend_internals.c:__info_user: code 406 "no such user"
+        (404), unless ``autocreate`` (link, force) creates it."""
+        if key not in self.references:
+            if not autocreate:
+                raise OioError(USER_NOTFOUND, "META1 error: no such user")
+            self.references[key] = {"srv": [], "properties": {}}
+        return self.references[key]
+
+    @staticmethod
+    def _srv_type(q: Dict[str, str]) -> str:
+        """``TYPE()``: link, unlink and force need it (400 "No service type provided")."""
+        if not q.get("type"):
+            raise _bad("No service type provided")
+        return q["type"]
+
     def _reference_create(self, request, q, doc):
-        """dir_actions.c:action_dir_ref_create: ``{"properties"}`` read by
-        KV_decode_object; 201 created, 202 already there."""
+        """dir_actions.c:action_ref_create -> action_dir_ref_create (through
+        common.c:rest_action, a body that is not JSON: 400): a JSON object's
+        ``properties`` read by KV_decode_object (not strings: 400); then
+        meta1_backend_user_create: 201 created, 202 when it existed
+        (CODE_CONTAINER_EXISTS), the properties of a second create ignored.
+        No reply body."""
         props = kv_object(doc.get("properties"), "properties") if isinstance(doc, dict) else {}
-        key = self._key(q)
-        existed = key in self.references
-        self._reference(key, create=True)["properties"].update(props)
-        return (202 if existed else 201), {}, ""
+        key = self._ref_key(q, create=True)
+        if key in self.references:
+            return 202, {}, ""
+        self.references[key] = {"srv": [], "properties": dict(props)}
+        return 201, {}, ""
 
     def _reference_show(self, request, q, doc):
-        """dir_actions.c:action_ref_show: ``{"dir", "srv", "cid", "account", "name"}``."""
-        key = self._key(q)
-        ref = self._reference(key)
-        srv = [s for s in ref["srv"] if not q.get("type") or s["type"] == q["type"]]
-        return 200, {}, {"dir": [{"seq": 1, "type": "meta1", "host": "127.0.0.1:6110",
-                                  "args": ""}], "srv": srv, "cid": cid_of(*key),
-                         "account": key[0], "name": key[1]}
+        """dir_actions.c:action_ref_show: the linked services (of ``type``
+        only, when given), missing reference 404 code 406.  The stored
+        source answers ``{"dir": [meta1...], "srv": [...]}`` only; the
+        protocol notes (read from the unstored HEAD) add ``"cid"``,
+        ``"account"`` and ``"name"``.  ``ref_show_reply`` picks ``"names"``
+        (default) or ``"dir_srv"``."""
+        key = self._ref_key(q)
+        ref = self._ref(key)
+        srv = [dict(s) for s in ref["srv"] if not q.get("type") or s["type"] == q["type"]]
+        out: Dict[str, Any] = {"dir": [{"seq": 1, "type": "meta1", "host": "127.0.0.1:6110",
+                                        "args": ""}], "srv": srv}
+        if self.ref_show_reply == "names":
+            out.update({"cid": cid_of(*key), "account": key[0], "name": key[1]})
+        return 200, {}, out
 
     def _reference_link(self, request, q, doc):
-        """dir_actions.c:action_ref_link: the linked services (autocreate flag)."""
-        ref = self._reference(self._key(q), create=self.flag(request, q, "autocreate"))
-        linked = [s for s in ref["srv"] if s["type"] == q["type"]]
-        if not linked:
-            host = {"meta2": "127.0.0.1:6120"}.get(q["type"], "127.0.0.1:6300")
-            linked = [{"seq": 1, "type": q["type"], "host": host, "args": ""}]
-            ref["srv"].extend(linked)
-        return 200, {}, linked
+        """dir_actions.c:action_dir_srv_link -> meta1_backend_services_link
+        (REUSE): the services of that type already linked, else one polled
+        and saved with seq 1; ``autocreate`` creates a missing reference,
+        else 404 code 406; a type the load balancer does not know is code
+        453 (404 as the protocol notes map it).  200 ``[{"seq", "type",
+        "host", "args"}]``."""
+        srv_type = self._srv_type(q)
+        ref = self._ref(self._ref_key(q), autocreate=self.flag(request, q, "autocreate"))
+        linked = [dict(s) for s in ref["srv"] if s["type"] == srv_type]
+        if linked:
+            return 200, {}, linked
+        host = SERVICE_HOSTS.get(srv_type.split(".")[0])
+        if host is None:
+            raise OioError(SRVTYPE_NOTMANAGED,
+                           f"META1 error: Query error: type [{srv_type}] not managed", 404)
+        service = {"seq": 1, "type": srv_type, "host": host, "args": ""}
+        ref["srv"].append(service)
+        return 200, {}, [dict(service)]
 
     def _reference_unlink(self, request, q, doc):
-        """dir_actions.c:action_ref_unlink: 204."""
-        ref = self._reference(self._key(q))
-        ref["srv"] = [s for s in ref["srv"] if s["type"] != q.get("type")]
+        """dir_actions.c:action_ref_unlink -> meta1_backend_services_unlink:
+        every service of ``type`` removed (none linked is no error), then the
+        reference's ``<type>.*`` properties; missing reference 404 code 406.
+        204 (_reply_success_json with no body)."""
+        srv_type = self._srv_type(q)
+        ref = self._ref(self._ref_key(q))
+        ref["srv"] = [s for s in ref["srv"] if s["type"] != srv_type]
+        ref["properties"] = {k: v for k, v in ref["properties"].items()
+                             if not k.startswith(srv_type + ".")}
         return 204, {}, ""
 
     def _reference_force(self, request, q, doc):
-        """dir_actions.c:action_ref_force: link exactly this service; 204."""
-        ref = self._reference(self._key(q), create=self.flag(request, q, "autocreate"))
-        if q.get("replace") == "yes":
-            ref["srv"] = [s for s in ref["srv"] if s["type"] != doc["type"]]
-        elif any(s["type"] == doc["type"] for s in ref["srv"]):
-            raise OioError(CONTAINER_EXISTS, "Service already linked")
-        ref["srv"].append(doc)
+        """dir_actions.c:action_dir_srv_force -> meta1_backend_services_set:
+        ``type`` is required in the query; the body is one service, every
+        field mandatory (metautils meta1_service_url_load_json_object: 400);
+        ``autocreate`` as for link; the same ``(type, seq)`` already linked
+        is code 455 CODE_SRV_ALREADY, answered 403, unless ``replace``
+        (INSERT OR REPLACE of that row only).  204.  Assumed, not read: the
+        meta1 ``services`` table's key is ``(cid, srvtype, seq)``."""
+        self._srv_type(q)
+        service = _m1_service(doc)
+        ref = self._ref(self._ref_key(q), autocreate=self.flag(request, q, "autocreate"))
+        same = [s for s in ref["srv"]
+                if (s["type"], s["seq"]) == (service["type"], service["seq"])]
+        if same and not self.flag(request, q, "replace"):
+            raise OioError(SRV_ALREADY, "META1 error: UNIQUE constraint failed", 403)
+        ref["srv"] = [s for s in ref["srv"] if not any(s is t for t in same)] + [service]
         return 204, {}, ""
 
     def _reference_destroy(self, request, q, doc):
-        """dir_actions.c:action_ref_destroy: 403 code 439 while services are linked."""
-        key = self._key(q)
-        ref = self._reference(key)
-        if ref["srv"] and not q.get("force"):
-            raise OioError(439, "Reference in use", 403)
+        """dir_actions.c:action_ref_destroy ->
+        meta1_backend_references.c:__destroy_container: missing 404 code
+        406; services or properties still there 403 code 407
+        (CODE_USER_INUSE), unless ``force``, which drops them; 204."""
+        key = self._ref_key(q)
+        ref = self._ref(key)
+        if not self.flag(request, q, "force"):
+            if ref["srv"]:
+                raise OioError(USER_INUSE, "META1 error: Query error: "
+                               "User still linked to services", 403)
+            if ref["properties"]:
+                raise OioError(USER_INUSE, "META1 error: Query error: "
+                               "User still has properties", 403)
         del self.references[key]
         return 204, {}, ""
 

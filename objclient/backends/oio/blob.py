@@ -78,8 +78,11 @@ class OioBlobClient(BlobClient):
                                            body=body, autocreate=autocreate, kind="container")
             chunks = (doc or {}).get("chunks", [])
         except NotFound as err:
-            if err.code is not None:
-                raise  # a real "no such container", not a missing route
+            if err.code is not None and str(err.code) != "404":
+                # a real "no such container"; a missing route is answered
+                # {"status": 404, "message": "No handler found"}
+                # (proxy/metacd_http.c:handler_action).
+                raise
             resp, doc = self.backend.proxy("POST", "content", "prepare", opts, params=params,
                                            body=body, autocreate=autocreate,
                                            kind="container")
