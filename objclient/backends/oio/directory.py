@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from ...contract import DEFAULT_OPTS, CallOptions, DirectoryClient
+from ...exceptions import NotSupported
 from ...models import ChunkInfo, ObjectInfo
 from .protocol import chunk_of, cid_from_name, content_meta_of
 
@@ -81,12 +82,21 @@ class OioDirectoryClient(DirectoryClient):
                   params={"force": "1" if force else None})
 
     def resolve_cid(self, cid: str, opts: CallOptions = DEFAULT_OPTS) -> Tuple[str, str]:
-        """``reference/show?cid=`` -> ``(account, container)``."""
+        """``reference/show?cid=`` -> ``(account, container)``.
+
+        :raises NotSupported: the proxy's reply does not name them (the
+            stored dir_actions.c answers only ``{"dir", "srv"}``); two empty
+            names would read as a container.
+        """
         _resp, doc = self.backend.proxy("GET", "reference", "show", opts,
                                         params={"cid": cid.upper()}, retriable=True,
                                         kind="container")
-        doc = doc or {}
-        return str(doc.get("account", "")), str(doc.get("name", ""))
+        doc = doc if isinstance(doc, dict) else {}
+        if not doc.get("account") or not doc.get("name"):
+            raise NotSupported("this oio-proxy's reference/show does not name the "
+                               "account and container of a container id",
+                               capability="resolve_cid")
+        return str(doc["account"]), str(doc["name"])
 
     def locate(self, account: str, container: str, obj: str, version: Optional[Any] = None,
                opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
