@@ -83,4 +83,7 @@ def test_more_segments_than_the_cluster_allows_is_refused_and_cleaned_up():
     with pytest.raises(InvalidArgument, match="more than 2 parts"):
         _api().object_create(None, "box", data=bytes(250), obj_name="big")
     deleted = {c.request.url for c in _calls("DELETE", SEGMENTS.pattern)}
-    assert deleted == set(stored)
+    # Every stored segment goes; so may one whose PUT was under way when the
+    # refusal came (its answer is in doubt, so the clean-up deletes it too).
+    assert set(stored) <= deleted
+    assert not _calls("PUT", re.escape(STORAGE + "/box/big") + "$")
