@@ -21,6 +21,7 @@ name with OpenIO's is in ``doc/parity/openio.rst``.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 import time
@@ -72,6 +73,9 @@ def _operation(capability: Optional[Capability] = None,
 
     def decorate(func: F) -> F:
         name = operation or func.__name__
+        # A keyword OpenIO passes everywhere is dropped only where it is not
+        # the method's own parameter (``autocreate`` of object_create_ext).
+        own = frozenset(inspect.signature(func).parameters)
 
         @functools.wraps(func)
         def wrapper(self: "ObjectStorageApi", *args: Any, **kwargs: Any) -> Any:
@@ -79,7 +83,7 @@ def _operation(capability: Optional[Capability] = None,
                 raise NotSupported(
                     f"the {self.backend} backend lacks capability {capability.value}",
                     capability=capability.value, backend=self.backend, operation=name)
-            opts = self._pop_options(kwargs)
+            opts = self._pop_options(kwargs, own)
             start = time.monotonic()
             try:
                 return func(self, *args, opts=opts, **kwargs)
@@ -253,13 +257,14 @@ class ObjectStorageApi:
         return f"ObjectStorageApi({self.url!r}, backend={self.backend!r})"
 
     # -- helpers -----------------------------------------------------------------
-    def _pop_options(self, kwargs: Dict[str, Any]) -> CallOptions:
+    def _pop_options(self, kwargs: Dict[str, Any], own: FrozenSet[str] = frozenset()
+                     ) -> CallOptions:
         defaults = self._default_opts
         if not kwargs:
             return defaults  # the common case: nothing to sort out
         values = {k: kwargs.pop(k) for k in _OPTION_KEYS if k in kwargs}
         for key in list(kwargs):
-            if key in _IGNORED_KEYS:
+            if key in _IGNORED_KEYS and key not in own:
                 kwargs.pop(key)
         if not values:
             return defaults  # only the method's own arguments were given

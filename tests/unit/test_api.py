@@ -4,7 +4,7 @@ import pytest
 
 import objclient
 from objclient.contract import Capability
-from objclient.exceptions import InvalidArgument, NotSupported
+from objclient.exceptions import InvalidArgument, NoSuchContainer, NotSupported
 
 
 @pytest.fixture
@@ -55,3 +55,13 @@ def test_object_create_returns_openio_shapes(api):
 def test_url_secrets_are_redacted_in_repr(tmp_path):
     api = objclient.ObjectStorageApi(f"file://{tmp_path}?fsync=0&token=hunter2")
     assert "hunter2" not in repr(api) and "hunter2" not in api.url
+
+
+def test_autocreate_false_is_the_methods_own_argument_not_an_ignored_openio_keyword(tmp_path):
+    # autocreate is also one of OpenIO's EXTRA_KEYWORDS, dropped where a
+    # method has no such parameter: object_create_ext has one.
+    api = objclient.ObjectStorageApi(f"file://{tmp_path}")
+    api.container_create("acct", "other")
+    with pytest.raises(NoSuchContainer):
+        api.object_create("acct", "missing", data=b"x", obj_name="o", autocreate=False)
+    assert [row[0] for row in api.container_list("acct")] == ["other"]
