@@ -216,12 +216,16 @@ class FakeOpenIO:
     :param ref_show_reply: ``reference/show`` with ``"cid"``, ``"account"``
         and ``"name"`` as the protocol notes give it (``"names"``) or only
         ``{"dir", "srv"}`` as the newest stored dir_actions.c (``"dir_srv"``).
+    :param containers_delimiter: ``account/containers`` ignores
+        ``delimiter`` as the stored server.py does (``"ignored"``) or folds
+        names as newer servers are described to (``"grouped"``).
     """
 
     def __init__(self, namespace: str = "OPENIO", chunk_size: int = 1 << 20,
                  default_policy: str = "THREECOPIES", prepare2: bool = True,
                  propset_reply: str = "200", account_list_reply: str = "listing",
-                 account_autocreate: bool = True, ref_show_reply: str = "names") -> None:
+                 account_autocreate: bool = True, ref_show_reply: str = "names",
+                 containers_delimiter: str = "ignored") -> None:
         self.ns = namespace
         self.chunk_size = chunk_size
         self.default_policy = default_policy
@@ -230,6 +234,7 @@ class FakeOpenIO:
         self.account_list_reply = account_list_reply
         self.account_autocreate = account_autocreate
         self.ref_show_reply = ref_show_reply
+        self.containers_delimiter = containers_delimiter
         self.lock = threading.RLock()
         self.accounts: Dict[str, Dict[str, Any]] = {}
         self.containers: Dict[Tuple[str, str], Dict[str, Any]] = {}
@@ -458,15 +463,21 @@ class FakeOpenIO:
         not a number meaning 1000; ``prefix``, ``marker`` and ``end_marker``
         (both excluded); **no delimiter** (the route does not read it); the
         account document plus ``listing`` of ``[name, objects, bytes, 0,
-        mtime]``, ``truncated`` and, when truncated, ``next_marker``."""
+        mtime]``, ``truncated`` and, when truncated, ``next_marker``.
+        ``containers_delimiter="grouped"`` answers instead as the protocol
+        notes describe newer servers: names folded at the delimiter into
+        ``[prefix, 0, 0, 1, 0]`` rows (not in any stored source)."""
         name = self._account_id(q)
         doc = self._account_doc(name)
         rows = {c: self.containers[(a, c)] for (a, c) in self.containers if a == name}
-        page = self._page(sorted(rows, key=name_key),
-                          {k: v for k, v in q.items() if k != "delimiter"},
+        if self.containers_delimiter != "grouped":
+            q = {k: v for k, v in q.items() if k != "delimiter"}
+        page = self._page(sorted(rows, key=name_key), q,
                           limit=_listing_limit(q.get("limit")))
-        doc["listing"] = [[n, len(rows[n]["objects"]), self._usage(rows[n]), 0,
-                           rows[n]["mtime"]] for n in page.items]
+        listing = [[n, len(rows[n]["objects"]), self._usage(rows[n]), 0,
+                    rows[n]["mtime"]] for n in page.items]
+        listing += [[p, 0, 0, 1, 0] for p in page.prefixes]
+        doc["listing"] = sorted(listing, key=lambda row: name_key(row[0]))
         doc["truncated"] = page.truncated
         if page.truncated:
             doc["next_marker"] = page.next_marker

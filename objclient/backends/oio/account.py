@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ...contract import DEFAULT_OPTS, AccountClient, CallOptions
+from ...listing import list_page, merge_listing, name_key
 from ...models import AccountInfo, ContainerEntry, ContainerListing
 from .protocol import micro_to_seconds
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import OioBackend
 
 __all__ = ["OioAccountClient", "account_info_of", "account_names_of",
-           "container_entry_of"]
+           "container_entry_of", "folded", "marker_before"]
 
 
 def account_info_of(doc: Mapping[str, Any]) -> AccountInfo:
@@ -41,6 +42,24 @@ def account_names_of(doc: Any, *, prefix: Optional[str] = None,
     names = [n for n in names if (not prefix or n.startswith(prefix))
              and (marker is None or n > marker) and (end_marker is None or n < end_marker)]
     return names[:limit] if limit else names
+
+
+def folded(listing: Sequence[ContainerEntry], prefix: str, delimiter: str) -> bool:
+    """Whether a delimited reply was folded: no container row holds the
+    delimiter after the prefix."""
+    return not any(not entry.is_prefix and entry.name.find(delimiter, len(prefix)) >= 0
+                   for entry in listing)
+
+
+def marker_before(name: str) -> str:
+    """An exclusive marker just below ``name`` (the account service has no
+    inclusive start): its last character lowered by one, then U+10FFFF.
+    Names that fall between are filtered out by the caller."""
+    last = ord(name[-1])
+    if last == 0:
+        return name[:-1]
+    lower = last - 1 if not 0xDFFF < last <= 0xE000 else 0xD7FF
+    return name[:-1] + chr(lower) + "\U0010ffff"
 
 
 def container_entry_of(row: Sequence[Any]) -> ContainerEntry:
@@ -100,7 +119,26 @@ class OioAccountClient(AccountClient):
                    delimiter: Optional[str] = None, marker: Optional[str] = None,
                    end_marker: Optional[str] = None, limit: Optional[int] = None,
                    opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
-        """``GET /v1.0/account/containers?id=``: one page of containers."""
+        """``GET /v1.0/account/containers?id=``: one page of containers.
+
+        With a ``delimiter``, names that hold it after the prefix fold into
+        one ``[prefix, 0, 0, 1, 0]`` row, as OpenIO's ``container_list``
+        promises.  The stored account service (server.py up to 2022) does
+        not read ``delimiter``: when its reply shows unfolded names, the
+        page is built here from undelimited pages instead.
+        """
+        page = self._containers_page(account, prefix, delimiter, marker, end_marker,
+                                     limit, opts)
+        if delimiter and not folded(page.listing, prefix or "", delimiter):
+            return self._grouped_page(account, prefix or "", delimiter, marker,
+                                      end_marker, limit or 1000, opts, page.extra)
+        return page
+
+    def _containers_page(self, account: str, prefix: Optional[str],
+                         delimiter: Optional[str], marker: Optional[str],
+                         end_marker: Optional[str], limit: Optional[int],
+                         opts: CallOptions) -> ContainerListing:
+        """One ``account/containers`` reply as the server gives it."""
         _resp, doc = self.backend.account_call(
             "GET", "containers", opts, retriable=True,
             params={"id": account, "prefix": prefix, "delimiter": delimiter,
@@ -110,3 +148,29 @@ class OioAccountClient(AccountClient):
         extra = {k: doc[k] for k in ("containers", "objects", "bytes") if k in doc}
         return ContainerListing(listing=listing, truncated=bool(doc.get("truncated")),
                                 next_marker=doc.get("next_marker"), extra=extra)
+
+    def _grouped_page(self, account: str, prefix: str, delimiter: str,
+                      marker: Optional[str], end_marker: Optional[str], limit: int,
+                      opts: CallOptions, extra: Dict[str, Any]) -> ContainerListing:
+        """A delimited page folded here (objclient.listing.list_page) over
+        the server's undelimited pages."""
+        def scan(start: Optional[str], inclusive: bool) -> Iterator[Tuple[str, ContainerEntry]]:
+            after = marker_before(start) if inclusive and start else start
+            while True:
+                page = self._containers_page(account, prefix or None, None, after,
+                                             end_marker, 1000, opts)
+                for entry in page.listing:
+                    if start is None or name_key(entry.name) > name_key(start) or (
+                            inclusive and entry.name == start):
+                        yield entry.name, entry
+                if not page.truncated or not page.listing:
+                    return
+                after = page.next_marker or page.listing[-1].name
+
+        page = list_page(scan, prefix=prefix, delimiter=delimiter, marker=marker,
+                         end_marker=end_marker, limit=limit)
+        rows = [row if isinstance(row, ContainerEntry) else
+                container_entry_of([row, 0, 0, 1, 0])
+                for row in merge_listing(page.items, page.prefixes)]
+        return ContainerListing(listing=rows, truncated=page.truncated,
+                                next_marker=page.next_marker, extra=extra)
