@@ -841,7 +841,15 @@ class ObjectStorageApi:
         :returns: True, as OpenIO documents.
         """
         acct, cont, name = self._names(account, container, obj)
-        self.container.content_delete(acct, cont, name, version, opts)
+        try:
+            self.container.content_delete(acct, cont, name, version, opts)
+        except NotFound as err:
+            if err.method != "DELETE" or (err.attempts or 1) < 2:
+                raise
+            # A DELETE sent again after its answer was lost: the first one
+            # may be what removed the object, so its absence is no error.
+            self.logger.info("object %r: a resent DELETE found it gone, taken as deleted",
+                             name)
         return True
 
     @_operation()

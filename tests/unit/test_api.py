@@ -1,10 +1,12 @@
 """The facade: capability checks, call options, OpenIO compatibility."""
 
 import pytest
+import requests
+import responses
 
 import objclient
 from objclient.contract import Capability
-from objclient.exceptions import InvalidArgument, NoSuchContainer, NotSupported
+from objclient.exceptions import InvalidArgument, NoSuchContainer, NoSuchObject, NotSupported
 
 
 @pytest.fixture
@@ -65,3 +67,26 @@ def test_autocreate_false_is_the_methods_own_argument_not_an_ignored_openio_keyw
     with pytest.raises(NoSuchContainer):
         api.object_create("acct", "missing", data=b"x", obj_name="o", autocreate=False)
     assert [row[0] for row in api.container_list("acct")] == ["other"]
+
+
+@responses.activate
+def test_a_delete_resent_after_a_lost_answer_that_finds_the_object_gone_succeeds():
+    storage = "http://swift.test/v1/AUTH_t"
+    responses.add(responses.HEAD, f"{storage}/c/o", status=200,
+                  headers={"Content-Length": "1", "Etag": "0" * 32})
+    responses.add(responses.DELETE, f"{storage}/c/o",
+                  body=requests.exceptions.ConnectionError("reset by peer"))
+    responses.add(responses.DELETE, f"{storage}/c/o", status=404)
+    api = objclient.ObjectStorageApi(f"swift+{storage}", token="tok")
+    assert api.object_delete(None, "c", "o") is True
+    assert [c.request.method for c in responses.calls][-2:] == ["DELETE", "DELETE"]
+
+
+@responses.activate
+def test_a_delete_answered_404_at_once_still_says_no_such_object():
+    storage = "http://swift.test/v1/AUTH_t"
+    responses.add(responses.HEAD, f"{storage}/c/o", status=404)
+    responses.add(responses.DELETE, f"{storage}/c/o", status=404)
+    api = objclient.ObjectStorageApi(f"swift+{storage}", token="tok")
+    with pytest.raises(NoSuchObject):
+        api.object_delete(None, "c", "o")
