@@ -30,7 +30,8 @@ What the servers of the suite answer (``tests/functional/s3/test_s3_versions.py`
   500 InternalError (where AWS answers 400 InvalidArgument), and names
   ``null`` as the ``NextVersionIdMarker`` of a page cut inside a key's
   versions, which lists nothing more: the marker is taken from the page's
-  last entry instead (:func:`parse_versions`).
+  last entry instead (:func:`parse_versions`); given a common prefix as
+  ``key-marker`` it sends that prefix back forever (:func:`_past_prefix`).
 """
 
 from __future__ import annotations
@@ -211,7 +212,11 @@ def version_stream(backend: "S3Backend", bucket: str, prefix: Optional[str],
                                       ("key-marker", key_marker),
                                       ("version-id-marker", version_marker)) if v]
         resp = backend.call("GET", bucket, query=query, opts=opts, service="container")
+        sent = (key_marker, version_marker)
         entries, prefixes, key_marker, version_marker = parse_versions(resp.content)
+        if key_marker is not None and (key_marker, version_marker) == sent and not entries:
+            key_marker = _past_prefix(key_marker, prefixes)
+            prefixes = [p for p in prefixes if p != sent[0]]  # listed already
         entries = held + entries
         held = []
         if key_marker is not None and entries and entries[-1][0] == key_marker:
@@ -220,6 +225,18 @@ def version_stream(backend: "S3Backend", bucket: str, prefix: Optional[str],
         yield _merged(entries, prefixes)
         if key_marker is None:
             return
+
+
+def _past_prefix(key_marker: Optional[str], prefixes: List[str]) -> str:
+    """A ``key-marker`` past every key under the common prefix the server
+    named as its next marker again: Swift 2.30's s3api, given a common
+    prefix as ``key-marker``, sends that prefix back forever.
+
+    :raises ServerError: the server repeats a marker that is no such prefix.
+    """
+    if key_marker is None or key_marker not in prefixes:
+        raise ServerError(f"the server repeats ListObjectVersions marker {key_marker!r}")
+    return key_marker + "\U0010ffff"
 
 
 def _merged(entries: List[VersionEntry], prefixes: List[str]) -> List[Item]:
