@@ -87,13 +87,14 @@ class AccountInfo(_DictAccess):
 
     Guaranteed keys: ``id``, ``containers``, ``objects``, ``bytes``,
     ``ctime``, ``mtime``, ``metadata`` (the account's properties; also
-    reachable as ``properties``).
+    reachable as ``properties``).  ``objects`` and ``bytes`` are None where
+    the backend cannot know them without reading everything (S3, SeaweedFS).
     """
 
     id: str
     containers: int = 0
-    objects: int = 0
-    bytes: int = 0
+    objects: Optional[int] = 0
+    bytes: Optional[int] = 0
     ctime: Optional[float] = None
     mtime: Optional[float] = None
     metadata: Dict[str, str] = attrs.field(factory=dict, converter=_props)
@@ -109,12 +110,14 @@ class ContainerInfo(_DictAccess):
     Guaranteed keys: ``name``, ``account``, ``objects``, ``bytes``,
     ``ctime``, ``mtime``, ``properties`` (user properties), ``system``
     (backend properties such as the storage policy or versioning).
+    ``objects`` and ``bytes`` are None where the backend cannot know them
+    cheaply (S3, SeaweedFS): never a wrong number.
     """
 
     name: str
     account: str
-    objects: int = 0
-    bytes: int = 0
+    objects: Optional[int] = 0
+    bytes: Optional[int] = 0
     ctime: Optional[float] = None
     mtime: Optional[float] = None
     properties: Dict[str, str] = attrs.field(factory=dict, converter=_props)
@@ -131,8 +134,8 @@ class ContainerEntry(_DictAccess):
     """
 
     name: str
-    objects: int = 0
-    bytes: int = 0
+    objects: Optional[int] = 0
+    bytes: Optional[int] = 0
     is_prefix: bool = False
     mtime: Optional[float] = None
     extra: Dict[str, Any] = attrs.field(factory=dict, repr=False)

@@ -22,9 +22,8 @@ __all__ = ["S3AccountClient", "parse_time", "NOT_COUNTED"]
 
 #: What ``objects`` and ``bytes`` say where S3 keeps no counter: unknown
 #: (None), never 0.  S3 has no call that counts a bucket or an account: only
-#: a listing of every key would, one request per 1,000 keys.  (Typed Any
-#: because the models still annotate the counters as int.)
-NOT_COUNTED: Any = None
+#: a listing of every key would, one request per 1,000 keys.
+NOT_COUNTED: Optional[int] = None
 
 
 @functools.lru_cache(maxsize=1024)

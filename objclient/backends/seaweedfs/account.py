@@ -31,7 +31,7 @@ _PAGE = 1000
 #: A counter the filer cannot give without walking every object: unknown
 #: (None), never 0.  (Typed Any because the models still annotate the
 #: counters as int.)
-NOT_COUNTED: Any = None
+NOT_COUNTED: Optional[int] = None
 
 
 class SeaweedAccountClient(AccountClient):
