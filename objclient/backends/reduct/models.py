@@ -117,6 +117,15 @@ class _Model:
         return iter(self.keys())
 
 
+class _Settings(_Model):
+    """Settings a client sends: fields left unset (None) are not sent, so
+    the server keeps or defaults them."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON body (None fields left out)."""
+        return {k: v for k, v in super().to_dict().items() if v is not None}
+
+
 def model_from(cls: Type[M], doc: Any) -> M:
     """Build ``cls`` from a JSON object (or return ``doc`` when it already is one)."""
     if isinstance(doc, cls):
@@ -158,7 +167,7 @@ def _extra() -> Any:
 
 # -- buckets and entries (§3) -----------------------------------------------------------
 @attrs.define
-class BucketSettings(_Model):
+class BucketSettings(_Settings):
     """Bucket settings; a field left None is not sent (the server keeps or
     defaults it, §3).
 
@@ -173,10 +182,6 @@ class BucketSettings(_Model):
     quota_type: Optional[str] = None
     quota_size: Optional[int] = None
     extra: Dict[str, Any] = _extra()
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The JSON body (None fields left out)."""
-        return {k: v for k, v in super().to_dict().items() if v is not None}
 
 
 @attrs.define
@@ -293,7 +298,7 @@ class FullTokenInfo(Token):
 
 # -- replications (§10) -------------------------------------------------------------------
 @attrs.define
-class ReplicationSettings(_Model):
+class ReplicationSettings(_Settings):
     """What a replication copies, and where (``when`` 1.14, ``mode`` 1.18,
     ``dst_prefix`` and ``compression`` 1.21; None fields are not sent)."""
 
@@ -307,10 +312,6 @@ class ReplicationSettings(_Model):
     mode: Optional[str] = None
     compression: Optional[str] = None
     extra: Dict[str, Any] = _extra()
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The JSON body (None fields left out)."""
-        return {k: v for k, v in super().to_dict().items() if v is not None}
 
 
 @attrs.define
