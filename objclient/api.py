@@ -53,7 +53,7 @@ _IGNORED_KEYS = frozenset({
     "chunk_checksum_algo", "trust_level", "force", "local", "use_tcp_cork",
     "extra_properties", "meta_pos", "content_id", "restore_drained",
     "bypass_governance", "dryrun", "slo_manifest", "chunks", "mpu_marker_only",
-    "version_marker", "properties_directive_hint", "target_content_id", "link_content_id",
+    "version_marker", "properties_directive_hint",
     # OpenIO passes its EXTRA_KEYWORDS to every call: tuning with no meaning here
     "autocreate", "chunk_buffer_min", "chunk_buffer_max", "cache",
 })
@@ -170,9 +170,6 @@ class ObjectStorageApi:
             if options.get(key) is not None:
                 values[key] = float(options.pop(key))
             options.pop(key, None)
-        if "write_timeout" in values:  # one socket timeout: the longer one
-            write = values.pop("write_timeout")
-            values["read_timeout"] = max(write, values.get("read_timeout", write))
         if perfdata is not None:
             values["perfdata"] = perfdata
         return CallOptions(**values) if values else DEFAULT_OPTS
@@ -268,9 +265,6 @@ class ObjectStorageApi:
                 kwargs.pop(key)
         if not values:
             return defaults  # only the method's own arguments were given
-        write = values.pop("write_timeout", None)
-        if write is not None:  # one socket timeout for reads and writes: the longer
-            values["read_timeout"] = max(write, values.get("read_timeout") or write)
         headers = values.get("headers") or {}
         if not isinstance(headers, Mapping):
             raise InvalidArgument("headers must be a mapping")
@@ -748,16 +742,21 @@ class ObjectStorageApi:
         """Whether the object exists.
 
         :param trust_level: 0: its metadata exists; 1: and enough of its
-            data to read it; 2: and all of it.  1 and 2 read the object to
-            its end (constant memory); on OpenIO that reads one copy of each
-            chunk, so 2 does not probe every replica as OpenIO's does.
+            data to read it (the object is read to its end, in constant
+            memory); 2: and all of it: on OpenIO every copy of every chunk
+            answers a ``HEAD`` on its rawx, as OpenIO's does; the other
+            backends keep no copies apart, so the object is read to its end.
         """
         if trust_level not in (0, 1, 2):
             raise InvalidArgument("trust_level must be between 0 and 2")
         acct, cont, name = self._names(account, container, obj)
+        check_chunks = getattr(self.blob_client, "check_chunks", None)
         try:
             if not trust_level:
                 self.container.content_show(acct, cont, name, None, opts)
+                return True
+            if trust_level == 2 and check_chunks is not None:
+                check_chunks(acct, cont, name, None, opts)
                 return True
             _meta, stream = self.blob_client.download(acct, cont, name, version=None,
                                                       ranges=None, opts=opts)
@@ -923,21 +922,26 @@ class ObjectStorageApi:
                       ) -> Tuple[ResultDict, Any]:
         """An object's metadata and where its data lives.
 
-        :param chunk_info: OpenIO asks each chunk server for the chunk's
-            size, hash and full path; objclient does not, so True raises
-            NotSupported.
+        :param chunk_info: on OpenIO, ask each chunk's rawx (a ``HEAD``) for
+            its ``chunk_size``, ``chunk_hash`` and ``full_path``, added to
+            each chunk dict (or ``error`` when the rawx fails); the chunks
+            then come as a generator, in position order, as OpenIO's.  Other
+            backends have no chunk servers: NotSupported.
         :param properties: False leaves the user properties out.
         :returns: ``(meta, chunks)``: a dict and a list of dicts.
         """
-        if chunk_info:
-            raise NotSupported("object_locate(chunk_info=True) asks every chunk server "
-                               "about its chunk, which objclient does not do",
-                               capability="chunk_info", backend=self.backend)
+        head = getattr(self.blob_client, "chunk_head", None)
+        if chunk_info and head is None:
+            raise NotSupported(f"the {self.backend} backend has no chunk servers to ask "
+                               "about each chunk", capability="chunk_info",
+                               backend=self.backend)
         acct, cont, name = self._names(account, container, obj)
         meta, chunks = self.directory.locate(acct, cont, name, version, opts)
         result = as_result(meta)
         if not properties:
             result["properties"] = {}
+        if chunk_info and head is not None:
+            return result, _with_chunk_info(as_result(chunks), head, opts)
         return result, as_result(chunks)
 
     def object_analyze(self, *args: Any, **kwargs: Any) -> Tuple[ResultDict, Any]:
@@ -962,10 +966,10 @@ class ObjectStorageApi:
         """Give the content of one object a second name (server-side; a hard
         link or a copy depending on the backend).
 
-        :param target_content_id: OpenIO's content id of the target; objclient
-            names the target by ``target_version``, so it is ignored.
-        :param link_content_id: OpenIO's content id for the link; ignored
-            (the backend chooses it).
+        :param target_content_id: OpenIO's content id of the target, sent
+            with its ``content/locate`` as OpenIO does (the name wins there).
+        :param link_content_id: OpenIO's content id for the link.
+        :raises NotSupported: a content id on a backend without them.
         :param properties_directive: ``COPY`` keeps the target's properties,
             ``REPLACE`` uses ``properties``.
         :returns: the link's metadata, a dict.
@@ -976,9 +980,16 @@ class ObjectStorageApi:
         if directive not in ("COPY", "REPLACE"):
             raise InvalidArgument("properties_directive is COPY or REPLACE")
         props = self.names.check_properties(properties) if directive == "REPLACE" else None
+        ids = {key: value for key, value in (("target_content_id", target_content_id),
+                                             ("link_content_id", link_content_id))
+               if value is not None}
+        if ids and not getattr(self.container, "content_ids", False):
+            raise NotSupported(f"the {self.backend} backend names objects by name and "
+                               "version, not by content id", capability="content_id",
+                               backend=self.backend)
         return as_result(self.container.content_link(  # type: ignore[no-any-return]
             tacct, tcont, tname, lacct, lcont, lname, target_version=target_version,
-            properties_directive=directive, properties=props, opts=opts))
+            properties_directive=directive, properties=props, opts=opts, **ids))
 
     @_operation(Capability.TRUNCATE)
     def object_truncate(self, account: Optional[str], container: str, obj: str,
@@ -1059,6 +1070,22 @@ class ObjectStorageApi:
             raise NotSupported(f"the {self.backend} backend has no oio-proxy",
                                capability="proxy_client", backend=self.backend)
         return self._backend
+
+
+def _with_chunk_info(chunks: List[Dict[str, Any]], head: Callable[..., Dict[str, str]],
+                     opts: CallOptions) -> Iterator[Dict[str, Any]]:
+    """OpenIO's ``object_locate(chunk_info=True)`` chunks: each one, in
+    position order, with ``chunk_size``, ``chunk_hash`` and ``full_path``
+    from its rawx, or ``error`` (the message) when the rawx fails."""
+    for chunk in sorted(chunks, key=lambda c: tuple(int(p) for p in
+                                                    str(c["pos"]).split("."))):
+        try:
+            info = head(chunk["url"], opts)
+            for key in ("chunk_size", "chunk_hash", "full_path"):
+                chunk[key] = info.get(key)
+        except ClientError as err:
+            chunk["error"] = str(err)
+        yield chunk
 
 
 def _data_perfdata(perfdata: Dict[str, Any], elapsed: float, size: int) -> None:

@@ -138,6 +138,8 @@ class CallOptions:
     :param deadline: absolute ``time.monotonic()`` by which the call ends.
     :param perfdata: a dict filled with timings, per service.
     :param reqid: a request id to send (where the backend has such a header).
+    :param write_timeout: OpenIO's timeout of a data write: sending the
+        body and waiting for the reply (see :meth:`http_kwargs`).
     """
 
     headers: Mapping[str, str] = attrs.field(factory=dict)
@@ -146,12 +148,24 @@ class CallOptions:
     deadline: Optional[float] = None
     perfdata: Optional[Dict[str, Any]] = attrs.field(default=None, eq=False)
     reqid: Optional[str] = None
+    write_timeout: Optional[float] = None
 
-    def http_kwargs(self, service: Optional[str] = None) -> Dict[str, Any]:
-        """Keywords for :meth:`HTTPClient.request` (headers not included)."""
-        return {"connection_timeout": self.connection_timeout,
-                "read_timeout": self.read_timeout, "deadline": self.deadline,
-                "perfdata": self.perfdata, "service": service}
+    def http_kwargs(self, service: Optional[str] = None, *,
+                    write: bool = False) -> Dict[str, Any]:
+        """Keywords for :meth:`HTTPClient.request` (headers not included).
+
+        :param write: the request sends object data.  With a
+            ``write_timeout``, urllib3's connect timeout (which also bounds
+            every send of the request: urllib3 2 sends under it) becomes
+            the larger of the two, and the wait for the reply is
+            ``write_timeout``, as OpenIO's ``ChunkWriteTimeout`` covers both.
+        """
+        connect, read = self.connection_timeout, self.read_timeout
+        if write and self.write_timeout is not None:
+            connect = max(connect or 0.0, self.write_timeout)
+            read = self.write_timeout
+        return {"connection_timeout": connect, "read_timeout": read,
+                "deadline": self.deadline, "perfdata": self.perfdata, "service": service}
 
 
 DEFAULT_OPTS = CallOptions()

@@ -16,7 +16,8 @@ from ...ranges import resolve_range
 from .protocol import (chunk_of, cid_from_name, compute_chunk_id, content_meta_of,
                        encode_fullpath, group_by_position, nb_copy_of, parse_chunk_method,
                        patch_chunk_method, request_id)
-from .rawx import _BLOCK, ChunkWriter, ObjectReader, chunk_id_of, chunk_put_headers
+from .rawx import (_BLOCK, CHUNK_META, ChunkWriter, ObjectReader, chunk_id_of,
+                   chunk_put_headers, perfdata_stats)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...source import Source
@@ -199,6 +200,8 @@ class OioBlobClient(BlobClient):
             if stored and meta is not None:
                 self.delete_chunks(stored, meta, cid, opts)
             raise
+        perfdata_stats(opts.perfdata, "connect.")
+        perfdata_stats(opts.perfdata, "upload.")
         info = attrs.evolve(meta, name=obj, size=total, hash=digest, mime_type=mime,
                             chunk_method=chunk_method, properties=dict(properties))
         return info, stored
@@ -290,16 +293,56 @@ class OioBlobClient(BlobClient):
                               expected_md5=meta.hash if meta.hash_method == "md5" else None)
         return meta, reader
 
+    # -- chunks --------------------------------------------------------------------------
+    def chunk_head(self, url: str, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, str]:
+        """``HEAD`` one chunk on its rawx (handler_chunk.go:checkChunk), as
+        oio's ``BlobClient.chunk_head``: the ``X-oio-Chunk-Meta-*`` headers
+        by lower-cased name with ``_`` for ``-`` (``chunk_size``,
+        ``chunk_hash``, ``full_path``, ``content_id`` ...).
+
+        :raises NotFound: the rawx has no such chunk.
+        """
+        headers = {"x-oio-req-id": request_id(opts)}
+        headers.update(opts.headers)
+        resp = self.backend.http.request("HEAD", url, headers=headers, idempotent=True,
+                                         **opts.http_kwargs("rawx"))
+        prefix = CHUNK_META.lower()
+        return {key[len(prefix):].lower().replace("-", "_"): value
+                for key, value in resp.headers.items() if key.lower().startswith(prefix)}
+
+    def check_chunks(self, account: str, container: str, obj: str,
+                     version: Optional[Any] = None,
+                     opts: CallOptions = DEFAULT_OPTS) -> None:
+        """``object_head(trust_level=2)`` as OpenIO does it: locate, then
+        ``HEAD`` every copy of every chunk (no data is read).
+
+        :raises NotFound: the object or one of its chunk copies is missing.
+        """
+        opts = attrs.evolve(opts, reqid=request_id(opts))
+        _meta, chunks = self.backend.directory.locate(account, container, obj, version, opts)
+        for chunk in chunks:
+            self.chunk_head(chunk.url, opts)
+
     # -- link ---------------------------------------------------------------------------
     def link(self, target_account: str, target_container: str, target_obj: str,
              link_account: str, link_container: str, link_obj: str, *,
              target_version: Optional[Any], properties_directive: str,
              properties: Optional[Mapping[str, str]],
-             opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
-        """locate target -> prepare2 link name -> rawx COPY of every chunk -> create."""
+             opts: CallOptions = DEFAULT_OPTS, target_content_id: Optional[str] = None,
+             link_content_id: Optional[str] = None) -> ObjectInfo:
+        """locate target -> prepare2 link name -> rawx COPY of every chunk -> create.
+
+        :param target_content_id: sent with the target's ``content/locate``
+            (``content=``), as OpenIO's ``object_link``; meta2 reads it only
+            without a path (meta2_utils.c:m2db_get_alias), so the name wins.
+        :param link_content_id: the link's content id, given to ``prepare2``
+            (``content=``) and committed with the link.
+        """
         opts = attrs.evolve(opts, reqid=request_id(opts))
-        tmeta, tchunks = self.backend.directory.locate(
-            target_account, target_container, target_obj, target_version, opts)
+        directory: Any = self.backend.directory  # the OpenIO one: it takes content ids
+        tmeta, tchunks = directory.locate(
+            target_account, target_container, target_obj, target_version, opts,
+            content_id=target_content_id)
         if properties_directive == "COPY":
             props = self.backend.container.content_show(
                 target_account, target_container, target_obj, tmeta.version, opts).properties
@@ -307,7 +350,7 @@ class OioBlobClient(BlobClient):
             props = dict(properties or {})
         lmeta, _targets = self.prepare(link_account, link_container, link_obj, position=0,
                                        policy=tmeta.policy, version=None, autocreate=True,
-                                       opts=opts)
+                                       opts=opts, content_id=link_content_id)
         cid = cid_from_name(link_account, link_container)
         fullpath = encode_fullpath(link_account, link_container, link_obj, lmeta.version,
                                    str(lmeta.id))

@@ -11,6 +11,7 @@ import attrs
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import InvalidArgument, TooLarge
 from ...models import ContainerInfo, ObjectInfo, ObjectListing
+from ...source import open_source
 from .protocol import content_meta_of, micro_to_seconds, request_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -250,10 +251,13 @@ class OioContainerClient(ContainerClient):
     def content_truncate(self, account: str, container: str, obj: str, size: int,
                          version: Optional[Any] = None,
                          opts: CallOptions = DEFAULT_OPTS) -> None:
-        """``content/truncate?size=``; OpenIO cuts only at a metachunk boundary,
-        so another size is refused before any change.
+        """``content/truncate?size=`` at a metachunk boundary.  meta2 cuts
+        only there; for another size OpenIO's ``object_truncate`` downloads
+        the part of the last chunk that stays and writes it again: here the
+        object's first ``size`` bytes are stored again under its name (same
+        mime type, properties and policy; a new version and content id).
 
-        :raises InvalidArgument: ``size`` is not a metachunk boundary.
+        :raises InvalidArgument: ``size`` is larger than the object.
         """
         opts = attrs.evolve(opts, reqid=request_id(opts))
         meta, chunks = self.backend.directory.locate(account, container, obj, version, opts)
@@ -269,20 +273,40 @@ class OioContainerClient(ContainerClient):
             raise InvalidArgument(f"cannot truncate {obj!r} ({meta.size} bytes) to a larger "
                                   f"size {size}")
         if size not in bounds:
-            raise InvalidArgument(
-                f"OpenIO truncates only at a metachunk boundary; {size} is not one of "
-                f"{sorted(bounds)} for {obj!r}")
+            self._rewrite_head(account, container, obj, meta, size, opts)
+            return
         self._content("truncate", account, container, obj, opts, version=meta.version,
                        params={"size": size})
+
+    def _rewrite_head(self, account: str, container: str, obj: str, meta: ObjectInfo,
+                      size: int, opts: CallOptions) -> None:
+        """Store the first ``size`` bytes of an object again under its name."""
+        blob: Any = self.backend.blob
+        props = self.content_show(account, container, obj, meta.version, opts).properties
+        _meta, stream = blob.download(account, container, obj, version=meta.version,
+                                      ranges=[(0, size - 1)], opts=opts)
+        try:
+            with open_source(data=stream) as source:
+                blob.upload(account, container, obj, source, mime_type=meta.mime_type,
+                            properties=props, etag=None, append=False, policy=meta.policy,
+                            autocreate=False, container_properties=None, opts=opts)
+        finally:
+            stream.close()
 
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
                      properties: Optional[Mapping[str, str]],
-                     opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
-        """Link as OpenIO's API does: locate, prepare2, rawx COPY per chunk, create."""
+                     opts: CallOptions = DEFAULT_OPTS, target_content_id: Optional[str] = None,
+                     link_content_id: Optional[str] = None) -> ObjectInfo:
+        """Link as OpenIO's API does: locate, prepare2, rawx COPY per chunk,
+        create; with OpenIO's content ids (see :meth:`OioBlobClient.link`)."""
         blob: Any = self.backend.blob
         return blob.link(
             target_account, target_container, target_obj, link_account, link_container,
             link_obj, target_version=target_version,
-            properties_directive=properties_directive, properties=properties, opts=opts)
+            properties_directive=properties_directive, properties=properties, opts=opts,
+            target_content_id=target_content_id, link_content_id=link_content_id)
+
+    #: content_link takes OpenIO's ``target_content_id`` and ``link_content_id``.
+    content_ids = True

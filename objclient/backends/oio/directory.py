@@ -99,12 +99,18 @@ class OioDirectoryClient(DirectoryClient):
         return str(doc["account"]), str(doc["name"])
 
     def locate(self, account: str, container: str, obj: str, version: Optional[Any] = None,
-               opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, List[ChunkInfo]]:
+               opts: CallOptions = DEFAULT_OPTS, content_id: Optional[str] = None,
+               ) -> Tuple[ObjectInfo, List[ChunkInfo]]:
         """``GET content/locate``: metadata (headers) and the chunk list (body),
-        chunks sorted by position then score."""
+        chunks sorted by position then score.
+
+        :param content_id: OpenIO's ``content=`` argument (meta2 uses it
+            only when no path is given).
+        """
         resp, body = self.backend.proxy(
             "GET", "content", "locate", opts, retriable=True, kind="object",
-            params={"acct": account, "ref": container, "path": obj, "version": version})
+            params={"acct": account, "ref": container, "path": obj, "version": version,
+                    "content": content_id})
         meta = content_meta_of(resp.headers, account, container, obj)
         chunks = [chunk_of(c) for c in (body or [])]
         chunks.sort(key=lambda c: (_pos_key(c.pos), -float(c.extra.get("score", 0) or 0)))

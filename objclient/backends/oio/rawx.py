@@ -32,7 +32,8 @@ from ...streaming import ChunkStream
 if TYPE_CHECKING:  # pragma: no cover
     from . import OioBackend
 
-__all__ = ["chunk_hasher", "chunk_put_headers", "ChunkWriter", "ObjectReader", "chunk_id_of"]
+__all__ = ["chunk_hasher", "chunk_put_headers", "ChunkWriter", "ObjectReader", "chunk_id_of",
+           "perfdata_stats", "record_rawx_time"]
 
 _NO_RETRY = RetryPolicy.disabled()
 _BLOCK = 64 * 1024
@@ -50,6 +51,31 @@ def chunk_hasher(algo: str) -> Any:
         import blake3  # optional extra
         return blake3.blake3()
     return hashlib.md5()
+
+
+def record_rawx_time(perfdata: Optional[Dict[str, Any]], key: str, seconds: float) -> None:
+    """``perfdata["rawx"][key] = seconds``: OpenIO's per-chunk keys
+    (``connect.<chunk url>``, ``upload.<url>``, ``download.<url>``)."""
+    if perfdata is not None:
+        perfdata.setdefault("rawx", {})[key] = seconds
+
+
+def perfdata_stats(perfdata: Optional[Dict[str, Any]], prefix: str) -> None:
+    """Add ``<prefix>AVG``, ``<prefix>SD`` and ``<prefix>RSD`` (mean,
+    standard deviation, relative deviation) of the ``perfdata["rawx"]``
+    timings named ``<prefix><chunk url>``, as oio's
+    ``oio.common.utils.compute_perfdata_stats`` does after a transfer."""
+    rawx = (perfdata or {}).get("rawx")
+    if not rawx:
+        return
+    values = [v for k, v in rawx.items() if k.startswith(prefix) and "://" in k]
+    if not values:
+        return
+    avg = sum(values) / len(values)
+    sdev = max(sum(v * v for v in values) / len(values) - avg * avg, 0.0) ** 0.5
+    rawx[prefix + "AVG"] = avg
+    rawx[prefix + "SD"] = sdev
+    rawx[prefix + "RSD"] = sdev / avg if avg else 0.0
 
 
 def chunk_id_of(url: str) -> str:
@@ -94,12 +120,17 @@ class ChunkWriter:
         self.error: Optional[ClientError] = None
         self.reply_hash: Optional[str] = None
         self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=8)
+        self._start = time.monotonic()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name="oio-chunk-writer")
         self._thread.start()
 
     def _body(self) -> Iterator[bytes]:
+        # urllib3 asks for the body once connected and the headers sent:
+        # that moment ends OpenIO's ``connect.<url>`` timing.
+        record_rawx_time(self.opts.perfdata, "connect." + self.target.url,
+                         time.monotonic() - self._start)
         while True:
             block = self._queue.get()
             if block is None:
@@ -112,7 +143,10 @@ class ChunkWriter:
         try:
             resp = self.backend.http.request(
                 "PUT", self.target.url, headers=self.headers, data=self._body(),
-                idempotent=False, retries=_NO_RETRY, **self.opts.http_kwargs("rawx"))
+                idempotent=False, retries=_NO_RETRY,
+                **self.opts.http_kwargs("rawx", write=True))
+            record_rawx_time(self.opts.perfdata, "upload." + self.target.url,
+                             time.monotonic() - self._start)
             self.reply_hash = resp.headers.get(CHUNK_META + "Chunk-Hash")
             reply_size = resp.headers.get(CHUNK_META + "Chunk-Size")
             if reply_size is not None and int(reply_size) != self.size:
@@ -226,10 +260,13 @@ class ObjectReader(ChunkStream):
             if not (whole and done == 0):
                 headers["Range"] = f"bytes={first + done}-{last}"
             headers.update(self.opts.headers)
+            start = time.monotonic()
             try:
                 self._resp = self.backend.http.request(
                     "GET", copy.url, headers=headers, stream=True, retries=_NO_RETRY,
                     **self.opts.http_kwargs("rawx"))
+                record_rawx_time(self.opts.perfdata, "connect." + copy.url,
+                                 time.monotonic() - start)
                 raw = self._resp.raw
                 while True:
                     block = raw.read(_BLOCK, decode_content=True)
@@ -242,6 +279,8 @@ class ObjectReader(ChunkStream):
                 self._resp.close()
                 if done < last - first + 1:
                     raise ConnectionFailed(f"chunk body cut short at {done} bytes")
+                record_rawx_time(self.opts.perfdata, "download." + copy.url,
+                                 time.monotonic() - start)
             except DeadlineReached:
                 raise
             except ClientError as err:
@@ -272,6 +311,8 @@ class ObjectReader(ChunkStream):
                     if self._md5 is not None:
                         self._md5.update(block)
                     yield block
+            perfdata_stats(self.opts.perfdata, "connect.")
+            perfdata_stats(self.opts.perfdata, "download.")
             if self._md5 is not None and self._md5.hexdigest() != self.expected_md5:
                 raise ChecksumMismatch(
                     f"object data has MD5 {self._md5.hexdigest()}, "

@@ -249,15 +249,15 @@ def test_writes_are_not_retried_but_reads_are(mock, api):
     assert len(mock.calls) == 3
 
 
-def test_truncate_accepts_only_metachunk_boundaries(mock, api):
+def test_truncate_at_a_metachunk_boundary_is_one_truncate_call(mock, api):
     chunks = [{"url": "http://r1/" + "A" * 64, "pos": "0", "size": 4, "hash": "X"},
               {"url": "http://r1/" + "B" * 64, "pos": "1", "size": 2, "hash": "Y"}]
     for _ in range(2):
         mock.add("GET", f"{P}/content/locate", json=chunks,
                  headers={"x-oio-content-meta-length": "6", "x-oio-content-meta-version": "9"})
     mock.add("POST", f"{P}/content/truncate", status=204)
-    with pytest.raises(InvalidArgument):
-        api.object_truncate("a", "c", "o", size=3)
+    with pytest.raises(InvalidArgument):  # only shrink, as OpenIO
+        api.object_truncate("a", "c", "o", size=7)
     api.object_truncate("a", "c", "o", size=4)
     assert _query(mock.calls[2]) == {"acct": "a", "ref": "c", "path": "o", "version": "9",
                                      "size": "4"}
