@@ -83,6 +83,7 @@ print(json.dumps({{"size": size, "same": got.hexdigest() == md5.hexdigest(),
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_large_object_round_trip_in_flat_memory(case, tmp_path):
     ctor, size_mb, account = CASES[case]

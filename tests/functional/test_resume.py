@@ -180,6 +180,7 @@ def _bytes_written():
         return next(int(line.split()[1]) for line in fh if line.startswith("wchar:"))
 
 
+@pytest.mark.slow
 def test_a_local_upload_killed_half_way_resumes_writing_only_the_missing_half(tmp_path,
                                                                               source):
     path, md5 = source

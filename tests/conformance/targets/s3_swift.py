@@ -9,6 +9,7 @@ from objclient.exceptions import ClientError
 from tools import server_env
 
 NAME = "s3/swift"
+NEEDS_SERVERS = True  # tools/servers; the `servers` tier (tests/conftest.py)
 
 
 def make_api(tmp_path_factory):

@@ -5,6 +5,7 @@ from objclient.exceptions import ClientError
 from tools import server_env
 
 NAME = "swift"
+NEEDS_SERVERS = True  # tools/servers; the `servers` tier (tests/conftest.py)
 
 AUTH_URL = server_env.SWIFT_AUTH_URL
 USER = server_env.SWIFT_USER

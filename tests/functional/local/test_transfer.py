@@ -67,6 +67,7 @@ def test_sync_copies_differences_and_resumes_without_recopying(tmp_path):
     assert dst_api.object_show("b", "backup", "copy/0100")["properties"] == {"i": "100"}
 
 
+@pytest.mark.slow
 def test_one_gib_round_trip_in_bounded_memory(tmp_path):
     script = textwrap.dedent(f"""
         import hashlib, json, os, resource, sys, time

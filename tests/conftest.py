@@ -1,0 +1,92 @@
+"""The test tiers: a bare ``pytest`` runs what needs no server.
+
+Tests that talk to the real Swift, SeaweedFS or Keystone servers carry the
+``servers`` marker: the paths in :data:`SERVER_TESTS` get it here, and the
+conformance targets that need one declare ``NEEDS_SERVERS = True`` (see
+``tests/conformance/conftest.py``).  Without ``--servers`` they are
+deselected, not skipped, and the header and summary say how many were left
+out; ``tools/test`` passes ``--servers`` after starting the servers, so a
+server that is down fails loudly there.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import List
+
+import pytest
+
+#: Paths under ``tests/`` whose every test needs a running server; a path
+#: ending in ``/`` is a directory.  ``functional/local/`` needs none.
+SERVER_TESTS = (
+    "faults/test_chaos.py",
+    "faults/test_faults.py",
+    "faults/test_large_reads.py",
+    "faults/test_leftovers.py",
+    "faults/test_secrets.py",
+    "functional/cli/",
+    "functional/keystone/",
+    "functional/s3/",
+    "functional/seaweedfs/",
+    "functional/swift/",
+    "functional/test_large_objects.py",
+    "functional/test_resume.py",
+    "functional/test_sync_servers.py",
+    "load/",
+)
+
+HOW_TO_RUN = ("run them with `tools/test` (starts the servers), or "
+              "`eval \"$(tools/servers env)\"; pytest --servers` with the servers running")
+
+_TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+_DESELECTED: List[pytest.Item] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--servers", action="store_true", default=False,
+                     help="also run the tests marked `servers` (Swift, SeaweedFS and "
+                          "Keystone must be running: tools/servers start)")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if config.getoption("servers"):
+        return "server tier: on (--servers); tests marked `servers` run against tools/servers"
+    return "server tier: off; tests marked `servers` are deselected (" + HOW_TO_RUN + ")"
+
+
+def needs_servers(relpath: str) -> bool:
+    """Whether the test file at ``relpath`` (under ``tests/``, ``/``-separated)
+    is listed in :data:`SERVER_TESTS`.
+
+    :param relpath: e.g. ``"functional/swift/test_swift_auth.py"``.
+    :returns: True for a listed file or a file under a listed directory.
+    """
+    return any(relpath == p or (p.endswith("/") and relpath.startswith(p))
+               for p in SERVER_TESTS)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Mark the server tests, then deselect them unless ``--servers`` was given.
+
+    ``trylast`` so that the marks other conftests add (conformance targets) are seen.
+    """
+    for item in items:
+        rel = os.path.relpath(str(item.path), _TESTS_DIR).replace(os.sep, "/")
+        if needs_servers(rel):
+            item.add_marker(pytest.mark.servers)
+    if config.getoption("servers"):
+        return
+    kept = [i for i in items if i.get_closest_marker("servers") is None]
+    if len(kept) == len(items):
+        return
+    _DESELECTED[:] = [i for i in items if i.get_closest_marker("servers") is not None]
+    config.hook.pytest_deselected(items=_DESELECTED)
+    items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _DESELECTED:
+        terminalreporter.write_sep(
+            "=", f"{len(_DESELECTED)} server tests deselected (no --servers)", yellow=True)
+        terminalreporter.write_line(HOW_TO_RUN)
