@@ -171,6 +171,69 @@ def test_every_method_takes_headers_and_the_three_timeouts(api):
                          connection_timeout=1.0, read_timeout=2.0, write_timeout=3.0)
 
 
+def _spy_http(api):
+    """Record (method, host, connection_timeout, read_timeout) of each request."""
+    seen, send = [], api.http.request
+
+    def request(method, url, **kwargs):
+        seen.append((method, url.split("/")[2], kwargs.get("connection_timeout"),
+                     kwargs.get("read_timeout")))
+        return send(method, url, **kwargs)
+    api.http.request = request
+    return seen
+
+
+def test_write_timeout_bounds_rawx_writes_and_leaves_proxy_reads_alone(oio):
+    fake, api = oio
+    seen = _spy_http(api)
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o",
+                      connection_timeout=1.0, read_timeout=4.0, write_timeout=7.0)
+    puts = [s for s in seen if s[0] == "PUT"]
+    # urllib3 sends a request under its connect timeout: a data write gets
+    # the larger of the two there, and waits write_timeout for the reply.
+    assert puts and all(s[2:] == (7.0, 7.0) for s in puts)
+    assert all(s[2:] == (1.0, 4.0) for s in seen if s[0] != "PUT")
+
+
+def test_constructor_write_timeout_is_the_default_of_every_call(tmp_path, monkeypatch):
+    conf = tmp_path / "sds.conf"
+    conf.write_text(f"[OPENIO]\nproxy={PROXY.split('://')[1]}\n")
+    monkeypatch.setattr(objclient_config, "OIO_SYSTEM_CONF", str(conf))
+    monkeypatch.delenv("OIO_PROXY", raising=False)
+    fake, mock = start_fake(chunk_size=4096)
+    try:
+        api = ObjectStorageApi("OPENIO", write_timeout=9.0, read_timeout=3.0)
+        seen = _spy_http(api)
+        api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
+        assert {s[3] for s in seen if s[0] == "PUT"} == {9.0}
+        assert {s[3] for s in seen if s[0] != "PUT"} == {3.0}
+    finally:
+        mock.stop()
+        mock.reset()
+
+
+def test_urllib3_sends_a_request_body_under_its_connect_timeout():
+    """The fact write_timeout rests on: a peer that never reads stalls the
+    send, and the connect timeout (not the read timeout) ends it."""
+    import socket
+    import time
+
+    import urllib3
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", server.getsockname()[1], retries=False)
+    start = time.monotonic()
+    try:
+        with pytest.raises(urllib3.exceptions.HTTPError):
+            pool.urlopen("PUT", "/", body=b"x" * (64 << 20),
+                         timeout=urllib3.Timeout(connect=0.3, read=30.0))
+    finally:
+        server.close()
+    assert time.monotonic() - start < 10.0
+
+
 # -- accounts ------------------------------------------------------------------------------
 def test_account_calls_return_the_seeds_shapes(oio):
     fake, api = oio
@@ -351,8 +414,24 @@ def test_object_locate_and_deprecated_analyze(api):
     assert _plain(meta)["length"] == 5 and _plain(chunks)[0]["size"] == 5
     with pytest.warns(DeprecationWarning):
         assert api.object_analyze("myaccount", "mycontainer", "o")[0]["name"] == "o"
-    with pytest.raises(NotSupported):
+    with pytest.raises(NotSupported) as err:
         api.object_locate("myaccount", "mycontainer", "o", chunk_info=True)
+    assert (err.value.backend, err.value.capability) == ("local", "chunk_info")
+
+
+def test_object_locate_chunk_info_asks_each_rawx_on_openio(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"x" * 5000, obj_name="o")
+    meta, chunks = api.object_locate("myaccount", "mycontainer", "o", None, True)
+    assert inspect.isgenerator(chunks)  # as the seed says
+    chunks = list(chunks)
+    assert [c["pos"] for c in chunks] == sorted(c["pos"] for c in chunks)
+    assert {c["chunk_size"] for c in chunks} == {"4096", "904"}
+    assert all(c["chunk_hash"] == c["hash"] and c["full_path"] for c in chunks)
+    host, _, chunk_id = chunks[0]["url"].rpartition("/")
+    del fake.rawx[host][chunk_id]  # a rawx lost one copy
+    chunks = list(api.object_locate("myaccount", "mycontainer", "o", chunk_info=True)[1])
+    assert "error" in chunks[0] and "chunk_size" not in chunks[0]
 
 
 def test_object_link_positional_order_and_deprecated_fastcopy(oio):
@@ -366,6 +445,22 @@ def test_object_link_positional_order_and_deprecated_fastcopy(oio):
     assert b"".join(api.object_fetch("myaccount", "mycontainer", "f")[1]) == b"hello"
 
 
+def test_object_link_content_ids(oio, api):
+    fake, oio_api = oio
+    target = oio_api.object_create_ext("myaccount", "mycontainer", data=b"hello",
+                                       obj_name="o")[3]
+    link_id = "0123456789ABCDEF0123456789ABCDEF"
+    link = oio_api.object_link("myaccount", "mycontainer", "o", "myaccount", "mycontainer",
+                               "l", None, target["id"], link_id)
+    assert link["id"] == link_id
+    assert oio_api.object_get_properties("myaccount", "mycontainer", "l")["id"] == link_id
+    api.object_create("myaccount", "mycontainer", data=b"x", obj_name="o")
+    with pytest.raises(NotSupported) as err:
+        api.object_link("myaccount", "mycontainer", "o", "myaccount", "mycontainer", "l",
+                        link_content_id=link_id)
+    assert err.value.capability == "content_id"
+
+
 def test_object_head_trust_levels(oio):
     fake, api = oio
     api.object_create("myaccount", "mycontainer", data=b"x" * 5000, obj_name="o")
@@ -377,12 +472,39 @@ def test_object_head_trust_levels(oio):
     assert api.object_head("myaccount", "mycontainer", "o", 1) is False
 
 
+def test_object_head_trust_level_2_checks_every_replica_on_openio(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"x" * 5000, obj_name="o")
+    seen = _spy_http(api)
+    assert api.object_head("myaccount", "mycontainer", "o", 2) is True
+    assert len([s for s in seen if s[0] == "HEAD"]) == 6  # 2 chunks x 3 copies, no GET
+    assert not [s for s in seen if s[0] == "GET" and "rawx" in s[1]]
+    chunks = api.object_locate("myaccount", "mycontainer", "o")[1]
+    host, _, chunk_id = chunks[-1]["url"].rpartition("/")
+    del fake.rawx[host][chunk_id]  # one replica lost: readable, not complete
+    assert api.object_head("myaccount", "mycontainer", "o", 1) is True
+    assert api.object_head("myaccount", "mycontainer", "o", 2) is False
+
+
 def test_object_touch_and_truncate(oio):
     fake, api = oio
     api.object_create("myaccount", "mycontainer", data=b"x" * 8192, obj_name="o")
     api.object_touch("myaccount", "mycontainer", "o")
     api.object_truncate("myaccount", "mycontainer", "o", size=4096)
     assert api.object_get_properties("myaccount", "mycontainer", "o")["length"] == 4096
+
+
+def test_object_truncate_off_a_chunk_boundary(oio):
+    fake, api = oio
+    data = bytes(range(256)) * 40  # 10240 bytes: chunks of 4096, 4096, 2048
+    api.object_create("myaccount", "mycontainer", data=data, obj_name="o",
+                      mime_type="text/plain", properties={"k": "v"})
+    api.object_truncate("myaccount", "mycontainer", "o", None, 5000)
+    meta, stream = api.object_fetch("myaccount", "mycontainer", "o")
+    assert b"".join(stream) == data[:5000] and meta["length"] == 5000
+    assert (meta["mime_type"], meta["properties"]) == ("text/plain", {"k": "v"})
+    with pytest.raises(ValueError):  # only shrink
+        api.object_truncate("myaccount", "mycontainer", "o", size=6000)
 
 
 def test_object_drain_keeps_metadata_on_openio_and_is_not_supported_elsewhere(oio, api):
@@ -431,3 +553,22 @@ def test_deprecated_calls_warn_once_per_call_site(api):
         api.container_update("myaccount", "c", {"a": "1"})
     assert [w.category for w in seen] == [DeprecationWarning]
     assert os.path.basename(seen[0].filename) == "test_openio_seed.py"
+
+
+def test_perfdata_has_openios_rawx_keys(oio):
+    fake, api = oio
+    perfdata = {}
+    api.object_create("myaccount", "mycontainer", data=b"x" * 5000, obj_name="o",
+                      perfdata=perfdata)
+    rawx = perfdata["rawx"]
+    urls = [c["url"] for c in api.object_locate("myaccount", "mycontainer", "o")[1]]
+    assert {"connect." + u for u in urls} | {"upload." + u for u in urls} <= set(rawx)
+    assert {"connect.AVG", "connect.SD", "connect.RSD", "upload.AVG", "upload.SD",
+            "upload.RSD", "overall"} <= set(rawx)
+    assert all(rawx["connect." + u] <= rawx["upload." + u] for u in urls)
+    perfdata = {}
+    meta, stream = api.object_fetch("myaccount", "mycontainer", "o", perfdata=perfdata)
+    b"".join(stream)
+    read = [k for k in perfdata["rawx"] if k.startswith("download.http")]
+    assert len(read) == 2 and {"download.AVG", "connect.AVG"} <= set(perfdata["rawx"])
+    assert perfdata["data_size"] == 5000 and "proxy" in perfdata
