@@ -39,7 +39,7 @@ from .registry import backend_scheme, factory_for
 
 __all__ = ["ObjectStorageApi"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 _OPTION_KEYS = ("headers", "connection_timeout", "read_timeout", "deadline", "perfdata", "reqid",
                 "write_timeout")
@@ -65,20 +65,27 @@ _LIST_LIMIT = 1000
 
 
 def _operation(capability: Optional[Capability] = None,
-               operation: Optional[str] = None) -> Callable[[F], F]:
+               operation: Optional[str] = None
+               ) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Wrap a facade method: capability check, call options, error context.
+
+    The wrapper's signature (``help()``, :func:`inspect.signature`) is the
+    method's without ``opts``, which the wrapper builds from the call keywords.
+    Type checkers see the return type and any arguments: the call keywords
+    (``read_timeout`` ...) are not in the method's own parameters.
 
     :param operation: the name errors and perfdata give (default: the method's).
     """
 
-    def decorate(func: F) -> F:
+    def decorate(func: Callable[..., R]) -> Callable[..., R]:
         name = operation or func.__name__
+        signature = inspect.signature(func)
         # A keyword OpenIO passes everywhere is dropped only where it is not
         # the method's own parameter (``autocreate`` of object_create_ext).
-        own = frozenset(inspect.signature(func).parameters)
+        own = frozenset(signature.parameters)
 
         @functools.wraps(func)
-        def wrapper(self: "ObjectStorageApi", *args: Any, **kwargs: Any) -> Any:
+        def wrapper(self: "ObjectStorageApi", *args: Any, **kwargs: Any) -> R:
             if capability is not None and capability not in self.capabilities:
                 raise NotSupported(
                     f"the {self.backend} backend lacks capability {capability.value}",
@@ -95,7 +102,9 @@ def _operation(capability: Optional[Capability] = None,
                     api = opts.perfdata.setdefault("api", {})
                     api[name] = api.get(name, 0.0) + (time.monotonic() - start)
 
-        return wrapper  # type: ignore[return-value]
+        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in signature.parameters.values() if p.name != "opts"])
+        return wrapper
 
     return decorate
 
