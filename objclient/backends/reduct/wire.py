@@ -19,6 +19,7 @@ source is the authority):
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, unquote
@@ -59,8 +60,8 @@ def to_us(value: Timestamp) -> int:
     timestamp 10^6 times too large.)
 
     :param value: an ``int`` or ``float`` of µs (a float is rounded to the
-        nearest µs), a ``datetime`` (naive means UTC), an ISO-8601 string,
-        or a string of digits (µs).
+        nearest µs, halves up), a ``datetime`` (naive means UTC), an ISO-8601
+        string, or a string of digits (µs).
     :raises InvalidArgument: anything else, NaN, infinity or a negative time.
     """
     if isinstance(value, bool):
@@ -70,7 +71,10 @@ def to_us(value: Timestamp) -> int:
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise InvalidArgument(f"not a timestamp: {value!r}")
-        result = int(round(value))
+        # Halves go up, never to even: with round(), t + 1 could give the
+        # same µs as t (1.5 and 2.5 both to 2) and a query's stop = ts + 1
+        # would leave out the record written at ts.
+        result = math.floor(value + 0.5)
     elif isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)

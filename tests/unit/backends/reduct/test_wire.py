@@ -87,6 +87,10 @@ def test_v2_errors_need_start_ts_and_map_to_entries():
 def test_timestamps_in_every_accepted_form():
     assert to_us(0) == 0
     assert to_us(1.25) == 1  # float microseconds, rounded
+    # halves up, so that ts + 1 is always a later µs than ts (round() gives
+    # 1.5 and 2.5 the same 2, and a query's stop = ts + 1 missed the record)
+    assert (to_us(1.5), to_us(2.5)) == (2, 3)
+    assert to_us(1_796_325_940_129_248.5) == to_us(1_796_325_940_129_247.5) + 1
     assert to_us(1_700_000_000_123_456.0) == 1_700_000_000_123_456
     assert to_us("1700000000123456") == 1_700_000_000_123_456
     assert to_us(dt.datetime(1970, 1, 1, 0, 0, 1)) == 1_000_000
