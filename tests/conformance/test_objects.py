@@ -113,7 +113,7 @@ def test_properties_round_trip_utf8(target, container):
 def test_mime_type_is_kept(target, container):
     target.api.object_create(target.account, container, data=b"{}", obj_name="m.json",
                              mime_type="application/json")
-    meta = target.api.object_show(target.account, container, "m.json")
+    meta = target.api.object_get_properties(target.account, container, "m.json")
     assert meta["mime_type"] == "application/json"
 
 
@@ -132,7 +132,7 @@ def test_delete_then_not_found(target, container):
     api.object_delete(target.account, container, "d")
     assert api.object_head(target.account, container, "d") is False
     with pytest.raises(NotFound):
-        api.object_show(target.account, container, "d")
+        api.object_get_properties(target.account, container, "d")
     with pytest.raises(NotFound):
         api.object_fetch(target.account, container, "d")
 
@@ -146,7 +146,7 @@ def test_missing_object_and_container_are_not_found(target, container):
     with pytest.raises(NotFound):
         target.api.object_fetch(target.account, container, "nope")
     with pytest.raises(NotFound):
-        target.api.object_show(target.account, target.new_container_name("gone"), "nope")
+        target.api.object_get_properties(target.account, target.new_container_name("gone"), "nope")
 
 
 def test_delete_many(target, container):
@@ -189,7 +189,7 @@ def test_link_copies_server_side(target, container):
     meta, data = _read(api, target.account, container, "dst")
     assert data == b"shared"
     if Capability.OBJECT_PROPERTIES in api.capabilities:
-        assert meta["properties"].get("k") == "v" or api.object_show(
+        assert meta["properties"].get("k") == "v" or api.object_get_properties(
             target.account, container, "dst")["properties"].get("k") == "v"
 
 

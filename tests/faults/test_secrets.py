@@ -36,7 +36,7 @@ def _workload(api, account):
     b"".join(stream)
     api.object_list(account, container)
     try:
-        api.object_show(account, container, "missing")
+        api.object_get_properties(account, container, "missing")
     except ClientError as err:
         yield str(err)
     api.object_delete(account, container, "o")

@@ -76,7 +76,7 @@ def test_versioning_keeps_old_versions_and_delete_markers(api):
     assert _read(api, "acct", "v", "doc", version=old["version"]) == b"one"
     assert api.object_delete("acct", "v", "doc") is True
     with pytest.raises(NoSuchObject):
-        api.object_show("acct", "v", "doc")
+        api.object_get_properties("acct", "v", "doc")
     deleted = api.object_list("acct", "v", versions=True, deleted=True)["objects"]
     assert deleted[0]["deleted"] is True
     api.container_purge("acct", "v", maxvers=1)
@@ -100,7 +100,7 @@ def test_link_is_a_hard_link_and_survives_target_deletion(api, store):
     assert os.stat(chunks[0]["url"][len("file://"):]).st_nlink == 2
     api.object_delete("acct", "c", "a")
     assert _read(api, "acct", "d", "b") == b"shared"
-    assert api.object_show("acct", "d", "b")["properties"] == {"p": "1"}
+    assert api.object_get_properties("acct", "d", "b")["properties"] == {"p": "1"}
 
 
 def test_truncate_and_append(api):
@@ -108,7 +108,7 @@ def test_truncate_and_append(api):
     api.object_truncate("acct", "c", "t", size=4)
     assert _read(api, "acct", "c", "t") == b"0123"
     api.object_create("acct", "c", data=b"45", obj_name="t", append=True)
-    meta = api.object_show("acct", "c", "t")
+    meta = api.object_get_properties("acct", "c", "t")
     assert meta["size"] == 6 and meta["hash"] == hashlib.md5(b"012345").hexdigest()
 
 

@@ -64,7 +64,7 @@ def test_sync_copies_differences_and_resumes_without_recopying(tmp_path):
     assert third.copied == ["0007"] and third.deleted == ["extra"]
     meta, stream = dst_api.object_fetch("b", "backup", "copy/0007")
     assert b"".join(stream) == b"changed!"
-    assert dst_api.object_show("b", "backup", "copy/0100")["properties"] == {"i": "100"}
+    assert dst_api.object_get_properties("b", "backup", "copy/0100")["properties"] == {"i": "100"}
 
 
 @pytest.mark.slow

@@ -39,7 +39,7 @@ def test_a_skewed_client_works_after_one_extra_request_and_logs_the_offset_once(
             api.container_create(None, bucket)
             api.object_create(None, bucket, data=b"on time", obj_name="k",
                               properties={"a": "b"})
-            assert api.object_show(None, bucket, "k")["properties"] == {"a": "b"}
+            assert api.object_get_properties(None, bucket, "k")["properties"] == {"a": "b"}
             _meta, stream = api.object_fetch(None, bucket, "k")
             assert b"".join(stream) == b"on time"
             assert [o["name"] for o in api.object_list(None, bucket)["objects"]] == ["k"]
@@ -59,7 +59,7 @@ def test_a_first_head_refused_for_its_time_is_signed_again(server):
     api = _skewed_api(server, -20 * 60.0)
     try:
         with pytest.raises(objclient.exceptions.NotFound):
-            api.object_show(None, f"oc-s3fn-{uuid.uuid4().hex[:10]}", "missing")
+            api.object_get_properties(None, f"oc-s3fn-{uuid.uuid4().hex[:10]}", "missing")
         seen = [(t.method, t.status) for t in api.http.get_timing_records()]
         assert seen == [("HEAD", 403), ("HEAD", 404)]
     finally:

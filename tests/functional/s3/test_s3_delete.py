@@ -29,7 +29,7 @@ def test_delete_is_one_conditional_request_or_head_then_delete(server, check):
         sent = _methods(api, lambda: api.object_delete(None, bucket, "present"))
         assert sent == (["DELETE"] if check == "conditional" else ["HEAD", "DELETE"])
         with pytest.raises(NoSuchObject):
-            api.object_show(None, bucket, "present")
+            api.object_get_properties(None, bucket, "present")
         with pytest.raises(NoSuchObject):
             api.object_delete(None, bucket, "present")
     finally:

@@ -115,11 +115,11 @@ def test_set_properties_keeps_others_and_expiry(api, container):
     api.object_create(None, container, data=b"x", obj_name="p", properties={"a": "1"},
                       mime_type="text/plain")
     api.object_set_properties(None, container, "p", {"b": "ü"})
-    meta = api.object_show(None, container, "p")
+    meta = api.object_get_properties(None, container, "p")
     assert meta["properties"] == {"a": "1", "b": "ü"}
     assert meta["mime_type"] == "text/plain"
     api.object_set_properties(None, container, "p", {"c": "3"}, clear=True)
-    assert api.object_show(None, container, "p")["properties"] == {"c": "3"}
+    assert api.object_get_properties(None, container, "p")["properties"] == {"c": "3"}
 
 
 def test_list_with_properties_fills_them(api, container):
@@ -209,12 +209,12 @@ def test_conditional_and_expiring_headers_pass_through(api, container):
     from objclient.exceptions import PreconditionFailed
     api.object_create(None, container, data=b"x", obj_name="c",
                       headers={"X-Delete-After": "60"})
-    meta = api.object_show(None, container, "c")
+    meta = api.object_get_properties(None, container, "c")
     assert meta["delete_at"] > 0
     with pytest.raises(PreconditionFailed):
         api.object_fetch(None, container, "c", headers={"If-Match": '"' + "0" * 32 + '"'})
     api.object_set_properties(None, container, "c", {"k": "v"})
-    assert api.object_show(None, container, "c")["delete_at"] == meta["delete_at"]
+    assert api.object_get_properties(None, container, "c")["delete_at"] == meta["delete_at"]
 
 
 def test_locate_and_endpoints_name_the_proxy(api, container):
@@ -262,7 +262,7 @@ def test_a_large_upload_whose_etag_differs_is_deleted_and_raises(container, monk
                               obj_name="bad")
         monkeypatch.undo()
         with pytest.raises(NoSuchObject):
-            api.object_show(None, container, "bad")
+            api.object_get_properties(None, container, "bad")
     finally:
         api.close()
 

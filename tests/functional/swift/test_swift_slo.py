@@ -57,7 +57,7 @@ def test_large_upload_becomes_slo_reads_back_and_replaces_old_segments(slo_api, 
     slo_api.object_create(None, container, file_or_path=path, obj_name="big")
     second = set(_segments(slo_api, container))
     assert len(second) == 6 and not first & second  # the replaced segments are gone
-    meta = slo_api.object_show(None, container, "big")
+    meta = slo_api.object_get_properties(None, container, "big")
     assert meta["size"] == SIZE and meta["hash_method"] == "etag"
     meta, stream = slo_api.object_fetch(None, container, "big")
     check = hashlib.md5()
@@ -84,7 +84,7 @@ def test_failed_large_upload_leaves_no_segments(slo_api, container, big_file):
 
 def test_small_upload_stays_a_plain_object(slo_api, container):
     slo_api.object_create(None, container, data=b"small", obj_name="s")
-    assert slo_api.object_show(None, container, "s")["hash_method"] == "md5"
+    assert slo_api.object_get_properties(None, container, "s")["hash_method"] == "md5"
     assert _segments(slo_api, container) == []
 
 

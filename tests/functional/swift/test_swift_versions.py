@@ -38,8 +38,8 @@ def test_versions_are_listed_newest_first_and_readable(api, versioned):
         ("doc", second["version"], True), ("doc", first["version"], False)]
     _meta, stream = api.object_fetch(None, versioned, "doc", version=first["version"])
     assert stream.read() == b"v1"
-    assert api.object_show(None, versioned, "doc", version=first["version"])["size"] == 2
-    assert api.object_show(None, versioned, "doc")["version"] == second["version"]
+    assert api.object_get_properties(None, versioned, "doc", version=first["version"])["size"] == 2
+    assert api.object_get_properties(None, versioned, "doc")["version"] == second["version"]
 
 
 def test_delete_leaves_a_marker_and_the_old_version_can_be_restored(api, versioned):
@@ -62,7 +62,7 @@ def test_delete_leaves_a_marker_and_the_old_version_can_be_restored(api, version
 def test_missing_version_is_no_such_object(api, versioned):
     api.object_create(None, versioned, data=b"x", obj_name="doc")
     with pytest.raises(NoSuchObject):
-        api.object_show(None, versioned, "doc", version="1234.56789")
+        api.object_get_properties(None, versioned, "doc", version="1234.56789")
     with pytest.raises(NoSuchObject):
         api.object_delete(None, versioned, "nothing")
     assert api.object_list(None, versioned, versions=True, deleted=True,

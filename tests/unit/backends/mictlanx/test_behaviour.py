@@ -218,10 +218,10 @@ def test_incomplete_ball_is_an_error_not_short_data(fake, api):
 def test_missing_object_and_container_errors_are_refined(api):
     api.container_create("acct", "c")
     with pytest.raises(NoSuchObject):
-        api.object_show("acct", "c", "nope")
+        api.object_get_properties("acct", "c", "nope")
     from objclient.exceptions import NoSuchContainer
     with pytest.raises(NoSuchContainer):
-        api.object_show("acct", "gone", "nope")
+        api.object_get_properties("acct", "gone", "nope")
 
 
 def test_user_properties_may_not_use_system_tag_names(api):
@@ -254,7 +254,7 @@ def test_balls_written_by_the_official_client_are_readable(fake, api):
                      "num_chunks": "1", "full_checksum": hashlib.sha256(data).hexdigest(),
                      "camera": "x100"}}
     fake.peers[fake.peer_ids[0]]["shared"] = {"photo_0": {"metadata": meta, "data": data}}
-    info = api.object_show("acct", "shared", "photo")
+    info = api.object_get_properties("acct", "shared", "photo")
     assert info["hash_method"] == "sha256" and info["size"] == len(data)
     assert info["properties"] == {"camera": "x100"} and info["mime_type"] == "image/jpeg"
     assert b"".join(api.object_fetch("acct", "shared", "photo")[1]) == data

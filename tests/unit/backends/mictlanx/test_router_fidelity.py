@@ -244,7 +244,7 @@ def test_balls_written_the_official_way_read_correctly_in_objclient(build, layou
                      order=order)
     finally:
         mock.stop()
-    info = api.object_show("acct", "shared", "photo")
+    info = api.object_get_properties("acct", "shared", "photo")
     assert info["size"] == len(data) and info["properties"] == {"camera": "x100"}
     assert info["hash_method"] == "sha256"
     assert b"".join(api.object_fetch("acct", "shared", "photo")[1]) == data

@@ -206,9 +206,9 @@ def test_object_show_uses_get_properties_and_refines_not_found(mock, api):
     assert meta.size == 3 and meta.properties == {"K": "v"} and meta.version == 7
     assert _query(mock.calls[0]) == {"acct": "a", "ref": "c", "path": "o"}
     with pytest.raises(NoSuchObject):
-        api.object_show("a", "c", "o")
+        api.object_get_properties("a", "c", "o")
     with pytest.raises(NoSuchContainer):
-        api.object_show("a", "gone", "o")
+        api.object_get_properties("a", "gone", "o")
 
 
 def test_object_properties_set_with_flush_when_clear_and_delete(mock, api):

@@ -33,7 +33,7 @@ def test_object_is_an_entry_and_a_write_is_a_record(env):
     (rec,) = records.values()
     assert rec.data == b"v1" and rec.ctype == "text/plain"
     assert rec.labels == {"_4fwner": "Zoë", "objclient.md5": hashlib.md5(b"v1").hexdigest()}
-    meta = api.object_show("reduct", "bk", "dir/file.txt")
+    meta = api.object_get_properties("reduct", "bk", "dir/file.txt")
     assert meta["properties"] == {"Owner": "Zoë"} and meta["hash"] == rec.labels[
         "objclient.md5"]
 
@@ -41,7 +41,7 @@ def test_object_is_an_entry_and_a_write_is_a_record(env):
 def test_overwrite_adds_a_record_and_old_versions_stay_readable(env):
     api, fake = env
     api.object_create("reduct", "bk", data=b"old", obj_name="o")
-    first = api.object_show("reduct", "bk", "o")["version"]
+    first = api.object_get_properties("reduct", "bk", "o")["version"]
     api.object_create("reduct", "bk", data=b"new", obj_name="o")
     assert len(fake.buckets["bk"]["o"]) == 2
     meta, stream = api.object_fetch("reduct", "bk", "o", version=first)
@@ -50,7 +50,7 @@ def test_overwrite_adds_a_record_and_old_versions_stay_readable(env):
     api.object_delete("reduct", "bk", "o", version=first)
     assert len(fake.buckets["bk"]["o"]) == 1
     with pytest.raises(NoSuchObject):
-        api.object_show("reduct", "bk", "o", version=first)
+        api.object_get_properties("reduct", "bk", "o", version=first)
 
 
 def test_listing_reports_latest_record_size_and_hash(env):
