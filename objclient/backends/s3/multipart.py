@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, NoSuchContainer,
-                           ServerError, Timeout)
+                           NoSuchObject, ServerError, Timeout)
 from ...transfer.checksums import CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, new_hasher
 from ...transfer.engine import Part, TransferEngine, read_parts
 from ...transfer.resume import StoredPart, plan_resume
@@ -51,6 +51,8 @@ MAX_PARTS = 10000
 #: Seconds before a lost CreateMultipartUpload that an upload it started
 #: may say it was initiated (S3 gives whole seconds; clocks differ a little).
 UNSEEN_MARGIN = 5.0
+#: How many times the look-up for unseen uploads asks for the listing.
+_UNSEEN_LISTINGS = 3
 
 
 class MultipartUploader:
@@ -74,13 +76,15 @@ class MultipartUploader:
         self.checksum: Optional[str] = None
         #: The version id of the completed object (versioned buckets).
         self.version_id: Optional[str] = None
+        #: When :meth:`start` sent CreateMultipartUpload (None: not started here).
+        self.began: Optional[float] = None
 
     def start(self) -> str:
         """CreateMultipartUpload. :returns: the upload id."""
         headers = dict(self.headers)
         if self.algorithm:
             headers["x-amz-checksum-algorithm"] = self.algorithm.upper()
-        began = time.time()
+        self.began = began = time.time()
         try:
             resp = self.backend.call("POST", self.bucket, self.key, query=[("uploads", "")],
                                      headers=headers, opts=self.opts, service="blob")
@@ -99,16 +103,21 @@ class MultipartUploader:
         may have started one whose id nobody knows (best effort).  Another
         client's upload of the same key started in that window is aborted
         too; its next part or its completion then fails with NoSuchUpload."""
-        try:
-            for upload in list_uploads(self.backend, self.bucket, self.key, DEFAULT_OPTS):
-                started = upload["initiated"]
-                if upload["key"] == self.key and started is not None \
-                        and started >= began - UNSEEN_MARGIN:
-                    unseen = MultipartUploader(self.backend, self.bucket, self.key, {})
-                    unseen.upload_id = upload["upload_id"]
-                    unseen.abort()
-        except ClientError:
-            pass
+        for _ in range(_UNSEEN_LISTINGS):
+            try:
+                uploads = list_uploads(self.backend, self.bucket, self.key, DEFAULT_OPTS)
+                break
+            except ClientError:  # e.g. a listing that arrived garbled: ask again
+                continue
+        else:
+            return
+        for upload in uploads:
+            started = upload["initiated"]
+            if upload["key"] == self.key and started is not None \
+                    and started >= began - UNSEEN_MARGIN:
+                unseen = MultipartUploader(self.backend, self.bucket, self.key, {})
+                unseen.upload_id = upload["upload_id"]
+                unseen.abort()
 
     def _query(self, number: Optional[int] = None) -> List[Tuple[str, str]]:
         assert self.upload_id is not None
@@ -245,12 +254,20 @@ class MultipartUploader:
         return (etag or resp.headers.get("ETag") or "").strip('"')
 
     def abort(self) -> None:
-        """AbortMultipartUpload (errors ignored: nothing more can be done)."""
+        """AbortMultipartUpload (errors ignored: nothing more can be done).
+
+        When the server knows no upload by our id although :meth:`start`
+        made one, the id we hold is not the one it gave (its answer arrived
+        with a changed byte): the uploads of this key started since then are
+        aborted instead (see :meth:`_abort_unseen`)."""
         if self.upload_id is None:
             return
         try:
             self.backend.call("DELETE", self.bucket, self.key, query=self._query(),
                               opts=DEFAULT_OPTS, service="blob")
+        except NoSuchObject:
+            if self.began is not None:
+                self._abort_unseen(self.began)
         except ClientError:
             pass
 

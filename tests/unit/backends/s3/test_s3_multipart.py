@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import time
 
 import pytest
 import responses
@@ -97,3 +98,31 @@ def test_bucket_already_owned_is_reported_as_existing():
                   content_type="application/xml")
     api = objclient.ObjectStorageApi("s3+http://127.0.0.1:9", access_key="a", secret_key="s")
     assert api.container_create(None, "bkt") is False
+
+
+NO_UPLOAD = ("<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist"
+             "</Message></Error>")
+
+
+@responses.activate
+def test_an_upload_id_that_arrived_changed_still_gets_the_real_upload_aborted():
+    # The chaos round's leak: a byte of CreateMultipartUpload's answer was
+    # flipped in the UploadId, so parts and the abort named an upload the
+    # server does not know, and the real one stayed behind.
+    garbled = INIT.replace("up-1", "uq-1")
+    responses.add(responses.POST, re.compile(re.escape(BASE) + r"\?uploads"), body=garbled)
+    responses.add(responses.PUT, re.compile(re.escape(BASE) + r"\?partNumber=\d+"),
+                  status=404, body=NO_UPLOAD)
+    responses.add(responses.DELETE, re.compile(re.escape(BASE) + r"\?uploadId=uq-1"),
+                  status=404, body=NO_UPLOAD)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    listing = ("<ListMultipartUploadsResult><Bucket>bkt</Bucket>"
+               f"<Upload><Key>big</Key><UploadId>up-1</UploadId><Initiated>{now}</Initiated>"
+               "</Upload><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>")
+    responses.add(responses.GET, re.compile(r"http://127\.0\.0\.1:9/bkt\?.*uploads"),
+                  body=listing)
+    responses.add(responses.DELETE, re.compile(re.escape(BASE) + r"\?uploadId=up-1"),
+                  status=204)
+    with pytest.raises(objclient.exceptions.NotFound):
+        _api().object_create(None, "bkt", data=bytes(11 * MiB), obj_name="big")
+    assert _calls("DELETE", "uploadId=uq-1") and _calls("DELETE", "uploadId=up-1")
