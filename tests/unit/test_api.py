@@ -36,8 +36,9 @@ def test_perfdata_is_filled_per_operation(api):
 
 def test_errors_carry_backend_and_operation(api):
     with pytest.raises(objclient.exceptions.NotFound) as err:
-        api.object_show("a", "missing-container", "o")
-    assert err.value.backend == "local" and err.value.operation == "object_show"
+        api.object_get_properties("a", "missing-container", "o")
+    assert err.value.backend == "local"
+    assert err.value.operation == "object_get_properties"
 
 
 def test_bad_ranges_are_refused(api):
