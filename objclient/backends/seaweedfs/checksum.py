@@ -14,9 +14,4 @@ from __future__ import annotations
 
 from ...integrity import Crc32c, crc32c
 
-__all__ = ["crc32c", "Crc32c", "etag_of"]
-
-
-def etag_of(data: bytes) -> str:
-    """The ETag a volume server gives to a blob of ``data``."""
-    return f"{crc32c(data):08x}"
+__all__ = ["crc32c", "Crc32c"]
