@@ -4,12 +4,11 @@
 >>> api = objclient.ObjectStorageApi("file:///tmp/objclient-doctest")  # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING, Any  # noqa: E402
-
-from . import exceptions  # noqa: E402
-from .exceptions import ClientError  # noqa: E402
+from . import exceptions
+from ._version import __version__
+from .exceptions import ClientError
 
 if TYPE_CHECKING:  # what __getattr__ returns, for users' type checkers (py.typed)
     from .api import ObjectStorageApi

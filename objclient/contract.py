@@ -25,7 +25,8 @@ from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Mapping
 
 import attrs
 
-from .exceptions import NotFound, NotSupported
+from .exceptions import InvalidArgument, NotFound, NotSupported
+from .listing import merge_listing
 from .models import (AccountInfo, ChunkInfo, ContainerInfo, ContainerListing,
                      ObjectInfo, ObjectListing)
 from .names import NameRules
@@ -79,14 +80,12 @@ def bool_option(name: str, value: Any, default: bool) -> bool:
     text = str(value).strip().lower()
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
-    from .exceptions import InvalidArgument
     raise InvalidArgument(f"{name} is a yes/no option, not {value!r}")
 
 
 def reject_unknown_options(backend: str, options: Mapping[str, Any]) -> None:
     """Raise for keywords no layer used (a typo should not pass silently)."""
     if options:
-        from .exceptions import InvalidArgument
         raise InvalidArgument(f"the {backend} backend does not know the option(s) "
                               + ", ".join(sorted(options)))
 
@@ -308,7 +307,6 @@ class ContainerClient(_SubClient):
         plain strings), :meth:`content_list` pages of ``page_size`` at a
         time.  A backend that can make each entry only as the caller's loop
         reaches it overrides this: then no page of entries outlives it."""
-        from .listing import merge_listing
         while True:
             page = self.content_list(account, container, prefix=prefix, delimiter=delimiter,
                                      marker=marker, end_marker=end_marker, limit=page_size,

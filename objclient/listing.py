@@ -112,20 +112,6 @@ def list_page(scan: Callable[[Optional[str], bool], Iterable[Tuple[str, T]]], *,
     return ListPage(items, prefixes, truncated, last if truncated else None)
 
 
-def iter_all(scan: Callable[[Optional[str], bool], Iterable[Tuple[str, T]]], *,
-             prefix: str = "", delimiter: Optional[str] = None,
-             marker: Optional[str] = None, end_marker: Optional[str] = None,
-             page_size: int = 1000) -> Iterator[T]:
-    """Every record a listing would return, page after page."""
-    while True:
-        page = list_page(scan, prefix=prefix, delimiter=delimiter, marker=marker,
-                         end_marker=end_marker, limit=page_size)
-        yield from page.items
-        if not page.truncated:
-            return
-        marker = page.next_marker
-
-
 def merge_listing(objects: List[Any], prefixes: List[str]) -> Iterator[Any]:
     """Objects (each with a ``name``) and common prefixes (plain strings),
     in name order."""

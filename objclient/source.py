@@ -12,7 +12,7 @@ import os
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .exceptions import InvalidArgument
-from .hashing import close_hash, new_md5
+from .integrity import close_hash, new_md5
 
 __all__ = ["Source", "open_source", "read_up_to"]
 

@@ -17,7 +17,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .. import __version__
+from .._version import __version__
 from ..exceptions import (ClientError, Conflict, Forbidden, InvalidArgument, NotFound,
                           Unauthorized)
 from .output import FORMATS, render

@@ -29,7 +29,7 @@ import requests.adapters
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from .. import __version__
+from .._version import __version__
 from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached,
                           InvalidArgument, Timeout, from_response)
 from ..auth.base import AuthPlugin

@@ -16,7 +16,7 @@ import requests
 import urllib3
 
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
-from ..hashing import PartsCheck, close_hash, new_md5
+from ..integrity import PartsCheck, close_hash, new_md5
 from ..streaming import ChunkStream
 from .redact import redact_url
 
@@ -33,7 +33,7 @@ def _checksums() -> Any:
     the transfer package; an import statement per request costs too)."""
     global _CHECKSUMS
     if _CHECKSUMS is None:
-        from ..transfer import checksums
+        from .. import integrity as checksums
         _CHECKSUMS = checksums
     return _CHECKSUMS
 

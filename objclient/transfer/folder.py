@@ -14,7 +14,7 @@ import os
 import uuid
 from typing import Any, Iterator, Optional, Tuple
 
-from ..exceptions import InvalidName, NotFound
+from ..exceptions import ChecksumMismatch, InvalidName, NotFound
 from ..listing import name_key
 from ..models import ObjectInfo
 
@@ -95,7 +95,6 @@ class FolderStore:
                     size += len(block)
                     out.write(block)
             if etag and etag.lower() != md5.hexdigest():
-                from ..exceptions import ChecksumMismatch
                 raise ChecksumMismatch(f"{obj_name}: data has MD5 {md5.hexdigest()}, "
                                        f"expected {etag}")
             os.replace(tmp, path)

@@ -27,7 +27,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 
 import attrs
 
-from .checksums import new_hasher
+from ..integrity import new_hasher
 
 __all__ = ["StoredPart", "PartCheck", "plan_resume"]
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import attrs
 
 from ...contract import Backend, Capability, build_http_client, reject_unknown_options
-from ...exceptions import InvalidArgument, NoSuchContainer
+from ...exceptions import Conflict, InvalidArgument, NoSuchContainer
 from ...models import ObjectInfo
 from ...names import NameRules
 from .account import LocalAccountClient
@@ -95,7 +95,6 @@ class LocalBackend(Backend):
             old = conn.execute("SELECT version, size, data, deleted FROM objects WHERE "
                                "container = ? AND name = ? AND latest = 1", (key, name)).fetchone()
             if expect_data is not None and (old is None or old[2] != expect_data):
-                from ...exceptions import Conflict
                 raise Conflict(f"object {obj!r} changed while appending to it")
             version = self.next_version(conn, key, name)
             if old is not None:
@@ -160,7 +159,6 @@ class LocalBackend(Backend):
                 cur = conn.execute("SELECT data FROM objects WHERE container = ? AND name = ? "
                                    "AND version = ?", (key, row[0], row[1])).fetchone()
                 if cur is None or cur[0] != row[8]:
-                    from ...exceptions import Conflict
                     raise Conflict(f"object {obj!r} changed while truncating it")
                 conn.execute("UPDATE objects SET data = ?, size = ?, hash = ?, mtime = ? WHERE "
                              "container = ? AND name = ? AND version = ?",

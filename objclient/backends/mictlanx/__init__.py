@@ -41,7 +41,8 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from ...contract import Backend, Capability, build_http_client, reject_unknown_options
-from ...exceptions import InvalidArgument, NoSuchAccount
+from ...exceptions import (InvalidArgument, NoSuchAccount, NoSuchContainer, NoSuchObject,
+                           NotFound)
 from ...names import NameRules
 from .cache import BallCache
 from .client import MictlanXClient
@@ -110,7 +111,6 @@ class MictlanXBackend(Backend):
 
     def ball_info(self, account: str, container: str, obj: str, opts: Any) -> BallInfo:
         """The ball of an object, or NoSuchObject / NoSuchContainer."""
-        from ...exceptions import NotFound, NoSuchContainer, NoSuchObject
         self.check_account(account)
         try:
             return self.mictlanx.get_metadata(self.bucket_of(container), self.ball_of(obj),

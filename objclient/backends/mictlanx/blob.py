@@ -6,6 +6,7 @@ import time
 from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
+from ...exceptions import NotSupported, ServerError
 from ...models import ChunkInfo, ObjectInfo
 from ...source import Source
 from ...streaming import ChunkStream
@@ -72,7 +73,6 @@ class MictlanXBlobClient(LowLevelAccess, BlobClient):
                  version: Optional[Any], ranges: Optional[Sequence[Range]],
                  opts: CallOptions = DEFAULT_OPTS) -> Tuple[ObjectInfo, Any]:
         if version is not None:
-            from ...exceptions import NotSupported
             raise NotSupported("MictlanX keeps no object versions", capability="versioning",
                                backend="mictlanx")
         info = self.backend.ball_info(account, container, obj, opts)
@@ -81,7 +81,6 @@ class MictlanXBlobClient(LowLevelAccess, BlobClient):
         if ranges:
             return meta, BallStream(client.iter_ball(info, ranges=list(ranges), opts=opts))
         if not info.complete:
-            from ...exceptions import ServerError
             raise ServerError(f"object {obj!r} lacks chunks ({len(info.chunks)} of "
                               f"{info.num_chunks} found)")
         cached = client.cache.get(info.bucket_id, info.ball_id, info.checksum) \

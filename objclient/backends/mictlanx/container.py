@@ -21,7 +21,8 @@ import time
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
-from ...exceptions import ContainerNotEmpty, NoSuchContainer, NoSuchObject, NotFound
+from ...exceptions import (ContainerNotEmpty, NoSuchContainer, NoSuchObject, NotFound,
+                           NotSupported)
 from ...listing import list_page, name_key
 from ...models import ContainerInfo, ObjectInfo, ObjectListing
 from .client import LowLevelAccess
@@ -248,6 +249,5 @@ class MictlanXContainerClient(LowLevelAccess, ContainerClient):
 
 def _no_versions(version: Optional[Any]) -> None:
     if version is not None:
-        from ...exceptions import NotSupported
         raise NotSupported("MictlanX keeps no object versions", capability="versioning",
                            backend="mictlanx")

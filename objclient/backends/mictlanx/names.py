@@ -25,7 +25,7 @@ from ...exceptions import InvalidArgument, InvalidName
 
 __all__ = ["SAFE_KEY", "ENCODED_PREFIX", "sanitize_str", "is_safe_key", "check_key",
            "encode_name", "decode_name", "chunk_key", "parse_chunk_key", "parse_size",
-           "human_size", "SYSTEM_TAGS", "user_tags", "check_user_tags"]
+           "SYSTEM_TAGS", "user_tags", "check_user_tags"]
 
 #: What the router accepts unchanged (``Utils.sanitize_str``'s final check).
 SAFE_KEY = re.compile(r"^[a-zA-Z0-9]+([a-zA-Z0-9]|[-_](?=[a-zA-Z0-9]))*$")
@@ -137,16 +137,6 @@ def parse_size(value: Union[int, str], what: str = "size") -> int:
         if match and match.group(2).lower() in _UNITS:
             return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
     raise InvalidArgument(f"{what} {value!r} is not a size such as 256kb, 1MB or 1048576")
-
-
-def human_size(size: int) -> str:
-    """A short decimal rendering of ``size`` (``"1.5 MB"``), as the router prints."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.2f} {unit}"
-        value /= 1000
-    return f"{size} bytes"  # pragma: no cover
 
 
 def user_tags(tags: Mapping[str, str]) -> Dict[str, str]:

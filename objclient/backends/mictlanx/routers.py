@@ -305,11 +305,6 @@ def parse_router_list(netloc: str, scheme: str) -> List[str]:
     return urls
 
 
-def headers_for(values: Dict[str, Any]) -> Dict[str, str]:
-    """String header values (the router reads ``"0"``/``"1"``)."""
-    return {k: str(v) for k, v in values.items()}
-
-
 class Router:
     """One router, as the official client's ``Router`` helper (synchronous):
     :meth:`get_metadata` and :meth:`get_by_checksum_to_file`.

@@ -30,8 +30,8 @@ import requests
 
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ClientError, Conflict, InvalidArgument, NoSuchContainer,
-                           NoSuchObject, class_for_status, parse_retry_after,
-                           server_message_of)
+                           NoSuchObject, ServiceUnavailable, class_for_status,
+                           parse_retry_after, server_message_of)
 from ...http import HTTPClient
 from ...http.redact import redact_url
 from .errors import ReductError, as_reduct_error, reduct_class
@@ -245,7 +245,6 @@ class ReductClient:
 
     def ready(self, opts: CallOptions = DEFAULT_OPTS) -> bool:
         """``HEAD /ready`` (1.19): False when the storage is not usable yet (503)."""
-        from ...exceptions import ServiceUnavailable
         try:
             self.request("HEAD", self.path("ready"), authenticated=False, opts=opts)
         except ServiceUnavailable:

@@ -6,7 +6,8 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import attrs
 
-from ...exceptions import ClientError, InvalidArgument, class_for_status
+from ...exceptions import (ClientError, InvalidArgument, NoSuchContainer, NoSuchObject,
+                           class_for_status)
 from .errors import RecordExists, reduct_class
 from .models import BucketSettings, QuotaType
 from .wire import Timestamp, to_us
@@ -142,7 +143,6 @@ class RecordBatch(_Records):
 def error_for(status: int, message: str) -> ClientError:
     """The error for a per-record ``<status>,<message>``: a :class:`ReductError`
     of the objclient class the status picks."""
-    from ...exceptions import NoSuchContainer, NoSuchObject
     cls = class_for_status(status)
     if status == 409 and "already exists" in message:
         cls = RecordExists

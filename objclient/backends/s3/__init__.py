@@ -55,7 +55,7 @@ from ...contract import (Backend, CallOptions, Capability, bool_option, build_ht
 from ...exceptions import (ChecksumMismatch, ClientError, Conflict, ContainerNotEmpty,
                            InvalidArgument, NoSuchContainer, NoSuchObject, NotFound)
 from ...http.stream import DEFAULT_CHUNK_SIZE
-from ...transfer.checksums import check_algorithm
+from ...integrity import check_algorithm
 from .names import S3_NAME_RULES, key_path
 
 __all__ = ["create_backend", "S3Backend", "S3_CAPABILITIES", "MIN_PART_SIZE"]

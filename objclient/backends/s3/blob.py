@@ -33,13 +33,11 @@ from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import (ChecksumMismatch, ClientError, InvalidArgument, InvalidName,
                            NoSuchContainer)
-from ...hashing import PartsCheck
 from ...http.stream import BodyStream
+from ...integrity import CHECKSUM_ALGORITHMS, PartsCheck, checksum_b64, checksum_header, new_hasher
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
 from ...source import Source, read_up_to
-from ...transfer.checksums import (CHECKSUM_ALGORITHMS, checksum_b64,
-                                   checksum_header, new_hasher)
 from .container import etag_hash, info_from_headers
 from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
 from .names import meta_from_headers, meta_headers

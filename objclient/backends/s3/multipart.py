@@ -32,7 +32,7 @@ from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, NoSuchContainer,
                            NoSuchObject, ServerError, Timeout)
-from ...transfer.checksums import CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, new_hasher
+from ...integrity import CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, new_hasher
 from ...transfer.engine import Part, TransferEngine, read_parts
 from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time

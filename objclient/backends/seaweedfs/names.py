@@ -52,7 +52,7 @@ from urllib.parse import quote, unquote
 
 __all__ = [
     "SEGMENT", "DIR_MARK", "PROPERTY_PREFIX", "encode_name", "decode_name", "object_parts",
-    "join_parts", "is_object_dir", "before", "encode_property_key", "decode_property_key",
+    "is_object_dir", "before", "encode_property_key", "decode_property_key",
     "property_header", "encode_property_value", "decode_property_value", "url_path",
     "md5_b64_to_hex", "hex_to_md5_b64",
 ]
@@ -136,11 +136,6 @@ def object_parts(encoded: str) -> List[str]:
     cut = (len(encoded) - 1) // SEGMENT * SEGMENT
     dirs = [encoded[i:i + SEGMENT] + DIR_MARK for i in range(0, cut, SEGMENT)]
     return dirs + [encoded[cut:]]
-
-
-def join_parts(parts: List[str]) -> str:
-    """The encoded object name of path levels made by :func:`object_parts`."""
-    return "".join(p[:-1] if p.endswith(DIR_MARK) else p for p in parts)
 
 
 def is_object_dir(entry_name: str) -> bool:

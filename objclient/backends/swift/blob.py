@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import (BadRequest, ChecksumMismatch, ClientError, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound)
-from ...hashing import PartsCheck
+from ...integrity import PartsCheck
 from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from objclient.exceptions import ChecksumMismatch
-from objclient.transfer.checksums import checksum_b64
+from objclient.integrity import checksum_b64
 
 from .conftest import SEAWEED, SEAWEED_AK, SEAWEED_SK, SWIFT, SWIFT_AK, SWIFT_SK, make
 

@@ -269,17 +269,17 @@ def test_a_large_upload_whose_etag_differs_is_deleted_and_raises(container, monk
 
 def test_checksum_off_hashes_nothing_and_reports_the_etag_swift_computed(container):
     import io
-    from objclient import hashing
+    from objclient import integrity
     api = make_api(checksum="false", upfront_md5_limit=1024 * 1024)
     made = []
-    real_init = hashing.BackgroundHash.__init__
+    real_init = integrity.BackgroundHash.__init__
 
     def counting(self, *args, **kwargs):
         made.append(1)
         real_init(self, *args, **kwargs)
 
     try:
-        hashing.BackgroundHash.__init__ = counting
+        integrity.BackgroundHash.__init__ = counting
         for name, data in (("small", b"tiny" * 100), ("large", os.urandom(3 << 20))):
             made.clear()
             _chunks, size, md5 = api.object_create(None, container, obj_name=name,
@@ -295,5 +295,5 @@ def test_checksum_off_hashes_nothing_and_reports_the_etag_swift_computed(contain
             api.object_create(None, container, data=b"abc", obj_name="wrong",
                               etag="0" * 32)
     finally:
-        hashing.BackgroundHash.__init__ = real_init
+        integrity.BackgroundHash.__init__ = real_init
         api.close()

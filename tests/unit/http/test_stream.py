@@ -61,7 +61,7 @@ def test_md5_mismatch_raises_checksum_mismatch(server: ScriptedServer) -> None:
 
 def test_a_reported_checksum_is_checked_and_a_mismatch_names_the_request(
         server: ScriptedServer) -> None:
-    from objclient.transfer.checksums import checksum_b64
+    from objclient.integrity import checksum_b64
     server.script("/o", Step(body=PAYLOAD))
     good = _stream(server, "/o", checksum=("crc32", checksum_b64("crc32", PAYLOAD)))
     assert good.read() == PAYLOAD and good.closed

@@ -10,7 +10,7 @@ import responses
 import objclient
 from objclient.backends.s3.multipart import composite_checksum
 from objclient.exceptions import ChecksumMismatch, InvalidArgument
-from objclient.transfer.checksums import checksum_b64
+from objclient.integrity import checksum_b64
 
 MiB = 1 << 20
 HOST = "http://127.0.0.1:9"

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from objclient.backends.seaweedfs.checksum import Crc32c, crc32c, etag_of
+from objclient.backends.seaweedfs.checksum import Crc32c, crc32c
 from objclient.backends.seaweedfs.names import (
     DIR_MARK, SEGMENT, before, decode_name, decode_property_key, decode_property_value,
     encode_name, encode_property_key, encode_property_value, extended_to_properties,
-    hex_to_md5_b64, is_object_dir, join_parts, md5_b64_to_hex, object_parts, url_path)
+    hex_to_md5_b64, is_object_dir, md5_b64_to_hex, object_parts, url_path)
 
 TRICKY = ["with space", "per%cent", "plus+sign", "question?mark", "hash#tag", "/a//b",
           "a/../../etc/passwd", "..", ".", "ünïcödé/名前", "semi;colon=eq&amp", "tab\tname",
@@ -57,7 +57,7 @@ def test_names_objclient_did_not_write_are_rejected(foreign):
 def test_long_names_split_into_marked_directories_that_fit_the_filer(size):
     enc = "x" * size
     parts = object_parts(enc)
-    assert join_parts(parts) == enc
+    assert "".join(p[:-1] if is_object_dir(p) else p for p in parts) == enc
     assert all(is_object_dir(p) for p in parts[:-1])
     assert 1 <= len(parts[-1]) <= SEGMENT and not parts[-1].endswith(DIR_MARK)
     assert all(len(p) <= 255 for p in parts)
@@ -120,7 +120,8 @@ def test_md5_conversions():
 
 
 def test_crc32c_matches_the_volume_servers_etag():
-    assert etag_of(b"hello world") == "c99465aa"  # seen on a SeaweedFS 4.48 volume server
+    # the ETag seen on a SeaweedFS 4.48 volume server
+    assert Crc32c(b"hello world").hexdigest() == "c99465aa"
     assert crc32c(b"123456789") == 0xE3069283  # the standard CRC-32C check value
     running = Crc32c()
     running.update(b"hello ")
