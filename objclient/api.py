@@ -778,13 +778,23 @@ class ObjectStorageApi:
             return False
         return True
 
-    @_operation()
     def object_get_properties(self, account: Optional[str], container: str, obj: str,
-                              version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
-        """An object's metadata (a dict: ``name``, ``length`` and ``size``,
-        ``hash``, ``hash_method``, ``mime_type``, ``ctime``, ``mtime``,
-        ``version``, ``deleted``, ``policy``, ``chunk_method``, ``id`` ...),
-        with its user properties in ``properties``."""
+                              version: Optional[Any] = None, **kwargs: Any) -> ResultDict:
+        """An object's metadata as OpenIO's proxy reports it: a dict of
+        strings (``name``, ``length`` and ``size`` in bytes, ``hash``,
+        ``hash_method``, ``mime_type``, ``ctime`` and ``mtime`` in integer
+        seconds, ``version``, ``deleted`` ``'True'``/``'False'``, ``policy``,
+        ``chunk_method``, ``id``), with the user properties in
+        ``properties`` (see :func:`openio_sysmeta`).  ``int(meta["size"])``
+        reads a number back.
+        """
+        return openio_sysmeta(self._object_info(account, container, obj, version, **kwargs))
+
+    @_operation(operation="object_get_properties")
+    def _object_info(self, account: Optional[str], container: str, obj: str,
+                     version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
+        """object_get_properties with typed values (``size`` an int, times
+        floats, ``deleted`` a bool): what objclient's own code reads."""
         acct, cont, name = self._names(account, container, obj)
         return as_result(  # type: ignore[no-any-return]
             self.container.content_show(acct, cont, name, version, opts))
@@ -794,7 +804,7 @@ class ObjectStorageApi:
         """Deprecated (as in OpenIO): same as :meth:`object_get_properties`."""
         warnings.warn("You'd better use object_get_properties()", DeprecationWarning,
                       stacklevel=2)
-        return self._object_show(account, container, obj, version, **kwargs)
+        return openio_sysmeta(self._object_show(account, container, obj, version, **kwargs))
 
     @_operation(operation="object_show")
     def _object_show(self, account: Optional[str], container: str, obj: str,
@@ -1197,3 +1207,43 @@ def _check_range(rng: Any) -> Range:
     if start is not None and end is not None and end < start:
         raise InvalidArgument(f"range end is before its start: {rng!r}")
     return (start, end)
+
+
+#: the system keys OpenIO's proxy sends as ``x-oio-content-meta-*`` headers
+#: that hold numbers (m2_actions.c:_populate_headers_with_header and
+#: _with_alias print each with ``%" G_GINT64_FORMAT``)
+_SYSMETA_INTEGERS = ("size", "length", "ctime", "mtime")
+
+
+def openio_sysmeta(meta: Mapping[str, Any]) -> ResultDict:
+    """An object's metadata typed as OpenIO's ``object_get_properties``
+    returns it: oio's ``extract_content_headers_meta`` keeps each
+    ``x-oio-content-meta-*`` header as the proxy's string.
+
+    ``size``, ``length``, ``ctime``, ``mtime`` (integer seconds) and a
+    numeric ``version`` (OpenIO's: microseconds) become decimal strings,
+    ``deleted`` ``'True'``/``'False'``, an MD5 ``hash`` upper-case hex (the
+    proxy's ``metautils_gba_to_hexgstr``).  A value the backend does not
+    know stays None, under its key.  ``properties`` stays a dict,
+    ``chunk_size`` an int (oio ``int()``s it); keys OpenIO has no header for
+    (``container``, ``account``, ``is_latest``, a backend's extras) keep
+    their type.
+    """
+    out = ResultDict(meta)
+    for key in _SYSMETA_INTEGERS:
+        value = out.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = str(int(value))
+    if out.get("version") is not None:
+        out["version"] = str(out["version"])
+    if "deleted" in out:
+        out["deleted"] = "True" if out["deleted"] in (True, "True", "true") else "False"
+    digest = out.get("hash")
+    if isinstance(digest, str) and len(digest) == 32 and _is_hex(digest):
+        out["hash"] = digest.upper()
+    return out
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in text)
+

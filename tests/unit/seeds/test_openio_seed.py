@@ -13,6 +13,7 @@ import inspect
 import json
 import logging
 import os
+import time
 import warnings
 
 import pytest
@@ -366,13 +367,38 @@ def test_object_get_properties_is_a_dict_with_the_seeds_keys(api):
             "chunk_method", "version", "policy", "id", "mime_type", "name"} <= set(meta)
     assert meta["properties"] == {"projet": "OpenIO-SDS"}
     meta["local"] = True  # item assignment
-    assert meta == dict(meta) and meta.length == 5  # attribute access stays
+    assert meta == dict(meta) and meta.length == "5"  # attribute access stays
+
+
+def _assert_the_seeds_example_types(meta, data):
+    """The seed's example: ``'length': '43518'``, ``'ctime': '1481031763'``,
+    ``'deleted': 'False'``, ``'version': '1481031762951972'``, upper-case hash."""
+    assert meta["length"] == meta["size"] == str(len(data))
+    assert meta["deleted"] == "False" and meta["hash_method"] == "md5"
+    assert meta["hash"] == hashlib.md5(data).hexdigest().upper()
+    assert meta["ctime"].isdigit() and meta["mtime"].isdigit()
+    assert abs(int(meta["ctime"]) - time.time()) < 60
+    assert isinstance(meta["version"], str) and isinstance(meta["properties"], dict)
+    assert int(meta["length"]) + 1 == len(data) + 1
+
+
+def test_object_get_properties_values_are_strings_as_in_the_seeds_example(api, oio):
+    fake, oio_api = oio
+    for client in (api, oio_api):
+        client.object_create("myaccount", "mycontainer", data=b"x" * 43518,
+                             obj_name="Makefile", properties={"projet": "OpenIO-SDS"})
+        meta = client.object_get_properties("myaccount", "mycontainer", "Makefile")
+        _assert_the_seeds_example_types(meta, b"x" * 43518)
+        assert meta["properties"] == {"projet": "OpenIO-SDS"} and meta["name"] == "Makefile"
+    assert meta["version"].isdigit() and len(meta["version"]) == 16  # µs, as the seed's
+    assert meta["policy"] and meta["id"] and meta["chunk_method"]
 
 
 def test_object_show_is_deprecated_as_in_the_seed(api):
     api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
     with pytest.warns(DeprecationWarning):
-        assert _plain(api.object_show("myaccount", "mycontainer", "o"))["length"] == 5
+        meta = _plain(api.object_show("myaccount", "mycontainer", "o"))
+    _assert_the_seeds_example_types(meta, b"hello")
 
 
 def test_object_set_del_properties_and_deprecated_update(api):
@@ -491,7 +517,7 @@ def test_object_touch_and_truncate(oio):
     api.object_create("myaccount", "mycontainer", data=b"x" * 8192, obj_name="o")
     api.object_touch("myaccount", "mycontainer", "o")
     api.object_truncate("myaccount", "mycontainer", "o", size=4096)
-    assert api.object_get_properties("myaccount", "mycontainer", "o")["length"] == 4096
+    assert api.object_get_properties("myaccount", "mycontainer", "o")["length"] == "4096"
 
 
 def test_object_truncate_off_a_chunk_boundary(oio):
