@@ -1080,15 +1080,18 @@ class ObjectStorageApi:
 
     @property
     def proxy_client(self) -> Any:
-        """OpenIO's client to the oio-proxy: here the OpenIO backend itself
-        (``proxy(method, resource, action, opts)`` is one proxy call).
+        """OpenIO's client to the oio-proxy, with oio's ``ProxyClient`` call
+        forms: ``_request(method, url, ...)`` (``url`` relative to
+        ``/v3.0/<NS>``) and ``_direct_request(method, full_url, ...)``, each
+        returning ``(resp, body)`` with the body decoded from JSON.
 
         :raises NotSupported: the backend has no proxy (all but OpenIO).
         """
-        if not callable(getattr(self._backend, "proxy", None)):
+        client = getattr(self._backend, "proxy_client", None)
+        if client is None:
             raise NotSupported(f"the {self.backend} backend has no oio-proxy",
                                capability="proxy_client", backend=self.backend)
-        return self._backend
+        return client
 
 
 def _with_chunk_info(chunks: List[Dict[str, Any]], head: Callable[..., Dict[str, str]],

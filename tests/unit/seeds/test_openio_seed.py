@@ -556,10 +556,33 @@ def test_object_change_policy(oio, api):
         api.object_change_policy("myaccount", "mycontainer", "o", "THREECOPIES")
 
 
+def test_proxy_client_has_oios_request_forms(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o",
+                      properties={"k": "v"})
+    proxy = api.proxy_client
+    # ProxyClient._request: the URL is relative to <proxy>/v3.0/<NS>
+    resp, body = proxy._request("POST", "/content/get_properties",
+                                params={"acct": "myaccount", "ref": "mycontainer", "path": "o"})
+    assert resp.status == 200 and body["properties"] == {"k": "v"}
+    assert resp.headers["x-oio-content-meta-length"] == "5"
+    assert resp.getheader("X-Oio-Content-Meta-Name") == "o"
+    # HttpApi._direct_request: an absolute URL, a JSON document
+    resp, body = proxy._direct_request(
+        "POST", proxy.endpoint + "/content/set_properties",
+        params={"acct": "myaccount", "ref": "mycontainer", "path": "o"},
+        json={"properties": {"k2": "v2"}})
+    assert resp.status in (200, 204)
+    assert api.object_get_properties("myaccount", "mycontainer", "o")["properties"] == {
+        "k": "v", "k2": "v2"}
+    with pytest.raises(NoSuchContainer):
+        proxy._request("GET", "container/show", params={"acct": "myaccount", "ref": "gone"})
+
+
 def test_proxy_client_and_resolve_cid(oio, api):
     fake, oio_api = oio
     oio_api.container_create("myaccount", "mycontainer")
-    assert oio_api.proxy_client.namespace == "OPENIO"
+    assert oio_api.proxy_client.ns == "OPENIO"
     cid = oio_api.directory.cid("myaccount", "mycontainer")
     assert tuple(oio_api.resolve_cid(cid)) == ("myaccount", "mycontainer")
     with pytest.raises(NotSupported):
