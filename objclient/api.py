@@ -949,8 +949,8 @@ class ObjectStorageApi:
         :param properties: False leaves the user properties out.
         :returns: ``(meta, chunks)``: a dict and a list of dicts.
         """
-        head = getattr(self.blob_client, "chunk_head", None)
-        if chunk_info and head is None:
+        head = self.blob_client.chunk_head
+        if chunk_info and not self.blob_client.chunk_servers:
             raise NotSupported(f"the {self.backend} backend has no chunk servers to ask "
                                "about each chunk", capability="chunk_info",
                                backend=self.backend)
@@ -1102,7 +1102,7 @@ def _with_chunk_info(chunks: List[Dict[str, Any]], head: Callable[..., Dict[str,
     for chunk in sorted(chunks, key=lambda c: tuple(int(p) for p in
                                                     str(c["pos"]).split("."))):
         try:
-            info = head(chunk["url"], opts)
+            info = head(chunk["url"], opts=opts)
             for key in ("chunk_size", "chunk_hash", "full_path"):
                 chunk[key] = info.get(key)
         except ClientError as err:

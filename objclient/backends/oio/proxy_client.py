@@ -26,22 +26,39 @@ from .protocol import refine_error
 if TYPE_CHECKING:
     from . import OioBackend
 
-__all__ = ["OioProxyClient", "ProxyResponse"]
+__all__ = ["OioProxyClient", "ProxyResponse", "call_options"]
 
 
 @attrs.frozen
 class ProxyResponse:
-    """What OpenIO's ``_direct_request`` hands back as ``resp`` (urllib3's
-    ``HTTPResponse``): ``status``, ``reason``, ``headers``, ``data``."""
+    """What OpenIO's ``_direct_request`` and ``BlobClient`` hand back as
+    ``resp`` (urllib3's ``HTTPResponse``): ``status``, ``reason``,
+    ``headers``, ``data``; ``chunk`` is set by ``chunk_delete_many``."""
 
     status: int
     reason: str
     headers: Mapping[str, str] = attrs.field(repr=False)
     data: bytes = attrs.field(repr=False)
+    chunk: Optional[Dict[str, Any]] = None
+
+    @classmethod
+    def of(cls, resp: Any) -> "ProxyResponse":
+        """The reply of one :meth:`HTTPClient.request`."""
+        return cls(status=resp.status_code, reason=resp.reason or "",
+                   headers=resp.headers, data=resp.content)
 
     def getheader(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """A header's value (case-insensitive), as urllib3's ``getheader``."""
         return self.headers.get(name, default)
+
+
+def call_options(kwargs: Mapping[str, Any]) -> CallOptions:
+    """The :class:`CallOptions` of the keywords oio's HTTP calls take
+    (``reqid``, ``deadline``, ``connection_timeout``, ``read_timeout``,
+    ``write_timeout``, ``perfdata``); the others are left to the caller."""
+    return CallOptions(**{k: kwargs[k] for k in ("reqid", "deadline", "connection_timeout",
+                                                 "read_timeout", "write_timeout", "perfdata")
+                          if kwargs.get(k) is not None})
 
 
 def _decode(data: bytes) -> Any:
@@ -97,9 +114,7 @@ class OioProxyClient:
         :raises ClientError: a status of 400 or more (typed, refined from
             the proxy's ``status`` as every OpenIO call is).
         """
-        opts = CallOptions(**{k: kwargs[k] for k in ("reqid", "deadline", "connection_timeout",
-                                                     "read_timeout", "perfdata")
-                              if kwargs.get(k) is not None})
+        opts = call_options(kwargs)
         extra: Dict[str, str] = dict(headers or {})
         if admin_mode:
             extra["x-oio-admin"] = "1"
@@ -113,6 +128,5 @@ class OioProxyClient:
                 idempotent=method in ("GET", "HEAD"), **opts.http_kwargs("proxy"))
         except ClientError as err:
             raise refine_error(err, "service") from None
-        out = ProxyResponse(status=resp.status_code, reason=resp.reason or "",
-                            headers=resp.headers, data=resp.content)
+        out = ProxyResponse.of(resp)
         return out, _decode(out.data)

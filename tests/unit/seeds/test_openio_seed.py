@@ -20,7 +20,7 @@ import pytest
 
 from objclient import ObjectStorageApi
 from objclient import config as objclient_config
-from objclient.exceptions import Conflict, NoSuchContainer, NotSupported
+from objclient.exceptions import Conflict, NoSuchContainer, NotFound, NotSupported
 from objclient.http.retry import RetryPolicy
 from tests.fakes.openio import PROXY, start_fake
 
@@ -593,6 +593,50 @@ def test_proxy_client_and_resolve_cid(oio, api):
 
 def test_blob_client_exists(api):
     assert api.blob_client is not None
+
+
+def test_blob_client_has_oios_chunk_calls(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"x" * 5000, obj_name="o")
+    _meta, chunks = api.object_locate("myaccount", "mycontainer", "o")
+    url = sorted(chunks, key=lambda c: c["pos"])[0]["url"]
+    blob = api.blob_client
+    head = blob.chunk_head(url, verify_checksum=True)
+    assert head["chunk_size"] == "4096" and head["content_path"] == "o"
+    assert {"chunk_hash", "full_path", "content_policy", "content_chunkmethod",
+            "chunk_mtime"} <= set(head)
+    meta, stream = blob.chunk_get(url, verify_checksum=True)
+    assert b"".join(stream) == b"x" * 4096 and meta["chunk_hash"] == head["chunk_hash"]
+    # chunk_put(url, meta, data): a new chunk id on the same rawx
+    new_url = url.rsplit("/", 1)[0] + "/" + "AB" * 32
+    size, chunk_hash = blob.chunk_put(new_url, meta, b"y" * 10)
+    assert (size, chunk_hash) == (10, hashlib.md5(b"y" * 10).hexdigest().upper())
+    assert blob.chunk_head(new_url)["chunk_size"] == "10"
+    # chunk_link(target, link, fullpath): COPY, 201
+    resp, link = blob.chunk_link(url, None, head["full_path"])
+    assert resp.status == 201 and link != url and link.startswith(url[:-60])
+    assert blob.chunk_head(link)["chunk_hash"] == head["chunk_hash"]
+    # chunk_copy(from_url, to_url): read, then write on another rawx
+    other = next(r for r in fake.rawx if r not in url) + "/" + "CD" * 32
+    blob.chunk_copy(url, other)
+    assert blob.chunk_head(other)["chunk_hash"] == head["chunk_hash"]
+    assert blob.chunk_delete(new_url).status == 204
+    replies = blob.chunk_delete_many([{"url": link}, {"url": new_url}])
+    assert replies[0].status == 204 and replies[0].chunk == {"url": link}
+    assert isinstance(replies[1], NotFound) and replies[1].chunk == {"url": new_url}
+
+
+@pytest.mark.parametrize("call, args", [
+    ("chunk_put", ("http://rawx/AB", {}, b"")), ("chunk_get", ("http://rawx/AB",)),
+    ("chunk_head", ("http://rawx/AB",)), ("chunk_delete", ("http://rawx/AB",)),
+    ("chunk_delete_many", ([{"url": "http://rawx/AB"}],)),
+    ("chunk_copy", ("http://rawx/AB", "http://rawx/CD")),
+    ("chunk_link", ("http://rawx/AB", None, "a/c/o/1/AB")),
+])
+def test_blob_client_chunk_calls_are_not_supported_without_chunk_servers(api, call, args):
+    with pytest.raises(NotSupported) as err:
+        getattr(api.blob_client, call)(*args)
+    assert err.value.backend == "local" and err.value.capability == call
 
 
 def test_deprecated_calls_warn_once_per_call_site(api):
