@@ -438,17 +438,16 @@ class ObjectStorageApi:
         lists ``[name, objects, bytes, is_prefix (1 or 0), mtime]``
         (:class:`~objclient.models.ContainerRow`: fields also by name).
 
-        :param s3_buckets_only: OpenIO's "only S3 buckets"; no other backend
-            tells buckets apart, so True raises NotSupported there.
+        :param s3_buckets_only: only the containers an S3 view shows as
+            buckets: on OpenIO the account service's filter, on S3 every
+            bucket, on Swift the names s3api's ``validate_bucket_name``
+            accepts; NotSupported (capability ``s3_buckets_only``) where
+            the backend has no S3 view (see ``doc/parity/openio.rst``).
         """
-        if s3_buckets_only:
-            raise NotSupported(f"the {self.backend} backend does not tell S3 buckets apart "
-                               "from other containers", capability="s3_buckets_only",
-                               backend=self.backend)
-        page = self.account.containers(self._account(account), prefix=prefix,
-                                       delimiter=delimiter, marker=marker,
-                                       end_marker=end_marker, limit=limit or _LIST_LIMIT,
-                                       opts=opts)
+        listing = self.account.buckets if s3_buckets_only else self.account.containers
+        page = listing(self._account(account), prefix=prefix, delimiter=delimiter,
+                       marker=marker, end_marker=end_marker, limit=limit or _LIST_LIMIT,
+                       opts=opts)
         return as_result(page.listing)  # type: ignore[no-any-return]
 
     def container_list_iter(self, account: Optional[str] = None,

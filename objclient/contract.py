@@ -231,6 +231,14 @@ class AccountClient(_SubClient):
         """One page of the account's containers."""
         raise self._unsupported("container_list")
 
+    def buckets(self, account: str, *, prefix: Optional[str] = None,
+                delimiter: Optional[str] = None, marker: Optional[str] = None,
+                end_marker: Optional[str] = None, limit: Optional[int] = None,
+                opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        """One page of the containers an S3 gateway shows as buckets
+        (OpenIO's ``container_list(s3_buckets_only=True)``)."""
+        raise self._unsupported("s3_buckets_only")
+
 
 class ContainerProperties(Dict[str, str]):
     """The properties of a container an upload creates on the fly.

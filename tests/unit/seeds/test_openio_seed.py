@@ -275,8 +275,25 @@ def test_container_list_gives_five_field_lists(api):
     name, objects, nbytes, is_prefix, mtime = listing[0]
     assert (name, objects, nbytes, is_prefix) == ("mycontainer", 1, 5, 0)
     assert isinstance(mtime, float) and listing[0].name == "mycontainer"
-    with pytest.raises(NotSupported):
+    with pytest.raises(NotSupported) as err:
         api.container_list("myaccount", s3_buckets_only=True)
+    assert (err.value.backend, err.value.capability) == ("local", "s3_buckets_only")
+
+
+def test_container_list_s3_buckets_only_asks_the_account_service(oio):
+    fake, api = oio
+    account = "myaccount"
+    bucket_names = ["bucket-one", "bucket.two"]
+    container_names = bucket_names + ["path%2Fcontainer", "bucket-one+segments",
+                                      "Not_A_Bucket", "10.0.0.1"]
+    for container_name in container_names:
+        api.container_create(account, container_name)
+    buckets = api.container_list(account, s3_buckets_only=True)
+    assert sorted(bucket_names) == [b[0] for b in buckets]
+    containers = api.container_list(account)
+    assert sorted(container_names) == [b[0] for b in containers]
+    assert [b[0] for b in api.container_list(account, 1, None, None, None, None, True)] == [
+        "bucket-one"]
 
 
 def test_container_show_and_get_properties_are_dicts(api):
