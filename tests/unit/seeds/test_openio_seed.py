@@ -665,6 +665,28 @@ def test_deprecated_calls_warn_once_per_call_site(api):
     assert os.path.basename(seen[0].filename) == "test_openio_seed.py"
 
 
+def test_rawx_overall_is_the_transfer_time_counted_once(oio, monkeypatch):
+    import objclient.api as facade
+    fake, api = oio
+    measured = []
+    real = facade._data_perfdata
+
+    def spy(perfdata, elapsed, size):
+        measured.append(elapsed)
+        real(perfdata, elapsed, size)
+
+    monkeypatch.setattr(facade, "_data_perfdata", spy)
+    perfdata = {}
+    api.object_create("myaccount", "mycontainer", data=b"x" * 10000, obj_name="o",
+                      perfdata=perfdata)
+    assert perfdata["rawx"]["overall"] == pytest.approx(sum(measured))
+    perfdata = {}
+    meta, stream = api.object_fetch("myaccount", "mycontainer", "o", perfdata=perfdata)
+    b"".join(stream)
+    assert len(measured) == 2
+    assert perfdata["rawx"]["overall"] == pytest.approx(measured[1])
+
+
 def test_perfdata_has_openios_rawx_keys(oio):
     fake, api = oio
     perfdata = {}
