@@ -438,17 +438,16 @@ class ObjectStorageApi:
         lists ``[name, objects, bytes, is_prefix (1 or 0), mtime]``
         (:class:`~objclient.models.ContainerRow`: fields also by name).
 
-        :param s3_buckets_only: OpenIO's "only S3 buckets"; no other backend
-            tells buckets apart, so True raises NotSupported there.
+        :param s3_buckets_only: only the containers an S3 view shows as
+            buckets: on OpenIO the account service's filter, on S3 every
+            bucket, on Swift the names s3api's ``validate_bucket_name``
+            accepts; NotSupported (capability ``s3_buckets_only``) where
+            the backend has no S3 view (see ``doc/parity/openio.rst``).
         """
-        if s3_buckets_only:
-            raise NotSupported(f"the {self.backend} backend does not tell S3 buckets apart "
-                               "from other containers", capability="s3_buckets_only",
-                               backend=self.backend)
-        page = self.account.containers(self._account(account), prefix=prefix,
-                                       delimiter=delimiter, marker=marker,
-                                       end_marker=end_marker, limit=limit or _LIST_LIMIT,
-                                       opts=opts)
+        listing = self.account.buckets if s3_buckets_only else self.account.containers
+        page = listing(self._account(account), prefix=prefix, delimiter=delimiter,
+                       marker=marker, end_marker=end_marker, limit=limit or _LIST_LIMIT,
+                       opts=opts)
         return as_result(page.listing)  # type: ignore[no-any-return]
 
     def container_list_iter(self, account: Optional[str] = None,
@@ -778,13 +777,23 @@ class ObjectStorageApi:
             return False
         return True
 
-    @_operation()
     def object_get_properties(self, account: Optional[str], container: str, obj: str,
-                              version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
-        """An object's metadata (a dict: ``name``, ``length`` and ``size``,
-        ``hash``, ``hash_method``, ``mime_type``, ``ctime``, ``mtime``,
-        ``version``, ``deleted``, ``policy``, ``chunk_method``, ``id`` ...),
-        with its user properties in ``properties``."""
+                              version: Optional[Any] = None, **kwargs: Any) -> ResultDict:
+        """An object's metadata as OpenIO's proxy reports it: a dict of
+        strings (``name``, ``length`` and ``size`` in bytes, ``hash``,
+        ``hash_method``, ``mime_type``, ``ctime`` and ``mtime`` in integer
+        seconds, ``version``, ``deleted`` ``'True'``/``'False'``, ``policy``,
+        ``chunk_method``, ``id``), with the user properties in
+        ``properties`` (see :func:`openio_sysmeta`).  ``int(meta["size"])``
+        reads a number back.
+        """
+        return openio_sysmeta(self._object_info(account, container, obj, version, **kwargs))
+
+    @_operation(operation="object_get_properties")
+    def _object_info(self, account: Optional[str], container: str, obj: str,
+                     version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
+        """object_get_properties with typed values (``size`` an int, times
+        floats, ``deleted`` a bool): what objclient's own code reads."""
         acct, cont, name = self._names(account, container, obj)
         return as_result(  # type: ignore[no-any-return]
             self.container.content_show(acct, cont, name, version, opts))
@@ -794,7 +803,7 @@ class ObjectStorageApi:
         """Deprecated (as in OpenIO): same as :meth:`object_get_properties`."""
         warnings.warn("You'd better use object_get_properties()", DeprecationWarning,
                       stacklevel=2)
-        return self._object_show(account, container, obj, version, **kwargs)
+        return openio_sysmeta(self._object_show(account, container, obj, version, **kwargs))
 
     @_operation(operation="object_show")
     def _object_show(self, account: Optional[str], container: str, obj: str,
@@ -939,8 +948,8 @@ class ObjectStorageApi:
         :param properties: False leaves the user properties out.
         :returns: ``(meta, chunks)``: a dict and a list of dicts.
         """
-        head = getattr(self.blob_client, "chunk_head", None)
-        if chunk_info and head is None:
+        head = self.blob_client.chunk_head
+        if chunk_info and not self.blob_client.chunk_servers:
             raise NotSupported(f"the {self.backend} backend has no chunk servers to ask "
                                "about each chunk", capability="chunk_info",
                                backend=self.backend)
@@ -1070,15 +1079,18 @@ class ObjectStorageApi:
 
     @property
     def proxy_client(self) -> Any:
-        """OpenIO's client to the oio-proxy: here the OpenIO backend itself
-        (``proxy(method, resource, action, opts)`` is one proxy call).
+        """OpenIO's client to the oio-proxy, with oio's ``ProxyClient`` call
+        forms: ``_request(method, url, ...)`` (``url`` relative to
+        ``/v3.0/<NS>``) and ``_direct_request(method, full_url, ...)``, each
+        returning ``(resp, body)`` with the body decoded from JSON.
 
         :raises NotSupported: the backend has no proxy (all but OpenIO).
         """
-        if not callable(getattr(self._backend, "proxy", None)):
+        client = getattr(self._backend, "proxy_client", None)
+        if client is None:
             raise NotSupported(f"the {self.backend} backend has no oio-proxy",
                                capability="proxy_client", backend=self.backend)
-        return self._backend
+        return client
 
 
 def _with_chunk_info(chunks: List[Dict[str, Any]], head: Callable[..., Dict[str, str]],
@@ -1089,7 +1101,7 @@ def _with_chunk_info(chunks: List[Dict[str, Any]], head: Callable[..., Dict[str,
     for chunk in sorted(chunks, key=lambda c: tuple(int(p) for p in
                                                     str(c["pos"]).split("."))):
         try:
-            info = head(chunk["url"], opts)
+            info = head(chunk["url"], opts=opts)
             for key in ("chunk_size", "chunk_hash", "full_path"):
                 chunk[key] = info.get(key)
         except ClientError as err:
@@ -1197,3 +1209,43 @@ def _check_range(rng: Any) -> Range:
     if start is not None and end is not None and end < start:
         raise InvalidArgument(f"range end is before its start: {rng!r}")
     return (start, end)
+
+
+#: the system keys OpenIO's proxy sends as ``x-oio-content-meta-*`` headers
+#: that hold numbers (m2_actions.c:_populate_headers_with_header and
+#: _with_alias print each with ``%" G_GINT64_FORMAT``)
+_SYSMETA_INTEGERS = ("size", "length", "ctime", "mtime")
+
+
+def openio_sysmeta(meta: Mapping[str, Any]) -> ResultDict:
+    """An object's metadata typed as OpenIO's ``object_get_properties``
+    returns it: oio's ``extract_content_headers_meta`` keeps each
+    ``x-oio-content-meta-*`` header as the proxy's string.
+
+    ``size``, ``length``, ``ctime``, ``mtime`` (integer seconds) and a
+    numeric ``version`` (OpenIO's: microseconds) become decimal strings,
+    ``deleted`` ``'True'``/``'False'``, an MD5 ``hash`` upper-case hex (the
+    proxy's ``metautils_gba_to_hexgstr``).  A value the backend does not
+    know stays None, under its key.  ``properties`` stays a dict,
+    ``chunk_size`` an int (oio ``int()``s it); keys OpenIO has no header for
+    (``container``, ``account``, ``is_latest``, a backend's extras) keep
+    their type.
+    """
+    out = ResultDict(meta)
+    for key in _SYSMETA_INTEGERS:
+        value = out.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = str(int(value))
+    if out.get("version") is not None:
+        out["version"] = str(out["version"])
+    if "deleted" in out:
+        out["deleted"] = "True" if out["deleted"] in (True, "True", "true") else "False"
+    digest = out.get("hash")
+    if isinstance(digest, str) and len(digest) == 32 and _is_hex(digest):
+        out["hash"] = digest.upper()
+    return out
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in text)
+

@@ -230,6 +230,14 @@ class AccountClient(_SubClient):
         """One page of the account's containers."""
         raise self._unsupported("container_list")
 
+    def buckets(self, account: str, *, prefix: Optional[str] = None,
+                delimiter: Optional[str] = None, marker: Optional[str] = None,
+                end_marker: Optional[str] = None, limit: Optional[int] = None,
+                opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        """One page of the containers an S3 gateway shows as buckets
+        (OpenIO's ``container_list(s3_buckets_only=True)``)."""
+        raise self._unsupported("s3_buckets_only")
+
 
 class ContainerProperties(Dict[str, str]):
     """The properties of a container an upload creates on the fly.
@@ -404,6 +412,40 @@ class BlobClient(_SubClient):
         """A URL that grants ``method`` on the object without credentials,
         valid for ``expires`` seconds (Swift temp URL, S3 presigned URL)."""
         raise self._unsupported("temp_url")
+
+    # OpenIO's ``BlobClient`` calls (``api.blob_client.chunk_get(url)`` ...):
+    # only where objects are chunks on chunk servers (OpenIO); elsewhere
+    # each raises NotSupported naming the backend and the call.
+    #: True where the ``chunk_*`` calls below reach chunk servers.
+    chunk_servers = False
+
+    def chunk_put(self, url: str, meta: Mapping[str, Any], data: Any, **kwargs: Any) -> Any:
+        """Store one chunk: ``(bytes_transferred, chunk_hash)``."""
+        raise self._unsupported("chunk_put")
+
+    def chunk_get(self, url: str, **kwargs: Any) -> Any:
+        """Read one chunk: ``(chunk meta, stream)``."""
+        raise self._unsupported("chunk_get")
+
+    def chunk_head(self, url: str, **kwargs: Any) -> Any:
+        """One chunk's attributes."""
+        raise self._unsupported("chunk_head")
+
+    def chunk_delete(self, url: str, **kwargs: Any) -> Any:
+        """Delete one chunk."""
+        raise self._unsupported("chunk_delete")
+
+    def chunk_delete_many(self, chunks: Any, **kwargs: Any) -> Any:
+        """Delete chunks: one reply or error per chunk."""
+        raise self._unsupported("chunk_delete_many")
+
+    def chunk_copy(self, from_url: str, to_url: str, **kwargs: Any) -> Any:
+        """Copy a chunk to another chunk server."""
+        raise self._unsupported("chunk_copy")
+
+    def chunk_link(self, target: str, link: Optional[str], fullpath: str, **kwargs: Any) -> Any:
+        """Hard-link a chunk under a new id: ``(resp, link URL)``."""
+        raise self._unsupported("chunk_link")
 
 
 class DirectoryClient(_SubClient):

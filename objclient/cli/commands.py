@@ -229,7 +229,7 @@ def object_list(api: Any, a: argparse.Namespace) -> Any:
 
 
 def object_show(api: Any, a: argparse.Namespace) -> Any:
-    return api.object_get_properties(a.account, a.container, a.name)
+    return api._object_info(a.account, a.container, a.name)  # typed: JSON numbers
 
 
 def object_delete(api: Any, a: argparse.Namespace) -> Any:

@@ -65,7 +65,7 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
     out = file_or_path
     md5 = hashlib.md5()
     if workers > 1 and Capability.RANGES in api.capabilities:
-        info = api.object_get_properties(account, container, obj, deadline=deadline, **kwargs)
+        info = api._object_info(account, container, obj, deadline=deadline, **kwargs)
         if info.size >= PARALLEL_THRESHOLD:
             engine: TransferEngine[bytes] = TransferEngine(workers=workers, deadline=deadline)
 

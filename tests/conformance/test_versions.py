@@ -33,7 +33,7 @@ def test_old_versions_are_listed_and_read(target, versioned):
         (second["version"], True), (first["version"], False)]
     assert api.object_fetch(acct, versioned, "doc", version=first["version"])[1].read() \
         == b"one"
-    assert api.object_get_properties(acct, versioned, "doc")["version"] == second["version"]
+    assert api.object_get_properties(acct, versioned, "doc")["version"] == str(second["version"])
 
 
 def test_delete_leaves_a_marker_and_purge_keeps_the_newest(target, versioned):

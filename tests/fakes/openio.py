@@ -466,10 +466,16 @@ class FakeOpenIO:
         mtime]``, ``truncated`` and, when truncated, ``next_marker``.
         ``containers_delimiter="grouped"`` answers instead as the protocol
         notes describe newer servers: names folded at the delimiter into
-        ``[prefix, 0, 0, 1, 0]`` rows (not in any stored source)."""
+        ``[prefix, 0, 0, 1, 0]`` rows (not in any stored source).
+        ``s3_buckets_only`` (``true_value``) keeps the names
+        backend.py:_should_be_listed accepts (``buckets_pattern``), before
+        the page is cut, as _raw_listing skips them while filling it."""
         name = self._account_id(q)
         doc = self._account_doc(name)
         rows = {c: self.containers[(a, c)] for (a, c) in self.containers if a == name}
+        if q.get("s3_buckets_only", "").lower() in ("true", "1", "yes", "on", "y",
+                                                     "enable", "enabled"):
+            rows = {c: row for c, row in rows.items() if _BUCKETS_PATTERN.match(c)}
         if self.containers_delimiter != "grouped":
             q = {k: v for k, v in q.items() if k != "delimiter"}
         page = self._page(sorted(rows, key=name_key), q,
@@ -1356,6 +1362,16 @@ def _go_int(value: str) -> bool:
     """strconv.ParseInt(value, 10, 64) succeeds."""
     return re.fullmatch(r"[+-]?[0-9]+", value) is not None and \
         -(1 << 63) <= int(value) < (1 << 63)
+
+
+#: oio/account/backend*.py ``buckets_pattern``: 3 to 63 characters, not an
+#: IP-like run of numbers, dot-separated labels of [a-z0-9-] that start and
+#: end with a letter or digit.
+_BUCKETS_PATTERN = re.compile(
+    r"""(?=^.{3,63}$)
+    (?!^(\d+\.)+\d+$)
+    (^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*
+    ([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$)""", re.X)
 
 
 def _go_bool(value: str) -> bool:

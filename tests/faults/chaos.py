@@ -239,7 +239,7 @@ class Worker:
         model = self.models[key]
         if error is None:
             sizes = {model.sizes[s] for s in model.possible() if s != ABSENT}
-            if result.size not in sizes:
+            if int(result.size) not in sizes:
                 self.tally.problem("corrupt", f"HEAD {key}: size {result.size}, "
                                    f"expected one of {sorted(sizes)}")
         elif isinstance(error, NoSuchObject):

@@ -287,7 +287,7 @@ def _check(tgt: Target, out: Outcome, name: str, got: Any) -> None:
         return
     if out.op == "get" and got != DATA:
         out.corrupt, out.detail = 1, f"{len(got)} bytes, md5 {hashlib.md5(got).hexdigest()}"
-    elif out.op == "head" and got.size != len(DATA):
+    elif out.op == "head" and int(got.size) != len(DATA):
         out.corrupt, out.detail = 1, f"size {got.size}"
     elif out.op == "list" and [o.name for o in got.objects] != [name]:
         out.corrupt, out.detail = 1, f"listing {[o.name for o in got.objects]}"

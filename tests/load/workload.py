@@ -95,7 +95,7 @@ def worker(api: objclient.ObjectStorageApi, account: Optional[str], container: s
             elif op == "head":
                 name = rng.choice(sorted(mine))
                 meta = api.object_get_properties(account, container, name)
-                if meta.size != len(mine[name]):
+                if int(meta.size) != len(mine[name]):
                     res.mismatches.append(f"{name}: size {meta.size} != {len(mine[name])}")
             elif op == "list":
                 listing = api.object_list(account, container, prefix=prefix)

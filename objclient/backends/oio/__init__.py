@@ -30,6 +30,7 @@ from .blob import OioBlobClient
 from .container import OioContainerClient
 from .directory import OioDirectoryClient
 from .protocol import refine_error, request_id, timeout_header
+from .proxy_client import OioProxyClient
 
 __all__ = ["create_backend", "OioBackend", "OIO_NAME_RULES", "OIO_CAPABILITIES"]
 
@@ -60,6 +61,8 @@ class OioBackend(Backend):
     proxies: List[str] = attrs.field(factory=list)
     account_url: Optional[str] = None
     chunk_checksum_algo: str = "md5"
+    #: OpenIO's ``ProxyClient`` call forms (``_request``, ``_direct_request``)
+    proxy_client: Optional[OioProxyClient] = None
 
     # -- headers -------------------------------------------------------------
     def oio_headers(self, opts: CallOptions, *, autocreate: bool = False,
@@ -212,4 +215,5 @@ def create_backend(url: str, *, auth: Any = None, namespace: Optional[str] = Non
     backend.container = OioContainerClient(backend)
     backend.blob = OioBlobClient(backend)
     backend.directory = OioDirectoryClient(backend)
+    backend.proxy_client = OioProxyClient(backend)
     return backend

@@ -115,10 +115,24 @@ class OioAccountClient(AccountClient):
         """``POST /v1.0/account/refresh?id=``: recompute the counters."""
         self.backend.account_call("POST", "refresh", opts, params={"id": account})
 
+    def buckets(self, account: str, *, prefix: Optional[str] = None,
+                delimiter: Optional[str] = None, marker: Optional[str] = None,
+                end_marker: Optional[str] = None, limit: Optional[int] = None,
+                opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        """One page of the containers that are S3 buckets: ``containers``
+        with ``s3_buckets_only=True``, as oio's AccountClient sends it; the
+        account service lists only names its ``buckets_pattern`` matches
+        (3 to 63 characters, DNS labels of ``[a-z0-9-]``, not an IP
+        address: no ``+segments`` container, no ``/`` path)."""
+        return self.containers(account, prefix=prefix, delimiter=delimiter, marker=marker,
+                               end_marker=end_marker, limit=limit, opts=opts,
+                               s3_buckets_only=True)
+
     def containers(self, account: str, *, prefix: Optional[str] = None,
                    delimiter: Optional[str] = None, marker: Optional[str] = None,
                    end_marker: Optional[str] = None, limit: Optional[int] = None,
-                   opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+                   opts: CallOptions = DEFAULT_OPTS,
+                   s3_buckets_only: bool = False) -> ContainerListing:
         """``GET /v1.0/account/containers?id=``: one page of containers.
 
         With a ``delimiter``, names that hold it after the prefix fold into
@@ -128,21 +142,24 @@ class OioAccountClient(AccountClient):
         page is built here from undelimited pages instead.
         """
         page = self._containers_page(account, prefix, delimiter, marker, end_marker,
-                                     limit, opts)
+                                     limit, opts, s3_buckets_only)
         if delimiter and not folded(page.listing, prefix or "", delimiter):
             return self._grouped_page(account, prefix or "", delimiter, marker,
-                                      end_marker, limit or 1000, opts, page.extra)
+                                      end_marker, limit or 1000, opts, page.extra,
+                                      s3_buckets_only)
         return page
 
     def _containers_page(self, account: str, prefix: Optional[str],
                          delimiter: Optional[str], marker: Optional[str],
                          end_marker: Optional[str], limit: Optional[int],
-                         opts: CallOptions) -> ContainerListing:
-        """One ``account/containers`` reply as the server gives it."""
+                         opts: CallOptions, s3_buckets_only: bool = False) -> ContainerListing:
+        """One ``account/containers`` reply as the server gives it
+        (``s3_buckets_only=True`` sent only when asked: the server's default)."""
         _resp, doc = self.backend.account_call(
             "GET", "containers", opts, retriable=True,
             params={"id": account, "prefix": prefix, "delimiter": delimiter,
-                    "marker": marker, "end_marker": end_marker, "limit": limit})
+                    "marker": marker, "end_marker": end_marker, "limit": limit,
+                    "s3_buckets_only": True if s3_buckets_only else None})
         doc = doc or {}
         listing = [container_entry_of(row) for row in doc.get("listing", [])]
         extra = {k: doc[k] for k in ("containers", "objects", "bytes") if k in doc}
@@ -151,14 +168,15 @@ class OioAccountClient(AccountClient):
 
     def _grouped_page(self, account: str, prefix: str, delimiter: str,
                       marker: Optional[str], end_marker: Optional[str], limit: int,
-                      opts: CallOptions, extra: Dict[str, Any]) -> ContainerListing:
+                      opts: CallOptions, extra: Dict[str, Any],
+                      s3_buckets_only: bool = False) -> ContainerListing:
         """A delimited page folded here (objclient.listing.list_page) over
         the server's undelimited pages."""
         def scan(start: Optional[str], inclusive: bool) -> Iterator[Tuple[str, ContainerEntry]]:
             after = marker_before(start) if inclusive and start else start
             while True:
                 page = self._containers_page(account, prefix or None, None, after,
-                                             end_marker, 1000, opts)
+                                             end_marker, 1000, opts, s3_buckets_only)
                 for entry in page.listing:
                     if start is None or name_key(entry.name) > name_key(start) or (
                             inclusive and entry.name == start):

@@ -13,10 +13,12 @@ from ...exceptions import (BadRequest, ChecksumMismatch, ClientError, Conflict, 
                            Forbidden, NotFound, NotSupported, ServiceUnavailable)
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import resolve_range
+from .blob_calls import BlobClientCalls, chunk_meta_of
 from .protocol import (chunk_of, cid_from_name, compute_chunk_id, content_meta_of,
                        encode_fullpath, group_by_position, nb_copy_of, parse_chunk_method,
                        patch_chunk_method, request_id)
-from .rawx import (_BLOCK, CHUNK_META, ChunkWriter, ObjectReader, chunk_id_of,
+from .proxy_client import call_options
+from .rawx import (_BLOCK, ChunkWriter, ObjectReader, chunk_id_of,
                    chunk_put_headers, perfdata_stats)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,10 +58,11 @@ def _ec_refused(chunk_method: str) -> NotSupported:
         capability="erasure_coding", backend="oio")
 
 
-class OioBlobClient(BlobClient):
+class OioBlobClient(BlobClientCalls, BlobClient):
     """Moves object bytes between the caller and the rawx services."""
 
     backend: "OioBackend"
+    chunk_servers = True
 
     # -- prepare / commit ------------------------------------------------------
     def prepare(self, account: str, container: str, obj: str, *, position: int,
@@ -294,21 +297,23 @@ class OioBlobClient(BlobClient):
         return meta, reader
 
     # -- chunks --------------------------------------------------------------------------
-    def chunk_head(self, url: str, opts: CallOptions = DEFAULT_OPTS) -> Dict[str, str]:
+    def chunk_head(self, url: str, verify_checksum: bool = False,
+                   opts: Optional[CallOptions] = None, **kwargs: Any) -> Dict[str, Any]:
         """``HEAD`` one chunk on its rawx (handler_chunk.go:checkChunk), as
-        oio's ``BlobClient.chunk_head``: the ``X-oio-Chunk-Meta-*`` headers
-        by lower-cased name with ``_`` for ``-`` (``chunk_size``,
-        ``chunk_hash``, ``full_path``, ``content_id`` ...).
+        oio's ``BlobClient.chunk_head(url)``: the chunk's attributes under
+        oio's names (``chunk_size``, ``chunk_hash``, ``full_path``,
+        ``content_policy`` ..., see :func:`.blob_calls.chunk_meta_of`).
 
+        :param verify_checksum: the rawx checks the data against the stored
+            hash (``X-oio-check-hash``; 412 when they differ).
         :raises NotFound: the rawx has no such chunk.
         """
-        headers = {"x-oio-req-id": request_id(opts)}
-        headers.update(opts.headers)
-        resp = self.backend.http.request("HEAD", url, headers=headers, idempotent=True,
-                                         **opts.http_kwargs("rawx"))
-        prefix = CHUNK_META.lower()
-        return {key[len(prefix):].lower().replace("-", "_"): value
-                for key, value in resp.headers.items() if key.lower().startswith(prefix)}
+        opts = opts or call_options(kwargs)
+        headers = dict(kwargs.get("headers") or {})
+        if verify_checksum:
+            headers["X-oio-check-hash"] = "true"
+        resp = self._rawx("HEAD", url, opts, headers=headers, idempotent=True)
+        return chunk_meta_of(resp.headers)
 
     def check_chunks(self, account: str, container: str, obj: str,
                      version: Optional[Any] = None,
@@ -321,7 +326,7 @@ class OioBlobClient(BlobClient):
         opts = attrs.evolve(opts, reqid=request_id(opts))
         _meta, chunks = self.backend.directory.locate(account, container, obj, version, opts)
         for chunk in chunks:
-            self.chunk_head(chunk.url, opts)
+            self.chunk_head(chunk.url, opts=opts)
 
     # -- link ---------------------------------------------------------------------------
     def link(self, target_account: str, target_container: str, target_obj: str,

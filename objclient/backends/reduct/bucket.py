@@ -482,6 +482,11 @@ class Bucket:
                     max_records is not None and count >= max_records):
                 return
 
+    #: The seed's own example spells it ``bucket.subscribes("entry-1")`` (a
+    #: typo of :meth:`subscribe` in reduct-py's reference): the same call, so
+    #: that example runs as written.
+    subscribes = subscribe
+
     def remove_query(self, entry: Union[str, List[str]], start: Optional[Timestamp] = None,
                      stop: Optional[Timestamp] = None,
                      when: Optional[Mapping[str, Any]] = None, *,

@@ -65,6 +65,15 @@ class S3AccountClient(AccountClient):
                            bytes=NOT_COUNTED,
                            extra={"owner": owner, "access_key": self.backend.default_account})
 
+    def buckets(self, account: str, *, prefix: Optional[str] = None,
+                delimiter: Optional[str] = None, marker: Optional[str] = None,
+                end_marker: Optional[str] = None, limit: Optional[int] = None,
+                opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        """OpenIO's ``s3_buckets_only``: on S3 every container is a bucket,
+        so this is :meth:`containers`."""
+        return self.containers(account, prefix=prefix, delimiter=delimiter, marker=marker,
+                               end_marker=end_marker, limit=limit, opts=opts)
+
     def containers(self, account: str, *, prefix: Optional[str] = None,
                    delimiter: Optional[str] = None, marker: Optional[str] = None,
                    end_marker: Optional[str] = None, limit: Optional[int] = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, List, Mapping, Optional, Sequence
 
 from ...contract import DEFAULT_OPTS, AccountClient, CallOptions
@@ -11,7 +12,7 @@ from .common import SwiftRequests, int_header, refine
 from .wire import (meta_headers, parse_listing_date, parse_timestamp, quote_name, read_meta,
                    remove_meta_headers)
 
-__all__ = ["SwiftAccountClient", "SECRET_ACCOUNT_KEYS", "listing_params"]
+__all__ = ["SwiftAccountClient", "SECRET_ACCOUNT_KEYS", "listing_params", "s3_bucket_name"]
 
 #: Account metadata that is a secret: never returned as a property.
 SECRET_ACCOUNT_KEYS = ("temp-url-key", "temp-url-key-2")
@@ -76,6 +77,29 @@ class SwiftAccountClient(SwiftRequests, AccountClient):
             self._send("POST", self._path(account), opts, "account", headers=headers,
                        idempotent=True)
 
+    def buckets(self, account: str, *, prefix: Optional[str] = None,
+                delimiter: Optional[str] = None, marker: Optional[str] = None,
+                end_marker: Optional[str] = None, limit: Optional[int] = None,
+                opts: CallOptions = DEFAULT_OPTS) -> ContainerListing:
+        """OpenIO's ``s3_buckets_only``: the containers Swift's s3api lists
+        as buckets (controllers/service.py keeps the names
+        :func:`s3_bucket_name` accepts: no ``+segments``, no capitals or
+        ``_``), a page of up to ``limit`` of them read through as many
+        container pages as it takes; prefix rows stay."""
+        want = limit or 10000
+        rows: List[ContainerEntry] = []
+        after, more = marker, True
+        while more and len(rows) < want:
+            page = self.containers(account, prefix=prefix, delimiter=delimiter, marker=after,
+                                   end_marker=end_marker, limit=want, opts=opts)
+            rows += [e for e in page.listing if e.is_prefix or s3_bucket_name(e.name)]
+            more = page.truncated and bool(page.listing)
+            after = page.listing[-1].name if page.listing else after
+        truncated = more or len(rows) > want
+        rows = rows[:want]
+        return ContainerListing(listing=rows, truncated=truncated,
+                                next_marker=rows[-1].name if truncated and rows else None)
+
     def containers(self, account: str, *, prefix: Optional[str] = None,
                    delimiter: Optional[str] = None, marker: Optional[str] = None,
                    end_marker: Optional[str] = None, limit: Optional[int] = None,
@@ -101,3 +125,25 @@ class SwiftAccountClient(SwiftRequests, AccountClient):
                     mtime=parse_listing_date(row.get("last_modified"))))
         return ContainerListing(listing=entries, truncated=truncated,
                                 next_marker=entries[-1].name if truncated and entries else None)
+
+
+_IP_ADDRESS = re.compile(r"^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\.){3}"
+                         r"([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])$")
+
+
+def s3_bucket_name(name: str, dns_compliant: bool = True) -> bool:
+    """Swift s3api's ``validate_bucket_name`` (``s3api/utils.py``; its
+    ``dns_compliant_bucket_names`` defaults to True): 3 to 63 characters
+    (255 when not DNS-compliant), a letter or digit first, only
+    ``[-.a-z0-9]`` (also ``A-Z_`` when not DNS-compliant), no ``.-``,
+    ``-.``, ``..``, a letter or digit last, not an IPv4 address."""
+    max_len = 63 if dns_compliant else 255
+    allowed = "-.a-z0-9" if dns_compliant else "-.a-z0-9A-Z_"
+    if not 3 <= len(name) <= max_len or not name[0].isalnum():
+        return False
+    if dns_compliant and (".-" in name or "-." in name or ".." in name
+                          or not name[-1].isalnum()):
+        return False
+    if name.endswith(".") or _IP_ADDRESS.match(name):
+        return False
+    return re.match(f"^[{allowed}]*$", name) is not None

@@ -67,7 +67,7 @@ def test_versions_are_listed_latest_first_and_readable(versioned):
     _meta, stream = api.object_fetch(ACCOUNT, name, "doc", version=first["version"])
     assert stream.read() == b"v1"
     assert api.object_get_properties(ACCOUNT, name, "doc",
-                                     version=first["version"])["length"] == 2
+                                     version=first["version"])["length"] == "2"
     with pytest.warns(DeprecationWarning):
         assert api.object_show(ACCOUNT, name, "doc")["version"] == second["version"]
     assert [o["name"] for o in api.object_list(ACCOUNT, name)["objects"]] == ["doc"]

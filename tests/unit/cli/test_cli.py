@@ -29,6 +29,7 @@ def test_upload_list_download_round_trip(run, tmp_path):
     assert sorted(r["name"] for r in json.loads(out)) == ["src/a.txt", "src/sub/b.json"]
     code, out, _ = run("-f", "json", "object", "show", "box", "src/sub/b.json")
     assert json.loads(out)["mime_type"] == "application/json"
+    assert json.loads(out)["size"] == 2  # the CLI keeps numbers (the facade: OpenIO's '2')
     code, out, _ = run("-f", "value", "object", "list", "box")
     assert out.split("\n")[0].startswith("src/a.txt 5 ")
     dest = tmp_path / "dest"

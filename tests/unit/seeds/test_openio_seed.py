@@ -13,13 +13,14 @@ import inspect
 import json
 import logging
 import os
+import time
 import warnings
 
 import pytest
 
 from objclient import ObjectStorageApi
 from objclient import config as objclient_config
-from objclient.exceptions import Conflict, NoSuchContainer, NotSupported
+from objclient.exceptions import Conflict, NoSuchContainer, NotFound, NotSupported
 from objclient.http.retry import RetryPolicy
 from tests.fakes.openio import PROXY, start_fake
 
@@ -274,8 +275,25 @@ def test_container_list_gives_five_field_lists(api):
     name, objects, nbytes, is_prefix, mtime = listing[0]
     assert (name, objects, nbytes, is_prefix) == ("mycontainer", 1, 5, 0)
     assert isinstance(mtime, float) and listing[0].name == "mycontainer"
-    with pytest.raises(NotSupported):
+    with pytest.raises(NotSupported) as err:
         api.container_list("myaccount", s3_buckets_only=True)
+    assert (err.value.backend, err.value.capability) == ("local", "s3_buckets_only")
+
+
+def test_container_list_s3_buckets_only_asks_the_account_service(oio):
+    fake, api = oio
+    account = "myaccount"
+    bucket_names = ["bucket-one", "bucket.two"]
+    container_names = bucket_names + ["path%2Fcontainer", "bucket-one+segments",
+                                      "Not_A_Bucket", "10.0.0.1"]
+    for container_name in container_names:
+        api.container_create(account, container_name)
+    buckets = api.container_list(account, s3_buckets_only=True)
+    assert sorted(bucket_names) == [b[0] for b in buckets]
+    containers = api.container_list(account)
+    assert sorted(container_names) == [b[0] for b in containers]
+    assert [b[0] for b in api.container_list(account, 1, None, None, None, None, True)] == [
+        "bucket-one"]
 
 
 def test_container_show_and_get_properties_are_dicts(api):
@@ -366,13 +384,38 @@ def test_object_get_properties_is_a_dict_with_the_seeds_keys(api):
             "chunk_method", "version", "policy", "id", "mime_type", "name"} <= set(meta)
     assert meta["properties"] == {"projet": "OpenIO-SDS"}
     meta["local"] = True  # item assignment
-    assert meta == dict(meta) and meta.length == 5  # attribute access stays
+    assert meta == dict(meta) and meta.length == "5"  # attribute access stays
+
+
+def _assert_the_seeds_example_types(meta, data):
+    """The seed's example: ``'length': '43518'``, ``'ctime': '1481031763'``,
+    ``'deleted': 'False'``, ``'version': '1481031762951972'``, upper-case hash."""
+    assert meta["length"] == meta["size"] == str(len(data))
+    assert meta["deleted"] == "False" and meta["hash_method"] == "md5"
+    assert meta["hash"] == hashlib.md5(data).hexdigest().upper()
+    assert meta["ctime"].isdigit() and meta["mtime"].isdigit()
+    assert abs(int(meta["ctime"]) - time.time()) < 60
+    assert isinstance(meta["version"], str) and isinstance(meta["properties"], dict)
+    assert int(meta["length"]) + 1 == len(data) + 1
+
+
+def test_object_get_properties_values_are_strings_as_in_the_seeds_example(api, oio):
+    fake, oio_api = oio
+    for client in (api, oio_api):
+        client.object_create("myaccount", "mycontainer", data=b"x" * 43518,
+                             obj_name="Makefile", properties={"projet": "OpenIO-SDS"})
+        meta = client.object_get_properties("myaccount", "mycontainer", "Makefile")
+        _assert_the_seeds_example_types(meta, b"x" * 43518)
+        assert meta["properties"] == {"projet": "OpenIO-SDS"} and meta["name"] == "Makefile"
+    assert meta["version"].isdigit() and len(meta["version"]) == 16  # µs, as the seed's
+    assert meta["policy"] and meta["id"] and meta["chunk_method"]
 
 
 def test_object_show_is_deprecated_as_in_the_seed(api):
     api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o")
     with pytest.warns(DeprecationWarning):
-        assert _plain(api.object_show("myaccount", "mycontainer", "o"))["length"] == 5
+        meta = _plain(api.object_show("myaccount", "mycontainer", "o"))
+    _assert_the_seeds_example_types(meta, b"hello")
 
 
 def test_object_set_del_properties_and_deprecated_update(api):
@@ -491,7 +534,7 @@ def test_object_touch_and_truncate(oio):
     api.object_create("myaccount", "mycontainer", data=b"x" * 8192, obj_name="o")
     api.object_touch("myaccount", "mycontainer", "o")
     api.object_truncate("myaccount", "mycontainer", "o", size=4096)
-    assert api.object_get_properties("myaccount", "mycontainer", "o")["length"] == 4096
+    assert api.object_get_properties("myaccount", "mycontainer", "o")["length"] == "4096"
 
 
 def test_object_truncate_off_a_chunk_boundary(oio):
@@ -530,10 +573,33 @@ def test_object_change_policy(oio, api):
         api.object_change_policy("myaccount", "mycontainer", "o", "THREECOPIES")
 
 
+def test_proxy_client_has_oios_request_forms(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"hello", obj_name="o",
+                      properties={"k": "v"})
+    proxy = api.proxy_client
+    # ProxyClient._request: the URL is relative to <proxy>/v3.0/<NS>
+    resp, body = proxy._request("POST", "/content/get_properties",
+                                params={"acct": "myaccount", "ref": "mycontainer", "path": "o"})
+    assert resp.status == 200 and body["properties"] == {"k": "v"}
+    assert resp.headers["x-oio-content-meta-length"] == "5"
+    assert resp.getheader("X-Oio-Content-Meta-Name") == "o"
+    # HttpApi._direct_request: an absolute URL, a JSON document
+    resp, body = proxy._direct_request(
+        "POST", proxy.endpoint + "/content/set_properties",
+        params={"acct": "myaccount", "ref": "mycontainer", "path": "o"},
+        json={"properties": {"k2": "v2"}})
+    assert resp.status in (200, 204)
+    assert api.object_get_properties("myaccount", "mycontainer", "o")["properties"] == {
+        "k": "v", "k2": "v2"}
+    with pytest.raises(NoSuchContainer):
+        proxy._request("GET", "container/show", params={"acct": "myaccount", "ref": "gone"})
+
+
 def test_proxy_client_and_resolve_cid(oio, api):
     fake, oio_api = oio
     oio_api.container_create("myaccount", "mycontainer")
-    assert oio_api.proxy_client.namespace == "OPENIO"
+    assert oio_api.proxy_client.ns == "OPENIO"
     cid = oio_api.directory.cid("myaccount", "mycontainer")
     assert tuple(oio_api.resolve_cid(cid)) == ("myaccount", "mycontainer")
     with pytest.raises(NotSupported):
@@ -546,6 +612,50 @@ def test_blob_client_exists(api):
     assert api.blob_client is not None
 
 
+def test_blob_client_has_oios_chunk_calls(oio):
+    fake, api = oio
+    api.object_create("myaccount", "mycontainer", data=b"x" * 5000, obj_name="o")
+    _meta, chunks = api.object_locate("myaccount", "mycontainer", "o")
+    url = sorted(chunks, key=lambda c: c["pos"])[0]["url"]
+    blob = api.blob_client
+    head = blob.chunk_head(url, verify_checksum=True)
+    assert head["chunk_size"] == "4096" and head["content_path"] == "o"
+    assert {"chunk_hash", "full_path", "content_policy", "content_chunkmethod",
+            "chunk_mtime"} <= set(head)
+    meta, stream = blob.chunk_get(url, verify_checksum=True)
+    assert b"".join(stream) == b"x" * 4096 and meta["chunk_hash"] == head["chunk_hash"]
+    # chunk_put(url, meta, data): a new chunk id on the same rawx
+    new_url = url.rsplit("/", 1)[0] + "/" + "AB" * 32
+    size, chunk_hash = blob.chunk_put(new_url, meta, b"y" * 10)
+    assert (size, chunk_hash) == (10, hashlib.md5(b"y" * 10).hexdigest().upper())
+    assert blob.chunk_head(new_url)["chunk_size"] == "10"
+    # chunk_link(target, link, fullpath): COPY, 201
+    resp, link = blob.chunk_link(url, None, head["full_path"])
+    assert resp.status == 201 and link != url and link.startswith(url[:-60])
+    assert blob.chunk_head(link)["chunk_hash"] == head["chunk_hash"]
+    # chunk_copy(from_url, to_url): read, then write on another rawx
+    other = next(r for r in fake.rawx if r not in url) + "/" + "CD" * 32
+    blob.chunk_copy(url, other)
+    assert blob.chunk_head(other)["chunk_hash"] == head["chunk_hash"]
+    assert blob.chunk_delete(new_url).status == 204
+    replies = blob.chunk_delete_many([{"url": link}, {"url": new_url}])
+    assert replies[0].status == 204 and replies[0].chunk == {"url": link}
+    assert isinstance(replies[1], NotFound) and replies[1].chunk == {"url": new_url}
+
+
+@pytest.mark.parametrize("call, args", [
+    ("chunk_put", ("http://rawx/AB", {}, b"")), ("chunk_get", ("http://rawx/AB",)),
+    ("chunk_head", ("http://rawx/AB",)), ("chunk_delete", ("http://rawx/AB",)),
+    ("chunk_delete_many", ([{"url": "http://rawx/AB"}],)),
+    ("chunk_copy", ("http://rawx/AB", "http://rawx/CD")),
+    ("chunk_link", ("http://rawx/AB", None, "a/c/o/1/AB")),
+])
+def test_blob_client_chunk_calls_are_not_supported_without_chunk_servers(api, call, args):
+    with pytest.raises(NotSupported) as err:
+        getattr(api.blob_client, call)(*args)
+    assert err.value.backend == "local" and err.value.capability == call
+
+
 def test_deprecated_calls_warn_once_per_call_site(api):
     api.container_create("myaccount", "c")
     with warnings.catch_warnings(record=True) as seen:
@@ -553,6 +663,28 @@ def test_deprecated_calls_warn_once_per_call_site(api):
         api.container_update("myaccount", "c", {"a": "1"})
     assert [w.category for w in seen] == [DeprecationWarning]
     assert os.path.basename(seen[0].filename) == "test_openio_seed.py"
+
+
+def test_rawx_overall_is_the_transfer_time_counted_once(oio, monkeypatch):
+    import objclient.api as facade
+    fake, api = oio
+    measured = []
+    real = facade._data_perfdata
+
+    def spy(perfdata, elapsed, size):
+        measured.append(elapsed)
+        real(perfdata, elapsed, size)
+
+    monkeypatch.setattr(facade, "_data_perfdata", spy)
+    perfdata = {}
+    api.object_create("myaccount", "mycontainer", data=b"x" * 10000, obj_name="o",
+                      perfdata=perfdata)
+    assert perfdata["rawx"]["overall"] == pytest.approx(sum(measured))
+    perfdata = {}
+    meta, stream = api.object_fetch("myaccount", "mycontainer", "o", perfdata=perfdata)
+    b"".join(stream)
+    assert len(measured) == 2
+    assert perfdata["rawx"]["overall"] == pytest.approx(measured[1])
 
 
 def test_perfdata_has_openios_rawx_keys(oio):

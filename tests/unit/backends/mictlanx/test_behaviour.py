@@ -255,7 +255,7 @@ def test_balls_written_by_the_official_client_are_readable(fake, api):
                      "camera": "x100"}}
     fake.peers[fake.peer_ids[0]]["shared"] = {"photo_0": {"metadata": meta, "data": data}}
     info = api.object_get_properties("acct", "shared", "photo")
-    assert info["hash_method"] == "sha256" and info["size"] == len(data)
+    assert info["hash_method"] == "sha256" and info["size"] == str(len(data))
     assert info["properties"] == {"camera": "x100"} and info["mime_type"] == "image/jpeg"
     assert b"".join(api.object_fetch("acct", "shared", "photo")[1]) == data
     assert [o["name"] for o in api.object_list("acct", "shared")["objects"]] == ["photo"]

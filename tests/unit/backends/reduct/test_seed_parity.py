@@ -405,6 +405,18 @@ def test_subscribe_reads_existing_then_new_records(bucket):
                                             ("poll_interval", 1.0)]
 
 
+def test_subscribes_the_seeds_example_spelling_is_subscribe(bucket):
+    _three_records(bucket)
+    got = []
+    for record in bucket.subscribes("entry-1", poll_interval=0.01):
+        data: bytes = record.read_all()
+        got.append(data)
+        if len(got) == 3:
+            break
+    assert got == [b"a", b"bb", b"ccc"]
+    assert params(bucket.subscribes) == params(bucket.subscribe)
+
+
 def test_subscribe_exclude_and_head(bucket):
     base = _three_records(bucket)
     records = []
