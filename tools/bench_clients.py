@@ -157,7 +157,7 @@ class ObjclientClient(Client):
         return b"".join(stream)
 
     def head(self, key: str) -> None:
-        self.api.object_show(self.account, self.container, key)
+        self.api.object_get_properties(self.account, self.container, key)
 
     def delete(self, key: str) -> None:
         self.api.object_delete(self.account, self.container, key)
