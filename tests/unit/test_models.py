@@ -200,3 +200,10 @@ def test_listing_entries_read_from_many_threads_agree():
                              entries * 8))
     when = calendar.timegm((2026, 11, 25, 6, 43, 42)) + 0.1705
     assert seen == [(i, pytest.approx(when), "text/plain") for i in range(200)] * 8
+
+
+def test_a_listing_entry_has_every_field_of_object_info():
+    from objclient.models import _FromInfo
+    deferred = {name for name, value in vars(ListingEntry).items()
+                if isinstance(value, _FromInfo)}
+    assert deferred | {"name"} == set(attrs.fields_dict(ObjectInfo))
