@@ -14,7 +14,7 @@ SeaweedFS filer and others list alike without reading a whole container.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 import attrs
 
@@ -112,7 +112,7 @@ def list_page(scan: Callable[[Optional[str], bool], Iterable[Tuple[str, T]]], *,
     return ListPage(items, prefixes, truncated, last if truncated else None)
 
 
-def merge_listing(objects: List[Any], prefixes: List[str]) -> Iterator[Any]:
+def merge_listing(objects: Sequence[Any], prefixes: Sequence[str]) -> Iterator[Any]:
     """Objects (each with a ``name``) and common prefixes (plain strings),
     in name order."""
     i = j = 0

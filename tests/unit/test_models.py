@@ -8,7 +8,8 @@ import attrs
 import pytest
 
 from objclient.models import (AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo,
-                              ContainerListing, ObjectInfo, ObjectListing, TimingRecord)
+                              ContainerListing, ListingEntry, ObjectInfo, ObjectListing,
+                              TimingRecord, as_result)
 
 
 def _obj(**kwargs: object) -> ObjectInfo:
@@ -92,60 +93,78 @@ def test_models_compare_by_value_and_print_without_extra() -> None:
     assert "extra" not in repr(_obj()) and "name='o'" in repr(_obj())
 
 
-def test_objects_made_the_cheap_way_equal_the_attrs_made_ones():
-    from objclient.models import listing_object_info, object_info_from_state
-    made = ObjectInfo(name="a", size=3, hash="h", mtime=1.0, container="c", account="x")
-    cheap = listing_object_info(name="a", size=3, hash="h", mtime=1.0, container="c",
-                                account="x")
-    assert cheap == made and repr(cheap) == repr(made) and dict(cheap) == dict(made)
-    state = {f: getattr(made, f) for f in attrs.fields_dict(ObjectInfo)}
-    direct = object_info_from_state(dict(state, properties={}, extra={}))
-    assert direct == made and direct["length"] == 3
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        direct.size = 4
-    assert cheap.properties is not listing_object_info(name="b").properties
-
-
-def _lazy(calls: list, **fields: object) -> ObjectInfo:
-    from objclient.models import lazy_object_info, object_state_template
-
-    def convert(name: str, size: int) -> dict:
-        calls.append(name)
-        return dict(object_state_template(), name=name, size=size, properties={}, extra={},
-                    **fields)
-
-    return lazy_object_info("a", convert, "a", 3)
-
-
-def test_lazy_entries_work_out_their_fields_once_on_first_read():
-    calls: list = []
-    lazy = _lazy(calls, container="c")
-    assert lazy.name == "a" and calls == []  # the name is there from the start
-    assert lazy.size == 3 and lazy["length"] == 3 and calls == ["a"]
-    assert lazy.container == "c" and calls == ["a"]
-    assert "_pending" not in vars(lazy)
+def test_object_info_is_made_one_way_and_has_no_hidden_attributes():
+    assert "__getattr__" not in vars(ObjectInfo)
     with pytest.raises(AttributeError, match="nmae"):
-        lazy.nmae  # noqa: B018  (a missing attribute is still missing)
+        _obj().nmae  # noqa: B018
 
 
-def test_lazy_entries_behave_as_any_other():
-    import copy
+def _entry(calls: list, **fields: object) -> ListingEntry:
+    def make_info(name: str, size: int) -> ObjectInfo:
+        calls.append(name)
+        return ObjectInfo(name=name, size=size, **fields)  # type: ignore[arg-type]
 
+    return ListingEntry("a", make_info, "a", 3)
+
+
+def test_listing_entry_has_its_name_before_any_conversion():
+    calls: list = []
+    entry = _entry(calls)
+    assert entry.name == "a" and calls == []
+
+
+def test_listing_entry_works_out_its_fields_once_on_first_read():
+    calls: list = []
+    entry = _entry(calls, container="c")
+    assert entry.size == 3 and entry["length"] == 3 and calls == ["a"]
+    assert entry.container == "c" and entry.info().size == 3 and calls == ["a"]
+    assert "_pending" not in vars(entry)
+
+
+def test_listing_entry_reads_as_the_object_info_it_stands_for():
     made = ObjectInfo(name="a", size=3, container="c")
-    assert _lazy([], container="c") == made
-    assert repr(_lazy([], container="c")) == repr(made)
-    assert dict(_lazy([], container="c")) == dict(made)
-    assert attrs.asdict(_lazy([], container="c")) == attrs.asdict(made)
-    assert attrs.evolve(_lazy([], container="c"), size=4) == attrs.evolve(made, size=4)
-    assert "size" in _lazy([]) and _lazy([]).get("etag") is None
+    entry = _entry([], container="c")
+    assert entry == made and made == entry and entry == _entry([], container="c")
+    assert entry != _entry([], container="d") and entry != "a"
+    assert isinstance(entry.info(), ObjectInfo) and entry.info() == made
+    assert dict(entry) == dict(made) and entry.keys() == made.keys()
+    assert entry.to_dict() == made.to_dict()
+    assert "size" in entry and entry.get("etag") is None and entry["mime-type"] == made.mime_type
+    assert repr(entry) == f"ListingEntry({made!r})"
+
+
+def test_listing_entry_gives_its_object_info_where_attrs_needs_one():
+    made = ObjectInfo(name="a", size=3, container="c")
+    entry = _entry([], container="c")
+    assert attrs.asdict(entry.info()) == attrs.asdict(made)
+    assert attrs.evolve(entry.info(), size=4) == attrs.evolve(made, size=4)
+    with pytest.raises(attrs.exceptions.NotAnAttrsClassError):
+        attrs.evolve(entry, size=4)  # type: ignore[misc]
+
+
+def test_listing_entry_is_frozen_before_and_after_its_first_read():
+    entry = _entry([])
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        _lazy([]).size = 4
-    assert copy.deepcopy(_lazy([], container="c")) == made
+        entry.size = 4  # type: ignore[misc]
+    assert entry.size == 3
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        entry.name = "b"  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        del entry.size
+    assert entry.size == 3 and entry.name == "a"
+
+
+def test_a_missing_attribute_of_a_listing_entry_is_missing():
+    calls: list = []
+    with pytest.raises(AttributeError, match="nmae"):
+        _entry(calls).nmae  # noqa: B018
     with pytest.raises(AttributeError):
-        _lazy([]).__deepcopy_me__  # noqa: B018  (dunders do not fill the entry)
+        _entry(calls).__deepcopy_me__  # noqa: B018
+    assert calls == []
 
 
-def test_lazy_entries_pickle_before_and_after_their_first_read():
+def test_listing_entries_copy_and_pickle_before_and_after_their_first_read():
+    import copy
     import pickle
 
     from objclient.backends.s3.container import S3ContainerClient
@@ -153,11 +172,22 @@ def test_lazy_entries_pickle_before_and_after_their_first_read():
                                        '"d41d8cd98f00b204e9800998ecf8427e"', "12", "STANDARD"),
                                       "acct", "bucket")
     thawed = pickle.loads(pickle.dumps(entry))
+    assert type(thawed) is ListingEntry and thawed.name == "k"
     assert thawed.size == 12 and thawed.hash == "d41d8cd98f00b204e9800998ecf8427e"
     assert entry.mtime == 1795589105.0 and pickle.loads(pickle.dumps(entry)) == entry
+    assert copy.deepcopy(entry) == entry and copy.copy(entry) == entry
 
 
-def test_lazy_entries_read_from_many_threads_agree():
+def test_results_of_listing_entries_are_those_of_their_object_info():
+    entry = _entry([], container="c", properties={"k": "v"})
+    assert as_result(entry) == as_result(entry.info())
+    assert as_result([entry])[0]["length"] == 3
+    listing = ObjectListing(objects=[entry], prefixes=["p/"])
+    assert as_result(listing)["objects"][0]["properties"] == {"k": "v"}
+    assert listing.to_dict()["objects"][0]["container"] == "c"
+
+
+def test_listing_entries_read_from_many_threads_agree():
     import calendar
     from concurrent.futures import ThreadPoolExecutor
 
@@ -170,3 +200,10 @@ def test_lazy_entries_read_from_many_threads_agree():
                              entries * 8))
     when = calendar.timegm((2026, 11, 25, 6, 43, 42)) + 0.1705
     assert seen == [(i, pytest.approx(when), "text/plain") for i in range(200)] * 8
+
+
+def test_a_listing_entry_has_every_field_of_object_info():
+    from objclient.models import _FromInfo
+    deferred = {name for name, value in vars(ListingEntry).items()
+                if isinstance(value, _FromInfo)}
+    assert deferred | {"name"} == set(attrs.fields_dict(ObjectInfo))

@@ -8,15 +8,14 @@ import base64
 import hashlib
 import re
 from itertools import groupby
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, unquote_plus
 
 from ...contract import DEFAULT_OPTS, CallOptions, Capability, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, PreconditionFailed)
 from ...listing import name_key
-from ...models import (ContainerInfo, ObjectInfo, ObjectListing, lazy_object_info,
-                       object_state_template)
+from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import http_date_to_epoch
 from .account import NOT_COUNTED, parse_time
 from .names import meta_from_headers, meta_headers
@@ -30,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
 
 __all__ = ["S3ContainerClient", "info_from_headers", "etag_hash", "content_md5",
-           "version_info"]
+           "listing_entry_info", "version_info"]
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -38,26 +37,14 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 DELETE_BATCH = 1000
 
 
-#: A listing entry, before its own values (see _entry_state).
-_ENTRY_STATE = object_state_template(mime_type="application/octet-stream", is_latest=True)
-
-
-def _entry_state(entry: Entry, account: str, container: str) -> Dict[str, Any]:
-    """The fields of a ListObjects entry's ObjectInfo."""
+def listing_entry_info(entry: Entry, account: str, container: str) -> ObjectInfo:
+    """The :class:`ObjectInfo` of a ListObjectsV2 entry (``Contents``)."""
     name, modified, etag, size, storage_class = entry
     digest, method = etag_hash(etag)
-    state = _ENTRY_STATE.copy()
-    state["name"] = name
-    state["size"] = int(size or 0)
-    state["hash"] = digest
-    state["hash_method"] = method
-    state["ctime"] = state["mtime"] = parse_time(modified)
-    state["properties"] = {}
-    state["extra"] = {}
-    state["policy"] = storage_class
-    state["container"] = container
-    state["account"] = account
-    return state
+    mtime = parse_time(modified)
+    return ObjectInfo(name=name, size=int(size or 0), hash=digest, hash_method=method,
+                      ctime=mtime, mtime=mtime, policy=storage_class, container=container,
+                      account=account)
 
 
 def content_md5(data: bytes) -> str:
@@ -328,7 +315,7 @@ class S3ContainerClient(ContainerClient):
         if versions:
             return self._versions_list(account, container, prefix, delimiter, marker,
                                        end_marker, limit, deleted, opts)
-        objects: List[ObjectInfo] = []
+        objects: List[Union[ObjectInfo, ListingEntry]] = []
         prefixes: List[str] = []
         token: Optional[str] = None
         end_key = name_key(end_marker) if end_marker else None
@@ -523,10 +510,10 @@ class S3ContainerClient(ContainerClient):
                     yield item
 
     @staticmethod
-    def _listed(entry: Entry, account: str, container: str) -> ObjectInfo:
+    def _listed(entry: Entry, account: str, container: str) -> ListingEntry:
         """A listing entry: its fields are worked out on first read (a
         listing makes thousands, and loops often read names only)."""
-        return lazy_object_info(entry[0], _entry_state, entry, account, container)
+        return ListingEntry(entry[0], listing_entry_info, entry, account, container)
 
     # -- keys --------------------------------------------------------------------
     def content_show(self, account: str, container: str, obj: str,

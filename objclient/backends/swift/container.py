@@ -12,8 +12,7 @@ import attrs
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, NotSupported)
-from ...models import (ContainerInfo, ObjectInfo, ObjectListing, lazy_object_info,
-                      listing_object_info, object_state_template)
+from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import iso_to_epoch
 from .account import SERVER_LISTING_LIMIT, listing_params, page_truncated
 from .common import SwiftRequests, int_header, refine
@@ -21,10 +20,10 @@ from .versions import (is_delete_marker, purge_versions, version_of, version_que
                        versioning_header, versioning_state)
 from .wire import (bulk_delete_body, container_path, decode_header_value,
                    encode_header_value, meta_headers, object_path, parse_bulk_response,
-                   parse_http_date, parse_listing_date, parse_timestamp, quote_name,
+                   parse_http_date, parse_timestamp, quote_name,
                    read_meta, remove_meta_headers, unquote_etag)
 
-__all__ = ["SwiftContainerClient", "object_info", "SYSTEM_HEADERS"]
+__all__ = ["SwiftContainerClient", "object_info", "listing_row_info", "SYSTEM_HEADERS"]
 
 LOG = logging.getLogger("objclient.swift")
 
@@ -91,27 +90,23 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
 _MANIFEST_GET = "multipart-manifest=get"
 
 
-#: A plain listing row's entry, before its own values (see _plain_row_state).
-_ROW_STATE = object_state_template(hash_method="md5", is_latest=True)
-
-
-def _plain_row_state(row: Mapping[str, Any], account: str, container: str) -> Dict[str, Any]:
-    """The fields of the entry of a listing row of a plain object (not a
-    static large object, a version or a delete marker)."""
-    etag = row.get("hash")
-    state = _ROW_STATE.copy()
-    state["name"] = str(row["name"])
-    state["size"] = int(row.get("bytes") or 0)
-    state["hash"] = unquote_etag(etag) if etag is not None else None
-    state["mime_type"] = row.get("content_type") or "application/octet-stream"
-    state["ctime"] = state["mtime"] = iso_to_epoch(row.get("last_modified"))
-    state["properties"] = {}
-    state["extra"] = {}
-    state["container"] = container
-    state["account"] = account
-    if "is_latest" in row:
-        state["is_latest"] = bool(row["is_latest"])
-    return state
+def listing_row_info(row: Mapping[str, Any], account: str, container: str) -> ObjectInfo:
+    """ObjectInfo from one object row of a JSON listing: a plain object, a
+    static large object (``slo_etag`` is its ETag), a version or a delete
+    marker (no hash)."""
+    content_type = row.get("content_type")
+    large = "slo_etag" in row
+    etag = row["slo_etag"] if large else row.get("hash")
+    marker = is_delete_marker(content_type)
+    mtime = iso_to_epoch(row.get("last_modified"))
+    return ObjectInfo(
+        name=str(row["name"]), size=int(row.get("bytes") or 0),
+        hash=None if marker or etag is None else unquote_etag(etag),
+        hash_method="etag" if large else "md5",
+        mime_type=content_type or "application/octet-stream", ctime=mtime, mtime=mtime,
+        version=version_of(row.get("version_id")), deleted=marker,
+        chunk_method="slo" if large else None, container=container, account=account,
+        is_latest=bool(row.get("is_latest", True)))
 
 
 def _row_name(row: Mapping[str, Any]) -> str:
@@ -245,7 +240,7 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         rows = self.list_rows(account, container, params, opts)
         truncated = page_truncated(len(rows), limit)
         rows = rows[:limit]
-        objects: List[ObjectInfo] = []
+        objects: List[Union[ObjectInfo, ListingEntry]] = []
         prefixes: List[str] = []
         for entry in self._entries(account, container, rows, deleted):
             if isinstance(entry, str):
@@ -299,30 +294,16 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
                 yield self._row_info(row, account, container)
 
     @staticmethod
-    def _row_info(row: Mapping[str, Any], account: str, container: str) -> ObjectInfo:
-        content_type = row.get("content_type")
-        if "slo_etag" not in row and "version_id" not in row and not is_delete_marker(
-                content_type):
-            # The common row: its fields are worked out on first read (a
-            # listing makes thousands of entries, and loops often read names).
-            return lazy_object_info(str(row["name"]), _plain_row_state, row, account,
-                                    container)
-        large = "slo_etag" in row
-        etag = unquote_etag(row.get("slo_etag") if large else row.get("hash"))
-        mtime = parse_listing_date(row.get("last_modified"))
-        marker = is_delete_marker(content_type)
-        return listing_object_info(
-            name=str(row["name"]), size=int(row.get("bytes") or 0),
-            hash=None if marker else etag, hash_method="etag" if large else "md5",
-            mime_type=content_type or "application/octet-stream", mtime=mtime, ctime=mtime,
-            container=container, account=account, chunk_method="slo" if large else None,
-            version=version_of(row.get("version_id")), deleted=marker,
-            is_latest=bool(row.get("is_latest", True)))
+    def _row_info(row: Mapping[str, Any], account: str, container: str) -> ListingEntry:
+        """The entry of an object row; its fields are worked out on first
+        read (a listing makes thousands, and loops often read names only)."""
+        return ListingEntry(str(row["name"]), listing_row_info, row, account, container)
 
-    def _with_properties(self, account: str, container: str, objects: List[ObjectInfo],
-                         opts: CallOptions) -> List[ObjectInfo]:
+    def _with_properties(self, account: str, container: str,
+                         objects: List[Union[ObjectInfo, ListingEntry]],
+                         opts: CallOptions) -> List[Union[ObjectInfo, ListingEntry]]:
         """Listings carry no metadata: HEAD each object (a few at a time)."""
-        def head(info: ObjectInfo) -> ObjectInfo:
+        def head(info: Union[ObjectInfo, ListingEntry]) -> Union[ObjectInfo, ListingEntry]:
             try:
                 full = self.content_show(account, container, info.name, info.version, opts)
                 return attrs.evolve(full, is_latest=info.is_latest)
