@@ -364,7 +364,7 @@ class MictlanXClient:
             for task_id in task_ids:
                 self.transport.request(
                     "POST", f"{API_PREFIX}/buckets/data/{task_id}/chunked", plan.opts,
-                    router=router, data=data, retries=_NO_RETRY,
+                    router=router, data=data, retries=_NO_RETRY, write=True,
                     headers={"Content-Type": "application/octet-stream"}, service="put_data")
         except DeadlineReached:
             raise

@@ -168,7 +168,7 @@ class RouterTransport:
     def request(self, method: str, path: str, opts: CallOptions, *,
                 service: str = "router", router: Optional[str] = None,
                 headers: Optional[Mapping[str, str]] = None,
-                retries: Optional[RetryPolicy] = None, **kwargs: Any
+                retries: Optional[RetryPolicy] = None, write: bool = False, **kwargs: Any
                 ) -> Tuple[str, requests.Response]:
         """Send ``method path`` to a router, failing over on connection errors.
 
@@ -177,6 +177,7 @@ class RouterTransport:
         :param retries: the retry policy of the last router tried (the
             client's by default); earlier routers are not retried, the call
             fails over instead.
+        :param write: the request sends object data (``write_timeout`` applies).
         :returns: ``(router_url, response)``; the body is read unless
             ``stream=True`` was passed.
         :raises ClientError: the router answered with an error status (with
@@ -192,7 +193,7 @@ class RouterTransport:
             try:
                 resp = self.http.request(method, base + path, headers=merged,
                                          raise_on_error=False, retries=policy,
-                                         **opts.http_kwargs(service), **kwargs)
+                                         **opts.http_kwargs(service, write=write), **kwargs)
             except DeadlineReached:
                 raise
             except (ConnectionFailed, Timeout) as err:

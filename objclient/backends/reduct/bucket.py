@@ -217,7 +217,7 @@ class Bucket:
             self.client.request("POST", self._bpath(self._entry(entry)), params={"ts": ts},
                                 headers=headers, data=body,
                                 idempotent=isinstance(body, bytes) or hasattr(body, "seek"),
-                                on_retry=retried.append, opts=opts)
+                                on_retry=retried.append, opts=opts, write=True)
         except Conflict as err:
             if "already exists" not in (err.server_message or ""):
                 raise
@@ -316,7 +316,7 @@ class Bucket:
         if with_body:
             headers["Content-Length"] = str(len(body or b""))
         resp = self.client.request(method, self._bpath(self._entry(entry), "batch"),
-                                   headers=headers, data=body, opts=opts)
+                                   headers=headers, data=body, opts=opts, write=with_body)
         errors = {ts: error_for(code, msg) for ts, (code, msg)
                   in parse_v1_errors(resp.headers).items()}
         return BatchResult({entry: errors} if errors else {})
@@ -364,7 +364,7 @@ class Bucket:
         errors: Dict[str, Dict[int, Any]] = {}
         for headers, body in requests:
             resp = self.client.request(method, self._io(action), headers=headers, data=body,
-                                       opts=opts)
+                                       opts=opts, write=action == "write")
             for entry, found in parse_v2_errors(resp.headers).items():
                 errors.setdefault(entry, {}).update(
                     {ts: error_for(code, msg) for ts, (code, msg) in found.items()})

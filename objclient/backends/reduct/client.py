@@ -159,10 +159,11 @@ class ReductClient:
                 json: Any = None, stream: bool = False, idempotent: Optional[bool] = None,
                 authenticated: bool = True,
                 on_retry: Optional[Callable[[int], None]] = None,
-                opts: CallOptions = DEFAULT_OPTS) -> requests.Response:
+                opts: CallOptions = DEFAULT_OPTS, write: bool = False) -> requests.Response:
         """Send one request; raise the mapped error for a status >= 400.
 
         :param on_retry: called with the retry number before each resend.
+        :param write: the request sends record data (``write_timeout`` applies).
         :returns: the response (its body unread when ``stream``).
         :raises ClientError: see the module docstring.
         """
@@ -174,7 +175,7 @@ class ReductClient:
             resp = self.http.request(method, path, params=params, headers=merged, data=data,
                                      json=json, stream=stream, idempotent=idempotent,
                                      authenticated=authenticated, raise_on_error=False,
-                                     on_retry=on_retry, **opts.http_kwargs("reduct"))
+                                     on_retry=on_retry, **opts.http_kwargs("reduct", write=write))
         except ClientError as err:  # no answer (connection, timeout, deadline)
             raise as_reduct_error(err) from err.__cause__
         self._note_version(resp)

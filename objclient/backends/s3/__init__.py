@@ -134,10 +134,11 @@ class S3Backend(Backend):
     def call(self, method: str, bucket: Optional[str] = None, key: Optional[str] = None, *,
              query: Optional[List[Tuple[str, str]]] = None, opts: CallOptions,
              headers: Optional[Mapping[str, str]] = None, service: str = "s3",
-             **kwargs: Any) -> requests.Response:
+             write: bool = False, **kwargs: Any) -> requests.Response:
         """Send one request to S3; errors come back refined (see :func:`refine`).
 
         :param query: ``(name, value)`` pairs; a value of None is a bare name.
+        :param write: the request sends object data (``write_timeout`` applies).
         """
         url = self.url(bucket, key)
         if query:
@@ -148,7 +149,7 @@ class S3Backend(Backend):
         merged.update(opts.headers)
         try:
             return self.http.request(method, url, headers=merged,
-                                     **opts.http_kwargs(service), **kwargs)
+                                     **opts.http_kwargs(service, write=write), **kwargs)
         except ClientError as err:
             raise refine(err, bucket, key) from None
 

@@ -227,7 +227,7 @@ class S3BlobClient(BlobClient):
                   autocreate: bool, opts: CallOptions) -> Any:
         try:
             return self.backend.call("PUT", container, obj, data=body, headers=headers,
-                                     opts=opts, service="blob")
+                                     opts=opts, service="blob", write=True)
         except NoSuchContainer:
             if not autocreate or (not isinstance(body, bytes) and not getattr(
                     body, "rewindable", False)):
@@ -236,7 +236,7 @@ class S3BlobClient(BlobClient):
         if not isinstance(body, bytes):
             body.rewind()
         return self.backend.call("PUT", container, obj, data=body, headers=headers,
-                                 opts=opts, service="blob")
+                                 opts=opts, service="blob", write=True)
 
     def _discard(self, container: str, obj: str, opts: CallOptions) -> None:
         try:

@@ -141,7 +141,8 @@ class MultipartUploader:
             sent = checksum_b64(self.algorithm, data)
             headers[checksum_header(self.algorithm)] = sent
         resp = self.backend.call("PUT", self.bucket, self.key, query=self._query(number),
-                                 data=data, headers=headers, opts=self.opts, service="blob")
+                                 data=data, headers=headers, opts=self.opts, service="blob",
+                                 write=True)
         got, method = etag_hash(resp.headers.get("ETag"))
         if md5 is not None and method == "md5" and got != md5:
             raise ChecksumMismatch(f"part {number} of {self.key!r} has ETag {got}, its data "

@@ -186,7 +186,7 @@ class SeaweedBlobClient(BlobClient):
         try:
             resp, body = self.http.request_json("PUT", url, params=params or None,
                                                 headers=headers, data=source,
-                                                **opts.http_kwargs("filer"))
+                                                **opts.http_kwargs("filer", write=True))
         except ClientError as err:
             if etag and err.status == 400 and "md5" in (err.server_message or "").lower():
                 raise ChecksumMismatch(f"the filer refused the data: its MD5 is not {etag}",
@@ -333,7 +333,7 @@ class SeaweedBlobClient(BlobClient):
             try:
                 _resp, answer = self.http.request_json(
                     "POST", f"{base}/{fid}", params=params, headers=headers, data=body,
-                    idempotent=True, **opts.http_kwargs("volume"))
+                    idempotent=True, **opts.http_kwargs("volume", write=True))
             except ClientError as err:
                 if content_md5 and err.status == 400 and "md5" in (
                         err.server_message or "").lower():

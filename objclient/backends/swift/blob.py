@@ -248,7 +248,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
         try:
             return self.http.request("PUT", self.swift.url(path),
                                      headers=merged_headers(opts, hdrs), data=body,
-                                     **opts.http_kwargs("object"))
+                                     **opts.http_kwargs("object", write=True))
         except BadRequest as err:
             if err.status == 422:
                 raise ChecksumMismatch("Swift refused the data: its MD5 is not the expected "

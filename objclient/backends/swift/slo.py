@@ -255,7 +255,7 @@ def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix:
         resp = backend.http.request(
             "PUT", backend.url(object_path(account, seg_cont, name)), data=iter(body),
             headers=merged_headers(opts, {"Content-Type": "application/octet-stream"}),
-            **opts.http_kwargs("object"))
+            **opts.http_kwargs("object", write=True))
         got = unquote_etag(resp.headers.get("Etag")) or ""
         want = body.md5_hex()
         if got != want:

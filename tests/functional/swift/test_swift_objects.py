@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from objclient.exceptions import (ChecksumMismatch, ContainerNotEmpty, InvalidArgument,
-                                  NoSuchContainer, NoSuchObject)
+                                  NoSuchContainer, NoSuchObject, Timeout)
 
 from .conftest import ACCOUNT2, RESELLER_KEY, RESELLER_USER, drop_container, make_api
 
@@ -296,4 +296,19 @@ def test_checksum_off_hashes_nothing_and_reports_the_etag_swift_computed(contain
                               etag="0" * 32)
     finally:
         integrity.BackgroundHash.__init__ = real_init
+        api.close()
+
+
+def test_write_timeout_is_the_wait_for_a_put_reply_not_read_timeout(container):
+    """A reply wait far shorter than any PUT takes fails the upload, unless a
+    ``write_timeout`` bounds it: the data PUT waits ``write_timeout``."""
+    api = make_api(retries=None)
+    try:
+        api.object_create(None, container, data=b"warm", obj_name="o")  # caches the HEADs
+        with pytest.raises(Timeout):
+            api.object_create(None, container, data=BIG, obj_name="o", read_timeout=0.001)
+        api.object_create(None, container, data=BIG, obj_name="o", read_timeout=0.001,
+                          write_timeout=30.0)
+        assert _read(api, None, container, "o")[1] == BIG
+    finally:
         api.close()
