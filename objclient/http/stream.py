@@ -16,26 +16,13 @@ import requests
 import urllib3
 
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
-from ..integrity import PartsCheck, close_hash, new_md5
+from ..integrity import PartsCheck, check_digest, close_hash, new_hasher, new_md5
 from ..streaming import ChunkStream
 from .redact import redact_url
 
 __all__ = ["BodyStream", "DEFAULT_CHUNK_SIZE"]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
-
-
-_CHECKSUMS: Any = None
-
-
-def _checksums() -> Any:
-    """:mod:`objclient.transfer.checksums`, imported on first need (it brings
-    the transfer package; an import statement per request costs too)."""
-    global _CHECKSUMS
-    if _CHECKSUMS is None:
-        from .. import integrity as checksums
-        _CHECKSUMS = checksums
-    return _CHECKSUMS
 
 
 class BodyStream(ChunkStream):
@@ -49,9 +36,9 @@ class BodyStream(ChunkStream):
     :param on_close: called once when the stream is closed or exhausted.
     :param checksum: ``(algorithm, base64 digest)`` the whole body must have
         (a server-reported ``x-amz-checksum-*``; see
-        :mod:`objclient.transfer.checksums`); checked at the end.
+        :mod:`objclient.integrity`); checked at the end.
     :param parts: checks a large object's body part by part against its
-        ETag (:class:`objclient.hashing.PartsCheck`); checked at the end.
+        ETag (:class:`objclient.integrity.PartsCheck`); checked at the end.
     """
 
     def __init__(self, resp: requests.Response, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -70,7 +57,7 @@ class BodyStream(ChunkStream):
         self.checksum = checksum
         self._hasher: Any = None
         if checksum is not None:
-            self._hasher = _checksums().new_hasher(checksum[0])
+            self._hasher = new_hasher(checksum[0])
         self._on_close = on_close
         self.bytes_read = 0
         self._method = resp.request.method if resp.request is not None else "GET"
@@ -136,9 +123,9 @@ class BodyStream(ChunkStream):
                     method=self._method, url=self._url)
             if self._hasher is not None:
                 try:
-                    _checksums().check_digest(self.checksum[0],  # type: ignore[index]
-                                              self._hasher,
-                                              self.checksum[1])  # type: ignore[index]
+                    check_digest(self.checksum[0],  # type: ignore[index]
+                                 self._hasher,
+                                 self.checksum[1])  # type: ignore[index]
                 except ClientError as err:
                     # The URL is redacted only for an error (every read ends here).
                     err.method, err.url = self._method, self._url
