@@ -32,10 +32,10 @@ def test_folder_to_s3_to_swift_and_back(tmp_path):
     back = Location(FolderStore(str(tmp_path / "back")), None, "")
     try:
         for a, b in ((folder, on_s3), (on_s3, on_swift), (on_swift, back)):
-            report = sync(a, b, workers=8)
-            assert report.failed == [] and len(report.copied) == COUNT
-        again = sync(folder, on_s3, workers=8)
-        assert again.copied == [] and len(again.skipped) == COUNT
+            report = sync(a, b, transfers=8)
+            assert report.failed == 0 and report.copied == COUNT
+        again = sync(folder, on_s3, transfers=8)
+        assert again.copied == 0 and again.skipped == COUNT
         for path in src.rglob("*.bin"):
             rel = path.relative_to(src)
             assert (tmp_path / "back" / rel).read_bytes() == path.read_bytes()

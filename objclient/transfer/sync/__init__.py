@@ -1,0 +1,75 @@
+"""Copy and sync between any two stores: streaming, resumable, sharded.
+
+:func:`sync` makes a destination hold what a source holds.  Both sides are
+listed in UTF-8 byte order and merged as they are read (:mod:`.merge`), so
+memory stays flat whatever the object count; each name is compared
+(:mod:`.compare`), filtered (:mod:`.filters`), copied, skipped or deleted
+(:mod:`.engine`).  Run again after a crash, a sync finishes the job: every
+object appears at the destination whole or not at all, a finished copy is
+skipped, an interrupted one resumes (and its leftovers go).  Given an
+executor (a process pool, a Dask cluster's), the work is cut into key
+ranges that workers list and copy themselves (:mod:`.shards`).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Optional
+
+from .compare import MODES, MTIME_PROPERTY, needs_copy
+from .copying import Location, StoreRef, copy
+from .engine import DeleteBudget, MaxDeleteExceeded, ProgressFn, SyncPlan, sync_range
+from .filters import Filter, glob_to_regex, parse_duration, parse_size
+from .merge import ListingOrderError, merge_join
+from .report import SyncReport
+from .shards import DEFAULT_SHARD_SIZE, run_shards
+
+__all__ = ["Location", "StoreRef", "SyncReport", "SyncPlan", "Filter", "copy", "sync",
+           "MaxDeleteExceeded", "ListingOrderError", "merge_join", "needs_copy",
+           "glob_to_regex", "parse_duration", "parse_size", "MODES", "MTIME_PROPERTY"]
+
+
+def sync(src: Location, dst: Location, *, compare: str = "mtime", update: bool = False,
+         filter: Optional[Filter] = None, delete: bool = False,
+         max_delete: Optional[int] = None, dry_run: bool = False, checkers: int = 8,
+         transfers: int = 4, resume: bool = True, executor: Optional[Executor] = None,
+         shard_size: int = DEFAULT_SHARD_SIZE,
+         progress: Optional[ProgressFn] = None) -> SyncReport:
+    """Make ``dst`` hold what ``src`` holds.
+
+    :param compare: when a destination object is current: ``"mtime"`` (same
+        size and modification time, the default), ``"size"`` or
+        ``"checksum"`` (see :mod:`objclient.transfer.sync.compare`).
+    :param update: leave alone destination objects newer than their source.
+    :param filter: which names, sizes and ages are synced (:class:`Filter`).
+    :param delete: delete destination objects the source lacks.
+    :param max_delete: stop with :class:`MaxDeleteExceeded` rather than
+        delete more than this many objects.
+    :param dry_run: count what would be done, change nothing.
+    :param checkers: threads reading data to compare (a folder's MD5s).
+    :param transfers: threads copying and deleting (per shard).
+    :param resume: a copy takes over what an interrupted one stored.
+    :param executor: runs the shards: None runs one range in this thread;
+        a :class:`~concurrent.futures.ThreadPoolExecutor` shares the opened
+        stores; any other (a process pool, ``distributed.Client.get_executor()``)
+        needs a :class:`StoreRef` on both locations.
+    :param shard_size: source names per shard, with an executor.
+    :param progress: ``progress(action, name, size)`` for each object (with
+        a non-thread executor, ``("shard", last name, bytes copied)`` per shard).
+    :returns: a :class:`SyncReport`; a failed object is counted, not raised.
+    :raises MaxDeleteExceeded: the delete limit was reached.
+    :raises ListingOrderError: a side did not list in UTF-8 byte order.
+    """
+    plan = SyncPlan(compare=compare, update=update, filter=filter or Filter(), delete=delete,
+                    dry_run=dry_run, checkers=checkers, transfers=transfers, resume=resume)
+    src, dst = src.opened(), dst.opened()
+    if not dry_run:
+        dst.api.container_create(dst.account, dst.container)
+        leftovers = getattr(dst.api, "remove_leftovers", None)
+        if leftovers is not None:
+            leftovers()
+    if executor is None:
+        return sync_range(src, dst, plan, progress=progress, budget=DeleteBudget(max_delete))
+    portable = not isinstance(executor, ThreadPoolExecutor)
+    return run_shards(executor, src, dst, plan, shard_size=shard_size, max_delete=max_delete,
+                      progress=None if portable else progress, portable=portable)
