@@ -6,15 +6,19 @@ memory stays flat whatever the object count; each name is compared
 (:mod:`.compare`), filtered (:mod:`.filters`), copied, skipped or deleted
 (:mod:`.engine`).  Run again after a crash, a sync finishes the job: every
 object appears at the destination whole or not at all, a finished copy is
-skipped, an interrupted one resumes (and its leftovers go).  Given an
+skipped, an interrupted one resumes, and multipart uploads older than the run under
+the synced prefix are aborted at its end.  Given an
 executor (a process pool, a Dask cluster's), the work is cut into key
 ranges that workers list and copy themselves (:mod:`.shards`).
 """
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Optional
+
+from ...contract import Capability
 
 from .compare import MODES, MTIME_PROPERTY, needs_copy
 from .copying import Location, StoreRef, copy
@@ -60,6 +64,7 @@ def sync(src: Location, dst: Location, *, compare: str = "mtime", update: bool =
     :raises MaxDeleteExceeded: the delete limit was reached.
     :raises ListingOrderError: a side did not list in UTF-8 byte order.
     """
+    started = time.time()
     plan = SyncPlan(compare=compare, update=update, filter=filter or Filter(), delete=delete,
                     dry_run=dry_run, checkers=checkers, transfers=transfers, resume=resume)
     src, dst = src.opened(), dst.opened()
@@ -69,7 +74,24 @@ def sync(src: Location, dst: Location, *, compare: str = "mtime", update: bool =
         if leftovers is not None:
             leftovers()
     if executor is None:
-        return sync_range(src, dst, plan, progress=progress, budget=DeleteBudget(max_delete))
-    portable = not isinstance(executor, ThreadPoolExecutor)
-    return run_shards(executor, src, dst, plan, shard_size=shard_size, max_delete=max_delete,
-                      progress=None if portable else progress, portable=portable)
+        report = sync_range(src, dst, plan, progress=progress, budget=DeleteBudget(max_delete))
+    else:
+        portable = not isinstance(executor, ThreadPoolExecutor)
+        report = run_shards(executor, src, dst, plan, shard_size=shard_size,
+                            max_delete=max_delete, progress=None if portable else progress,
+                            portable=portable)
+    if not dry_run and not report.failed:
+        abort_leftover_uploads(dst, time.time() - started)
+    return report
+
+
+def abort_leftover_uploads(dst: Location, age: float) -> None:
+    """Abort the multipart uploads under ``dst``'s prefix begun more than
+    ``age`` seconds ago: once a sync of the prefix has finished, an upload
+    older than the sync is one an interrupted run left (its object's copy
+    was either resumed by this run or is no longer wanted)."""
+    if Capability.MULTIPART not in getattr(dst.api, "capabilities", ()):
+        return
+    abort = getattr(getattr(dst.api, "blob_client", None), "abort_stale_uploads", None)
+    if abort is not None:
+        abort(dst.container, older_than=age, prefix=dst.prefix or None)
