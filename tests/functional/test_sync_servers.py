@@ -46,3 +46,30 @@ def test_folder_to_s3_to_swift_and_back(tmp_path):
                 api.container_delete(None, box)
             except objclient.ClientError:
                 pass
+
+
+def test_same_server_syncs_copy_server_side_on_s3_and_swift():
+    s3 = objclient.ObjectStorageApi("s3+" + S3, access_key="AKIDOBJCLIENTADMIN",
+                                    secret_key="objclient-admin-secret")
+    swift = objclient.ObjectStorageApi("swift+" + SWIFT, user="test:tester", key="testing")
+    for api in (s3, swift):
+        a, b = (f"oc-ssc-{uuid.uuid4().hex[:8]}" for _ in range(2))
+        try:
+            for i in range(20):
+                api.object_create(None, a, data=f"object {i}".encode() * 50, obj_name=f"k{i:02d}",
+                                  properties={"i": str(i)})
+            report = sync(Location(api, None, a), Location(api, None, b, "copy/"))
+            assert report.copied == 20 and report.server_side == 20, api.backend
+            again = sync(Location(api, None, a), Location(api, None, b, "copy/"))
+            assert again.skipped == 20
+            _meta, stream = api.object_fetch(None, b, "copy/k07")
+            assert b"".join(stream) == b"object 7" * 50
+            props = api.object_get_properties(None, b, "copy/k07")["properties"]
+            assert props["i"] == "7"
+        finally:
+            for box in (a, b):
+                try:
+                    api.container_flush(None, box)
+                    api.container_delete(None, box)
+                except objclient.ClientError:
+                    pass

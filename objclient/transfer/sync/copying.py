@@ -21,6 +21,7 @@ from ...exceptions import InvalidArgument
 from ...models import ObjectInfo
 from ...source import Source
 from .compare import MTIME_PROPERTY, source_time
+from .merge import LISTS_PROPERTIES
 
 __all__ = ["Location", "StoreRef", "copy", "copy_object", "SECRET_OPTIONS"]
 
@@ -125,6 +126,19 @@ def _properties(info: ObjectInfo) -> Dict[str, str]:
     return props
 
 
+def _server_copy(src: Location, src_name: str, dst: Location, dst_name: str,
+                 info: ObjectInfo) -> ObjectInfo:
+    """The server copies the object.  When the listing carried the source's
+    properties they are replaced by them plus ``mtime``; else the server
+    keeps the source's own (with its ``mtime`` when it has one), and the
+    copy's server time, later than the source's, marks it current."""
+    listed = src.api.backend in LISTS_PROPERTIES
+    return dst.api.object_link(  # type: ignore[no-any-return]
+        src.account, src.container, src_name, dst.account, dst.container, dst_name,
+        properties_directive="REPLACE" if listed else "COPY",
+        properties=_properties(info) if listed else None)
+
+
 def copy(src: Location, src_name: str, dst: Location, dst_name: str, *,
          verify: bool = True, resume: bool = False,
          info: Optional[ObjectInfo] = None) -> ObjectInfo:
@@ -152,10 +166,7 @@ def copy_object(src: Location, src_name: str, dst: Location, dst_name: str, *,
     """:func:`copy`; :returns: ``(the new object's metadata, whether the
     server copied it)``."""
     if info is not None and _same_server(src, dst):
-        meta = dst.api.object_link(src.account, src.container, src_name, dst.account,
-                                   dst.container, dst_name, properties_directive="REPLACE",
-                                   properties=_properties(info))
-        return meta, True
+        return _server_copy(src, src_name, dst, dst_name, info), True
     fetched, stream = src.api.object_fetch(src.account, src.container, src_name)
     info = info or fetched
     try:
