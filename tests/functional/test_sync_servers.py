@@ -4,6 +4,8 @@ to a folder, byte for byte (issue 10); a second pass copies nothing."""
 import os
 import uuid
 
+import pytest
+
 import objclient
 from objclient.transfer import FolderStore, Location, sync
 from tools import server_env
@@ -73,3 +75,25 @@ def test_same_server_syncs_copy_server_side_on_s3_and_swift():
                     api.container_delete(None, box)
                 except objclient.ClientError:
                     pass
+
+
+def test_a_listing_out_of_byte_order_stops_the_sync_before_any_delete(tmp_path):
+    """SeaweedFS's S3 lists in directory-tree order ("a/b" before "a.b"):
+    the merge cannot trust it, so the sync stops loudly and deletes nothing
+    (here "a.b" sorts before "a/b" in the folder, after it on the server)."""
+    from objclient.transfer.sync import ListingOrderError
+    s3 = objclient.ObjectStorageApi("s3+" + S3, access_key="AKIDOBJCLIENTADMIN",
+                                    secret_key="objclient-admin-secret")
+    bucket = f"oc-order-{uuid.uuid4().hex[:8]}"
+    try:
+        for name in ("a.b", "a/b", "extra"):
+            s3.object_create(None, bucket, data=b"x", obj_name=name)
+        (tmp_path / "a.b").write_bytes(b"x")
+        with pytest.raises(ListingOrderError, match="byte order"):
+            sync(Location(FolderStore(str(tmp_path)), None, ""), Location(s3, None, bucket),
+                 delete=True)
+        names = sorted(o.name for o in s3.object_list_iter(None, bucket))
+        assert names == ["a.b", "a/b", "extra"]
+    finally:
+        s3.container_flush(None, bucket)
+        s3.container_delete(None, bucket)

@@ -18,11 +18,14 @@ import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Optional
 
+import attrs
+
 from ...contract import Capability
 
 from .compare import MODES, MTIME_PROPERTY, needs_copy
 from .copying import Location, StoreRef, copy
-from .engine import DeleteBudget, MaxDeleteExceeded, ProgressFn, SyncPlan, sync_range
+from .engine import (DeleteBudget, MaxDeleteExceeded, ProgressFn, SyncPlan, check_extras,
+                     sync_range)
 from .filters import Filter, glob_to_regex, parse_duration, parse_size
 from .merge import ListingOrderError, merge_join
 from .report import SyncReport
@@ -74,7 +77,7 @@ def sync(src: Location, dst: Location, *, compare: str = "mtime", update: bool =
         if leftovers is not None:
             leftovers()
     if executor is None:
-        report = sync_range(src, dst, plan, progress=progress, budget=DeleteBudget(max_delete))
+        report = _in_this_thread(src, dst, plan, max_delete, progress)
     else:
         portable = not isinstance(executor, ThreadPoolExecutor)
         report = run_shards(executor, src, dst, plan, shard_size=shard_size,
@@ -83,6 +86,34 @@ def sync(src: Location, dst: Location, *, compare: str = "mtime", update: bool =
     if not dry_run and not report.failed:
         abort_leftover_uploads(dst, time.time() - started)
     return report
+
+
+def _in_this_thread(src: Location, dst: Location, plan: SyncPlan, max_delete: Optional[int],
+                    progress: Optional[ProgressFn]) -> SyncReport:
+    """One range, in two passes when deleting: the first copies and counts
+    the extras, the second (only when there are some, within
+    ``max_delete``) deletes them.  Both listings have then been read whole,
+    and found in byte order, before anything is deleted."""
+    if not plan.delete:
+        return sync_range(src, dst, plan, progress=progress)
+    report = sync_range(src, dst, attrs.evolve(plan, deleting=False), progress=progress)
+    check_extras(report.extras, max_delete)
+    if report.extras:
+        second = sync_range(src, dst, plan, budget=DeleteBudget(max_delete),
+                            progress=_only_deletes(progress))
+        report.add_deletes(second)
+    report.extras = 0
+    return report
+
+
+def _only_deletes(progress: Optional[ProgressFn]) -> Optional[ProgressFn]:
+    if progress is None:
+        return None
+
+    def relay(action: str, name: str, size: int) -> None:
+        if action != "skipped":
+            progress(action, name, size)
+    return relay
 
 
 def abort_leftover_uploads(dst: Location, age: float) -> None:

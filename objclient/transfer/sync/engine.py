@@ -24,7 +24,8 @@ from .filters import Filter
 from .merge import in_byte_order, merge_join, side_listing
 from .report import SyncReport
 
-__all__ = ["SyncPlan", "sync_range", "ProgressFn", "MaxDeleteExceeded", "DeleteBudget"]
+__all__ = ["SyncPlan", "sync_range", "ProgressFn", "MaxDeleteExceeded", "DeleteBudget",
+           "check_extras"]
 
 #: ``progress(action, name, size)``: action is copied, skipped, deleted or failed.
 ProgressFn = Callable[[str, str, int], None]
@@ -62,6 +63,14 @@ class SyncPlan:
             raise InvalidArgument(f"compare is one of {', '.join(MODES)}")
         if self.checkers < 1 or self.transfers < 1:
             raise InvalidArgument("checkers and transfers must be >= 1")
+
+
+def check_extras(extras: int, max_delete: Optional[int]) -> None:
+    """:raises MaxDeleteExceeded: ``extras`` objects to delete are more than
+    ``max_delete`` (checked before any is deleted)."""
+    if max_delete is not None and extras > max_delete:
+        raise MaxDeleteExceeded(f"sync stopped: {extras} objects to delete, more than "
+                                f"max_delete={max_delete} (none was deleted)")
 
 
 class DeleteBudget:

@@ -67,6 +67,15 @@ class SyncReport:
             self.extras += other.extras
             self.errors.extend(other.errors[:MAX_ERRORS - len(self.errors)])
 
+    def add_deletes(self, other: "SyncReport") -> None:
+        """Add the deletes (and failures) of a delete-only pass."""
+        with self._lock:
+            self.deleted += other.deleted
+            self.deleted_bytes += other.deleted_bytes
+            self.failed += other.failed
+            self.failed_bytes += other.failed_bytes
+            self.errors.extend(other.errors[:MAX_ERRORS - len(self.errors)])
+
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-friendly summary."""
         out: Dict[str, Any] = {}

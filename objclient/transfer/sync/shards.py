@@ -13,9 +13,10 @@ the worker opens the stores with its own credentials.
 A shard that fails or whose worker dies can run again: a copy that finished
 is skipped the second time, one that did not resumes.
 
-With ``max_delete``, the shards first only count the destination's extras;
-when the total is within the limit, the shards that found some run again
-to delete them, so that nothing is deleted when the limit would be passed.
+With ``delete``, the shards first only count the destination's extras;
+when the total is within ``max_delete``, the shards that found some run
+again to delete them: nothing is deleted when the limit would be passed,
+nor before both listings of a range were read whole and found in order.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 import attrs
 
 from .copying import Location
-from .engine import MaxDeleteExceeded, ProgressFn, SyncPlan, sync_range
+from .engine import ProgressFn, SyncPlan, check_extras, sync_range
 from .merge import side_listing
 from .report import SyncReport
 
@@ -78,7 +79,7 @@ def run_shards(executor: Executor, src: Location, dst: Location, plan: SyncPlan,
     :raises MaxDeleteExceeded: the extras outnumber ``max_delete`` (nothing
         was deleted).
     """
-    counting = plan.delete and max_delete is not None
+    counting = plan.delete
     first = attrs.evolve(plan, deleting=not counting)
     sent_src, sent_dst = (src.portable(), dst.portable()) if portable else (src, dst)
     report = SyncReport(dry_run=plan.dry_run)
@@ -91,16 +92,11 @@ def run_shards(executor: Executor, src: Location, dst: Location, plan: SyncPlan,
         if progress is not None:
             progress("shard", task.upto or "", part.copied_bytes)
     if counting:
-        assert max_delete is not None
-        if report.extras > max_delete:
-            raise MaxDeleteExceeded(f"sync stopped: {report.extras} objects to delete, more "
-                                    f"than max_delete={max_delete} (none was deleted)")
+        check_extras(report.extras, max_delete)
         only_delete = attrs.evolve(plan, deleting=True)
         again = (ShardTask(sent_src, sent_dst, only_delete, a, u) for a, u in with_extras)
         for _task, part in _each(executor, again):
-            report.deleted += part.deleted
-            report.deleted_bytes += part.deleted_bytes
-            report.failed += part.failed
+            report.add_deletes(part)
     report.extras = 0
     return report
 

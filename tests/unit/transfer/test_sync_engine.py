@@ -53,20 +53,21 @@ def test_folder_to_folder_copies_then_skips_then_mirrors(tmp_path):
     assert not (tmp_path / "dst" / "a0").exists()
 
 
-def test_max_delete_stops_before_going_past_the_limit(tmp_path):
+def test_max_delete_stops_before_deleting_anything(tmp_path):
     _tree(tmp_path / "src", ["keep"])
     _tree(tmp_path / "dst", ["keep", "x1", "x2", "x3"])
     src, dst = _folder(tmp_path / "src"), _folder(tmp_path / "dst")
     with pytest.raises(MaxDeleteExceeded):
         sync(src, dst, delete=True, max_delete=2)
-    assert len(os.listdir(tmp_path / "dst")) == 2
+    assert len(os.listdir(tmp_path / "dst")) == 4
     with ThreadPoolExecutor(2) as pool:
-        _tree(tmp_path / "dst", ["x1", "x2", "x3"])
         with pytest.raises(MaxDeleteExceeded):
             sync(src, dst, delete=True, max_delete=2, executor=pool, shard_size=1)
         assert len(os.listdir(tmp_path / "dst")) == 4
         report = sync(src, dst, delete=True, max_delete=3, executor=pool, shard_size=1)
     assert report.deleted == 3 and os.listdir(tmp_path / "dst") == ["keep"]
+    _tree(tmp_path / "dst", ["x4"])
+    assert sync(src, dst, delete=True, max_delete=1).deleted == 1
 
 
 def test_filters_choose_what_is_synced_and_protect_what_is_not(tmp_path):
