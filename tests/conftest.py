@@ -31,6 +31,8 @@ SERVER_TESTS = (
     "functional/swift/",
     "functional/test_large_objects.py",
     "functional/test_resume.py",
+    "functional/test_sync_crash.py",
+    "functional/test_sync_dask.py",
     "functional/test_sync_servers.py",
     "load/",
 )

@@ -22,6 +22,7 @@ from ..exceptions import (ClientError, Conflict, Forbidden, InvalidArgument, Not
                           Unauthorized)
 from .output import FORMATS, render
 from .progress import ProgressBar
+from .sync import add_sync_parser, sync_cmd
 
 __all__ = ["build_parser", "main", "EXIT_CODES"]
 
@@ -279,19 +280,6 @@ def copy_cmd(api: Any, a: argparse.Namespace) -> Any:
     dst = _location(a.dst, a.dst_account, common)
     meta = copy(src, src.prefix, dst, dst.prefix, resume=a.resume)
     return {"name": meta["name"], "size": meta["size"], "hash": meta["hash"]}
-
-
-def sync_cmd(api: Any, a: argparse.Namespace) -> Any:
-    from ..transfer import sync
-    common = {"debug": a.debug, "timings": a.timings}
-    src = _location(a.src, a.src_account, common)
-    dst = _location(a.dst, a.dst_account, common)
-    report = sync(src, dst, delete=a.delete, checksum=a.checksum, dry_run=a.dry_run,
-                  workers=a.workers, resume=a.resume)
-    if report.failed:
-        for name, why in report.failed:
-            print(f"objclient: failed: {name}: {why}", file=sys.stderr)
-    return report.to_dict()
 
 
 def profile_list(api: Any, a: argparse.Namespace) -> Any:
@@ -560,8 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("dest_name")
     ap.add_argument("--dest-container")
 
-    for name, func, text in (("copy", copy_cmd, "copy one object between any two stores"),
-                             ("sync", sync_cmd, "make DST hold what SRC holds")):
+    add_sync_parser(groups)
+    for name, func, text in (("copy", copy_cmd, "copy one object between any two stores"),):
         ap = groups.add_parser(name, help=text, description=text + ". SRC and DST are "
                                "URL#CONTAINER[/PREFIX] (e.g. s3+http://host#bucket/photos/) "
                                "or a plain folder.")
@@ -571,11 +559,6 @@ def build_parser() -> argparse.ArgumentParser:
         ap.add_argument("--src-account")
         ap.add_argument("--dst-account")
         ap.add_argument("--resume", action="store_true", help=_RESUME_HELP)
-        if name == "sync":
-            ap.add_argument("--delete", action="store_true", help="delete extras in DST")
-            ap.add_argument("--checksum", action="store_true", help="compare MD5s, not dates")
-            ap.add_argument("--dry-run", action="store_true")
-            ap.add_argument("--workers", type=int, default=4)
 
     prof = groups.add_parser("profile", help="saved connection profiles").add_subparsers(
         dest="action", metavar="ACTION")

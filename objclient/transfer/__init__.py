@@ -3,7 +3,8 @@
 from .engine import DEFAULT_PART_SIZE, Part, PartBody, TransferEngine, plan_parts, read_parts
 from .files import download
 from .folder import FolderStore
-from .sync import Location, SyncReport, copy, sync
+from .sync import Filter, Location, StoreRef, SyncReport, copy, sync
 
 __all__ = ["TransferEngine", "Part", "PartBody", "plan_parts", "read_parts", "DEFAULT_PART_SIZE",
-           "download", "FolderStore", "Location", "SyncReport", "copy", "sync"]
+           "download", "FolderStore", "Location", "StoreRef", "Filter", "SyncReport", "copy",
+           "sync"]

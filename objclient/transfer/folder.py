@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Iterator, Mapping, Optional, Tuple
 
 from ..exceptions import ChecksumMismatch, InvalidName, NotFound
 from ..listing import name_key
@@ -21,6 +21,7 @@ from ..models import ObjectInfo
 __all__ = ["FolderStore"]
 
 _BLOCK = 1024 * 1024
+_TEMP = ".objclient-"
 
 
 class FolderStore:
@@ -52,21 +53,40 @@ class FolderStore:
         os.makedirs(self.root, exist_ok=True)
         return True
 
-    def object_list_iter(self, account: Any, container: Any,
-                         prefix: Optional[str] = None) -> Iterator[ObjectInfo]:
-        """Every file under the folder, in UTF-8 byte order of its name."""
-        found = []
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = [d for d in dirs if not d.startswith(".objclient-")]
-            for fname in files:
-                if fname.startswith(".objclient-"):
-                    continue
-                full = os.path.join(folder, fname)
-                name = os.path.relpath(full, self.root).replace(os.sep, "/")
-                if prefix is None or name.startswith(prefix):
-                    found.append((name, full))
-        for name, full in sorted(found, key=lambda item: name_key(item[0])):
+    def object_list_iter(self, account: Any, container: Any, prefix: Optional[str] = None,
+                         marker: Optional[str] = None,
+                         **_ignored: Any) -> Iterator[ObjectInfo]:
+        """Every file under the folder whose name starts with ``prefix`` and
+        comes after ``marker``, in UTF-8 byte order of its name.
+
+        The tree is walked one folder at a time, each folder's entries sorted
+        as their names sort (a sub-folder ``d`` as ``d/``), so memory is one
+        folder's entries, not the whole tree's.
+        """
+        for name, full in self._walk(self.root, "", prefix or "", marker):
             yield self._info(name, full)
+
+    def _walk(self, folder: str, base: str, prefix: str,
+              marker: Optional[str]) -> Iterator[Tuple[str, str]]:
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            return
+        keyed = []
+        for entry in entries:
+            if entry.name.startswith(".objclient-"):
+                continue
+            is_dir = entry.is_dir(follow_symlinks=True)
+            name = base + entry.name + ("/" if is_dir else "")
+            keyed.append((name_key(name), name, entry.path, is_dir))
+        keyed.sort()
+        for _key, name, path, is_dir in keyed:
+            if not _may_hold(name, prefix, marker, is_dir):
+                continue
+            if is_dir:
+                yield from self._walk(path, name, prefix, marker)
+            else:
+                yield name, path
 
     def object_fetch(self, account: Any, container: Any, name: str) -> Tuple[ObjectInfo, Any]:
         """``(info, stream)`` of a file."""
@@ -78,11 +98,20 @@ class FolderStore:
         return self._info(name, path), _FileChunks(fh)
 
     def object_create_ext(self, account: Any, container: Any, *, data: Any, obj_name: str,
-                          etag: Optional[str] = None, **_ignored: Any) -> Tuple[Any, ...]:
-        """Write a file through a temporary name, checking ``etag`` if given."""
+                          etag: Optional[str] = None,
+                          properties: Optional[Mapping[str, str]] = None,
+                          **_ignored: Any) -> Tuple[Any, ...]:
+        """Write a file through a temporary name, checking ``etag`` if given.
+
+        The file appears under its name complete or not at all; its
+        modification time is the ``mtime`` property when one is given.  A
+        process killed mid-write leaves a hidden ``.objclient-PID-*`` file
+        that :meth:`remove_leftovers` deletes.
+        """
         path = self._path(obj_name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = os.path.join(os.path.dirname(path), f".objclient-{uuid.uuid4().hex}")
+        tmp = os.path.join(os.path.dirname(path),
+                           f"{_TEMP}{os.getpid()}-{uuid.uuid4().hex}")
         md5 = hashlib.md5()
         size = 0
         try:
@@ -97,6 +126,9 @@ class FolderStore:
             if etag and etag.lower() != md5.hexdigest():
                 raise ChecksumMismatch(f"{obj_name}: data has MD5 {md5.hexdigest()}, "
                                        f"expected {etag}")
+            mtime = (properties or {}).get("mtime")
+            if mtime:
+                os.utime(tmp, (float(mtime), float(mtime)))
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -105,12 +137,52 @@ class FolderStore:
         info = self._info(obj_name, path)
         return [], size, md5.hexdigest(), info
 
+    def object_md5(self, name: str) -> str:
+        """The hex MD5 of a file's bytes (a folder keeps no hash: this reads it)."""
+        md5 = hashlib.md5()
+        with open(self._path(name), "rb") as fh:
+            for block in iter(lambda: fh.read(_BLOCK), b""):
+                md5.update(block)
+        return md5.hexdigest()
+
+    def remove_leftovers(self) -> int:
+        """Delete the temporary files of writers that died (their process is
+        gone); :returns: how many."""
+        removed = 0
+        for folder, _dirs, files in os.walk(self.root):
+            for fname in files:
+                if fname.startswith(_TEMP) and not _alive(fname[len(_TEMP):].split("-")[0]):
+                    os.unlink(os.path.join(folder, fname))
+                    removed += 1
+        return removed
+
     def object_delete(self, account: Any, container: Any, name: str) -> None:
         """Remove a file."""
         try:
             os.unlink(self._path(name))
         except FileNotFoundError:
             raise NotFound(f"no file {name!r} in {self.root}") from None
+
+
+def _alive(pid_text: str) -> bool:
+    """Whether the process of a temporary file's name still runs."""
+    try:
+        os.kill(int(pid_text), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _may_hold(name: str, prefix: str, marker: Optional[str], is_dir: bool) -> bool:
+    """Whether a file ``name`` (or a folder ``name`` ending in ``/``, for the
+    names under it) can be in a listing of ``prefix`` after ``marker``."""
+    if is_dir:
+        if not (name.startswith(prefix) or prefix.startswith(name)):
+            return False
+        return marker is None or marker.startswith(name) or name_key(marker) < name_key(name)
+    return name.startswith(prefix) and (marker is None or name_key(name) > name_key(marker))
 
 
 class _FileChunks:
