@@ -9,10 +9,11 @@ transfer engine's ``progress=`` callback) and closed with ``bar.close()``.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
-from typing import Any, Optional, TextIO
+from typing import Any, Dict, Optional, TextIO
 
 __all__ = ["progress_bar", "PlainBar", "TqdmBar"]
 
@@ -92,13 +93,23 @@ class TqdmBar:
                 from tqdm import tqdm
                 self._bar = tqdm(total=total, desc=self.label, unit="B", unit_scale=True,
                                  unit_divisor=1024, file=self.stream, mininterval=0.1,
-                                 dynamic_ncols=True)
+                                 **_shape(self.stream))
             self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
         """Draw the last state and end the line."""
         if self._bar is not None:
             self._bar.close()
+
+
+def _shape(stream: TextIO) -> Dict[str, int]:
+    """tqdm's ``ncols`` and ``nrows``: the terminal's, or 80 x 24 where it
+    says 0 x 0 (a new pty), on which tqdm would draw nothing."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+        return {"ncols": size.columns or 80, "nrows": size.lines or 24}
+    except (AttributeError, OSError, ValueError):
+        return {"ncols": 80, "nrows": 24}
 
 
 def _has_tqdm() -> bool:
