@@ -465,11 +465,14 @@ def _actions(groups: Any, name: str, help_text: str, wanted: bool) -> Any:
     return sub
 
 
-def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+def build_parser(only: Optional[str] = None,
+                 only_action: Optional[str] = None) -> argparse.ArgumentParser:
     """The ``objclient`` argument parser.
 
     :param only: fill in this group's actions only (what :func:`main` does,
         for start-up time); None: every group (documentation, completion).
+    :param only_action: of that group, give this action its arguments only
+        (the others are listed, bare); None: all of them.
     """
     p = argparse.ArgumentParser(
         prog="objclient", description="One command line for many object stores.",
@@ -478,23 +481,40 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     _add_global_options(p)
     groups = p.add_subparsers(dest="group", metavar="GROUP")
     groups.required = True
-    _add_groups(groups, _GROUPS, only)
+
+    def action(sub: Any, name: str, func: Callable[..., Any], help_text: str,
+               columns: Optional[List[str]] = None) -> Any:
+        if only_action is None or name == only_action:
+            return _action(sub, name, func, help_text, columns)
+        sub.add_parser(name, help=help_text, add_help=False)
+        return _UNUSED
+
+    _add_groups(groups, _GROUPS, only, action)
     _add_transfer_commands(groups, only)
-    _add_groups(groups, _LATER_GROUPS, only)
+    _add_groups(groups, _LATER_GROUPS, only, action)
     _add_single_commands(groups, only)
     return p
 
 
-def _add_groups(groups: Any, table: Sequence[Tuple[str, str, Callable[[Any], None]]],
-                only: Optional[str]) -> None:
+class _Unused:
+    """Takes the arguments of an action the command line did not choose."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_UNUSED = _Unused()
+
+
+def _add_groups(groups: Any, table: Sequence[Tuple[str, str, Callable[..., None]]],
+                only: Optional[str], action: Callable[..., Any]) -> None:
     for name, help_text, fill in table:
         sub = _actions(groups, name, help_text, only is None or only == name)
         if sub is not None:
-            fill(sub)
+            fill(sub, action)
 
 
-def _account_actions(acc: Any) -> None:
-    action = _action
+def _account_actions(acc: Any, action: Callable[..., Any]) -> None:
     action(acc, "show", account_show, "show the account's counters and properties")
     ap = action(acc, "list", account_list, "list accounts")
     ap.add_argument("--prefix")
@@ -510,8 +530,7 @@ def _account_actions(acc: Any) -> None:
         "key", nargs="+")
 
 
-def _container_actions(con: Any) -> None:
-    action = _action
+def _container_actions(con: Any, action: Callable[..., Any]) -> None:
     ap = action(con, "list", container_list, "list containers (streamed as pages arrive)",
                 CONTAINER_COLUMNS)
     ap.add_argument("--prefix")
@@ -545,8 +564,7 @@ def _container_actions(con: Any) -> None:
     ap.add_argument("--maxvers", type=int, help="versions to keep (default: the container's)")
 
 
-def _object_actions(obj: Any) -> None:
-    action = _action
+def _object_actions(obj: Any, action: Callable[..., Any]) -> None:
     ap = action(obj, "upload", object_upload, "upload files", ["name", "size", "hash"])
     ap.add_argument("container")
     ap.add_argument("paths", nargs="+", metavar="PATH")
@@ -644,8 +662,7 @@ def _add_transfer_commands(groups: Any, only: Optional[str]) -> None:
             ap.add_argument("--workers", type=int, default=4)
 
 
-def _profile_actions(prof: Any) -> None:
-    action = _action
+def _profile_actions(prof: Any, action: Callable[..., Any]) -> None:
     action(prof, "list", profile_list, "list profiles")
     action(prof, "show", profile_show, "show a profile (secrets hidden)").add_argument("name")
     ap = action(prof, "add", profile_add, "add or replace a profile (file mode 0600; secrets "
@@ -656,8 +673,7 @@ def _profile_actions(prof: Any) -> None:
     ap.add_argument("option", nargs="*", metavar="KEY=VALUE")
 
 
-def _token_actions(tok: Any) -> None:
-    action = _action
+def _token_actions(tok: Any, action: Callable[..., Any]) -> None:
     action(tok, "list", token_list, "list tokens", ["name", "created_at", "is_provisioned"])
     action(tok, "show", token_show, "show a token's permissions").add_argument("name")
     ap = action(tok, "create", token_create, "create a token (its value is printed once)")
@@ -690,7 +706,7 @@ def _completion_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("shell", choices=("bash", "zsh"))
 
 
-_GROUPS: Tuple[Tuple[str, str, Callable[[Any], None]], ...] = (
+_GROUPS: Tuple[Tuple[str, str, Callable[..., None]], ...] = (
     ("account", "accounts", _account_actions),
     ("container", "containers", _container_actions),
     ("object", "objects", _object_actions),
@@ -721,14 +737,15 @@ def _exit_code(err: ClientError) -> int:
 
 
 class _GroupOnly(argparse.ArgumentParser):
-    """A parser that never prints: :func:`_chosen_group` tries, main tells."""
+    """A parser that never prints: :func:`_chosen` tries, main tells."""
 
     def error(self, message: str) -> Any:  # type: ignore[override]
         raise ValueError(message)
 
 
-def _chosen_group(argv: Sequence[str]) -> str:
-    """The group ``argv`` names, read with the global options only ("" for none)."""
+def _chosen(argv: Sequence[str]) -> Tuple[str, Optional[str]]:
+    """The group and action ``argv`` names, read with the global options only
+    (group "" for none; action None for none or unsure)."""
     pre = _GroupOnly(add_help=False)
     _add_global_options(pre)
     pre.add_argument("group", nargs="?")
@@ -736,14 +753,16 @@ def _chosen_group(argv: Sequence[str]) -> str:
     try:
         known, _unknown = pre.parse_known_args(argv)
     except ValueError:
-        return ""
-    return known.group or ""
+        return "", None
+    rest = known.rest
+    return known.group or "", rest[0] if rest and not rest[0].startswith("-") else None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line. :returns: the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(only=_chosen_group(argv)).parse_args(argv)
+    group, action = _chosen(argv)
+    args = build_parser(only=group, only_action=action).parse_args(argv)
     if args.debug:
         import logging
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,

@@ -180,14 +180,18 @@ def test_yaml_output_reads_back(run):
     assert yaml.safe_load(out) == [{"name": n, "size": 3} for n in "abc"]
 
 
-def test_main_builds_only_the_chosen_groups_actions():
+def test_main_builds_only_the_chosen_action():
     from objclient.cli import build_parser
-    from objclient.cli.commands import _chosen_group
-    from objclient.cli.completion import _subcommands
-    assert _chosen_group(["--url", "file:///x", "-f", "json", "object", "list", "b"]) == "object"
-    assert _chosen_group(["--version"]) == ""
-    groups = _subcommands(build_parser(only="object"))
-    assert _subcommands(groups["object"]) and not _subcommands(groups["container"])
+    from objclient.cli.commands import _chosen
+    from objclient.cli.completion import _options, _subcommands
+    assert _chosen(["--url", "file:///x", "-f", "json", "object", "list", "b", "-c", "name"]
+                   ) == ("object", "list")
+    assert _chosen(["object", "-h"]) == ("object", None)
+    assert _chosen(["--version"]) == ("", None)
+    groups = _subcommands(build_parser(only="object", only_action="list"))
+    assert not _subcommands(groups["container"])
+    actions = _subcommands(groups["object"])
+    assert "--marker" in _options(actions["list"]) and _options(actions["upload"]) == []
     every = _subcommands(build_parser())
     assert all(_subcommands(every[g]) for g in ("account", "container", "object", "profile",
                                                 "token"))
