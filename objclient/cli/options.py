@@ -11,12 +11,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional, Sequence
 
-__all__ = ["add_output_options", "output_options", "FORMATS"]
+__all__ = ["add_output_options", "output_options", "OutputOptions", "FORMATS"]
 
 FORMATS = ("table", "json", "csv", "value", "yaml")
 _AFTER = "after_"
+
+
+class OutputOptions(NamedTuple):
+    """The output options of one command (``-f``, ``-c``, ``--sort-column`` ...)."""
+
+    format: str = "json"
+    columns: Sequence[str] = ()
+    sort_columns: Sequence[str] = ()
+    descending: bool = False
+    noindent: bool = False
+    max_width: Optional[int] = None
+    human: bool = False
+    quote: str = "minimal"
 
 
 def add_output_options(parser: argparse.ArgumentParser, after: bool) -> None:
@@ -66,13 +79,12 @@ def _default_width(stdout: Any) -> Optional[int]:
     return shutil.get_terminal_size().columns
 
 
-def output_options(args: argparse.Namespace, stdout: Any = None) -> Any:
-    """The :class:`~objclient.cli.output.OutputOptions` the command line asked for.
+def output_options(args: argparse.Namespace, stdout: Any = None) -> OutputOptions:
+    """The :class:`OutputOptions` the command line asked for.
 
     :param stdout: where results go (default ``sys.stdout``): a terminal
         gets tables fitted to its width, anything else json.
     """
-    from .output import OutputOptions
     stdout = stdout or sys.stdout
     fmt = _pick(args, "format") or ("table" if stdout.isatty() else "json")
     max_width = _pick(args, "max_width")

@@ -12,31 +12,17 @@ import csv
 import json
 import sys
 from itertools import chain
-from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, \
-    Sequence, TextIO
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
 from ..exceptions import InvalidArgument
 from .columns import machine_cell, resolve, table_cell, title
-from .options import FORMATS
+from .options import FORMATS, OutputOptions
 from .table import write_table
 
 __all__ = ["render", "FORMATS", "OutputOptions", "check_format"]
 
 QUOTING: Dict[str, Any] = {"all": csv.QUOTE_ALL, "minimal": csv.QUOTE_MINIMAL,
                            "none": csv.QUOTE_NONE, "nonnumeric": csv.QUOTE_NONNUMERIC}
-
-
-class OutputOptions(NamedTuple):
-    """The output options of one command (``-f``, ``-c``, ``--sort-column`` ...)."""
-
-    format: str = "json"
-    columns: Sequence[str] = ()
-    sort_columns: Sequence[str] = ()
-    descending: bool = False
-    noindent: bool = False
-    max_width: Optional[int] = None
-    human: bool = False
-    quote: str = "minimal"
 
 
 def check_format(fmt: str) -> None:
