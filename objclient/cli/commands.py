@@ -1,28 +1,26 @@
 """The command line's parser and actions.
 
-``objclient [--url URL | --profile NAME] [-f FORMAT] GROUP ACTION ...``.
+``objclient [--url URL | --profile NAME] GROUP ACTION ... [-f FORMAT] [-c COLUMN]``.
 Exit codes: 0 success, 1 error, 2 usage, 3 not found, 4 authentication or
 permission, 5 conflict.
+
+Start-up time matters to a command line: :func:`main` builds the parser of
+the chosen group only, and the facade, the transfer engine, the output
+formatters and the standard modules only some actions need are imported in
+the functions that use them (``objclient --version`` imports none of them).
 """
 
 from __future__ import annotations
 
 import argparse
-import fnmatch
-import glob as globmod
-import logging
-import mimetypes
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .._version import __version__
 from ..exceptions import (ClientError, Conflict, Forbidden, InvalidArgument, NotFound,
                           Unauthorized)
-from .output import FORMATS, render
-from .progress import ProgressBar
-from .sync import add_sync_parser, sync_cmd
+from .options import add_output_options, output_options
 
 __all__ = ["build_parser", "main", "EXIT_CODES"]
 
@@ -70,11 +68,32 @@ def account_unset(api: Any, a: argparse.Namespace) -> Any:
     return None
 
 
+def _limited(rows: Iterator[Dict[str, Any]], limit: Optional[int]
+             ) -> Iterator[Dict[str, Any]]:
+    """The first ``limit`` rows (every row when None or 0); when more follow,
+    say on stderr which ``--marker`` lists the next page."""
+    if not limit:
+        yield from rows
+        return
+    last = None
+    for _n, last in zip(range(limit), rows):
+        yield last
+    if last is not None and next(rows, None) is not None:
+        import shlex
+        print(f"objclient: more entries follow; next page: --marker "
+              f"{shlex.quote(str(last['name']))}", file=sys.stderr)
+
+
+def _page_size(limit: Optional[int]) -> int:
+    """Entries asked per request: one more than ``--limit`` shows whether
+    more follow."""
+    return min(limit + 1, 1000) if limit else 1000
+
+
 def container_list(api: Any, a: argparse.Namespace) -> Any:
-    entries = api.container_list_iter(a.account, prefix=a.prefix)
-    if a.limit:
-        entries = (e for n, e in zip(range(a.limit), entries))
-    return [e.to_dict() for e in entries]
+    entries = api.container_list_iter(a.account, prefix=a.prefix, marker=a.marker,
+                                      page_size=_page_size(a.limit))
+    return _limited((e.to_dict() for e in entries), a.limit)
 
 
 def container_create(api: Any, a: argparse.Namespace) -> Any:
@@ -128,6 +147,7 @@ def _walk(paths: Sequence[str], recursive: bool) -> Iterator[Tuple[str, str]]:
 
 
 def _expand(paths: Sequence[str]) -> List[str]:
+    import glob as globmod
     out: List[str] = []
     for path in paths:
         matches = sorted(globmod.glob(path)) if any(c in path for c in "*?[") else [path]
@@ -140,11 +160,15 @@ def _expand(paths: Sequence[str]) -> List[str]:
 def _parallel(func: Callable[[Any], Any], items: List[Any], workers: int) -> List[Any]:
     if workers <= 1 or len(items) <= 1:
         return [func(i) for i in items]
+    from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(func, items))
 
 
 def object_upload(api: Any, a: argparse.Namespace) -> Any:
+    import mimetypes
+
+    from .progress import progress_bar
     paths = _expand(a.paths)
     props = _props(a.property)
     jobs = []
@@ -157,7 +181,7 @@ def object_upload(api: Any, a: argparse.Namespace) -> Any:
 
     def one(job: Tuple[str, str]) -> Dict[str, Any]:
         path, name = job
-        bar = ProgressBar(name, enabled=a.progress and a.workers <= 1)
+        bar = progress_bar(name, enabled=a.progress and a.workers <= 1)
         try:
             _chunks, size, md5 = api.object_create(
                 a.account, a.container, file_or_path=path, obj_name=name,
@@ -171,6 +195,9 @@ def object_upload(api: Any, a: argparse.Namespace) -> Any:
 
 
 def object_download(api: Any, a: argparse.Namespace) -> Any:
+    import fnmatch
+
+    from .progress import progress_bar
     names = list(a.names)
     if a.recursive or any(any(c in n for c in "*?[") for n in names):
         wanted = names or ["*"]
@@ -196,7 +223,7 @@ def object_download(api: Any, a: argparse.Namespace) -> Any:
 
     def one(job: Tuple[str, str]) -> Dict[str, Any]:
         name, dest = job
-        bar = ProgressBar(name, enabled=a.progress and a.workers <= 1)
+        bar = progress_bar(name, enabled=a.progress and a.workers <= 1)
         try:
             info = api.object_download(a.account, a.container, name, dest, progress=bar)
         finally:
@@ -216,17 +243,12 @@ def _safe_destination(dest: str, base: str) -> None:
 
 
 def object_list(api: Any, a: argparse.Namespace) -> Any:
-    if a.limit:
-        page = api.object_list(a.account, a.container, prefix=a.prefix,
-                               delimiter=a.delimiter, marker=a.marker, limit=a.limit)
-        rows = [o.to_dict() for o in page.objects]
-        rows += [{"name": p} for p in page.prefixes]
-        return rows
-    rows = []
-    for item in api.object_list_iter(a.account, a.container, prefix=a.prefix,
-                                     delimiter=a.delimiter, marker=a.marker):
-        rows.append({"name": item} if isinstance(item, str) else item.to_dict())
-    return rows
+    """Streamed: each page is printed before the next is fetched."""
+    entries = api.object_list_iter(a.account, a.container, prefix=a.prefix,
+                                   delimiter=a.delimiter, marker=a.marker,
+                                   page_size=_page_size(a.limit))
+    rows = ({"name": e} if isinstance(e, str) else e.to_dict() for e in entries)
+    return _limited(rows, a.limit)
 
 
 def object_show(api: Any, a: argparse.Namespace) -> Any:
@@ -280,6 +302,12 @@ def copy_cmd(api: Any, a: argparse.Namespace) -> Any:
     dst = _location(a.dst, a.dst_account, common)
     meta = copy(src, src.prefix, dst, dst.prefix, resume=a.resume)
     return {"name": meta["name"], "size": meta["size"], "hash": meta["hash"]}
+
+
+def sync_cmd(api: Any, a: argparse.Namespace) -> Any:
+    """``objclient sync``: imported from :mod:`objclient.cli.sync` when run."""
+    from .sync import sync_cmd as run
+    return run(api, a)
 
 
 def profile_list(api: Any, a: argparse.Namespace) -> Any:
@@ -399,34 +427,87 @@ _RESUME_HELP = ("send only what an interrupted upload of the same object did not
                 "(its parts checked first)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``objclient`` argument parser."""
-    p = argparse.ArgumentParser(
-        prog="objclient", description="One command line for many object stores.",
-        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 auth, 5 conflict.")
-    p.add_argument("--version", action="version", version=f"objclient {__version__}")
+def _add_global_options(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--url", help="storage URL (default: $OBJCLIENT_URL, profile, local store)")
     src.add_argument("--profile", help="profile from ~/.config/objclient/config.ini")
     p.add_argument("--account", help="account (default: the backend's own)")
-    p.add_argument("-f", "--format", choices=FORMATS, default=None,
-                   help="output format (default: table on a terminal, json otherwise)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.add_argument("--debug", action="store_true",
                    help="log each request curl-style on stderr, secrets redacted")
     p.add_argument("--timings", action="store_true", help="print per-request timings at the end")
+    add_output_options(p, after=False)
+
+
+def _action(sub: Any, name: str, func: Callable[..., Any], help_text: str,
+            columns: Optional[List[str]] = None) -> argparse.ArgumentParser:
+    """An action's parser; ``columns``: what tables, csv and value show by default."""
+    ap = sub.add_parser(name, help=help_text, description=help_text)
+    ap.set_defaults(func=func, table_columns=columns)
+    add_output_options(ap, after=True)
+    return ap
+
+
+def _actions(groups: Any, name: str, help_text: str, wanted: bool) -> Any:
+    """The sub-parsers of group ``name`` (None when not ``wanted``)."""
+    parser = groups.add_parser(name, help=help_text)
+    if not wanted:
+        return None
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    return sub
+
+
+def build_parser(only: Optional[str] = None,
+                 only_action: Optional[str] = None) -> argparse.ArgumentParser:
+    """The ``objclient`` argument parser.
+
+    :param only: fill in this group's actions only (what :func:`main` does,
+        for start-up time); None: every group (documentation, completion).
+    :param only_action: of that group, give this action its arguments only
+        (the others are listed, bare); None: all of them.
+    """
+    p = argparse.ArgumentParser(
+        prog="objclient", description="One command line for many object stores.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 auth, 5 conflict.")
+    p.add_argument("--version", action="version", version=f"objclient {__version__}")
+    _add_global_options(p)
     groups = p.add_subparsers(dest="group", metavar="GROUP")
     groups.required = True
 
     def action(sub: Any, name: str, func: Callable[..., Any], help_text: str,
-               columns: Optional[List[str]] = None) -> argparse.ArgumentParser:
-        ap = sub.add_parser(name, help=help_text, description=help_text)
-        ap.set_defaults(func=func, columns=columns)
-        return ap
+               columns: Optional[List[str]] = None) -> Any:
+        if only_action is None or name == only_action:
+            return _action(sub, name, func, help_text, columns)
+        sub.add_parser(name, help=help_text, add_help=False)
+        return _UNUSED
 
-    acc = groups.add_parser("account", help="accounts").add_subparsers(dest="action",
-                                                                       metavar="ACTION")
-    acc.required = True
+    _add_groups(groups, _GROUPS, only, action)
+    _add_transfer_commands(groups, only)
+    _add_groups(groups, _LATER_GROUPS, only, action)
+    _add_single_commands(groups, only)
+    return p
+
+
+class _Unused:
+    """Takes the arguments of an action the command line did not choose."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_UNUSED = _Unused()
+
+
+def _add_groups(groups: Any, table: Sequence[Tuple[str, str, Callable[..., None]]],
+                only: Optional[str], action: Callable[..., Any]) -> None:
+    for name, help_text, fill in table:
+        sub = _actions(groups, name, help_text, only is None or only == name)
+        if sub is not None:
+            fill(sub, action)
+
+
+def _account_actions(acc: Any, action: Callable[..., Any]) -> None:
     action(acc, "show", account_show, "show the account's counters and properties")
     ap = action(acc, "list", account_list, "list accounts")
     ap.add_argument("--prefix")
@@ -441,12 +522,14 @@ def build_parser() -> argparse.ArgumentParser:
     action(acc, "unset", account_unset, "delete account properties").add_argument(
         "key", nargs="+")
 
-    con = groups.add_parser("container", help="containers").add_subparsers(
-        dest="action", metavar="ACTION")
-    con.required = True
-    ap = action(con, "list", container_list, "list containers", CONTAINER_COLUMNS)
+
+def _container_actions(con: Any, action: Callable[..., Any]) -> None:
+    ap = action(con, "list", container_list, "list containers (streamed as pages arrive)",
+                CONTAINER_COLUMNS)
     ap.add_argument("--prefix")
-    ap.add_argument("--limit", type=int)
+    ap.add_argument("--marker", help="list the names after this one")
+    ap.add_argument("--limit", type=int, help="at most this many (stderr names the next "
+                    "--marker when more follow)")
     ap = action(con, "create", container_create, "create containers")
     ap.add_argument("names", nargs="+", metavar="NAME")
     ap.add_argument("--property", action="append", metavar="KEY=VALUE", default=[])
@@ -473,9 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("name")
     ap.add_argument("--maxvers", type=int, help="versions to keep (default: the container's)")
 
-    obj = groups.add_parser("object", help="objects").add_subparsers(dest="action",
-                                                                     metavar="ACTION")
-    obj.required = True
+
+def _object_actions(obj: Any, action: Callable[..., Any]) -> None:
     ap = action(obj, "upload", object_upload, "upload files", ["name", "size", "hash"])
     ap.add_argument("container")
     ap.add_argument("paths", nargs="+", metavar="PATH")
@@ -505,12 +587,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--prefix")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-progress", dest="progress", action="store_false")
-    ap = action(obj, "list", object_list, "list objects", OBJECT_COLUMNS)
+    ap = action(obj, "list", object_list, "list objects (streamed as pages arrive, in "
+                "constant memory)", OBJECT_COLUMNS)
     ap.add_argument("container")
     ap.add_argument("--prefix")
     ap.add_argument("--delimiter")
-    ap.add_argument("--marker")
-    ap.add_argument("--limit", type=int)
+    ap.add_argument("--marker", help="list the names after this one")
+    ap.add_argument("--limit", type=int, help="at most this many (stderr names the next "
+                    "--marker when more follow)")
     ap = action(obj, "show", object_show, "show an object's metadata")
     ap.add_argument("container")
     ap.add_argument("name")
@@ -548,21 +632,29 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("dest_name")
     ap.add_argument("--dest-container")
 
-    add_sync_parser(groups)
-    for name, func, text in (("copy", copy_cmd, "copy one object between any two stores"),):
+
+def _add_transfer_commands(groups: Any, only: Optional[str]) -> None:
+    for name, func, text in (("copy", copy_cmd, "copy one object between any two stores"),
+                             ("sync", sync_cmd, "make DST hold what SRC holds")):
         ap = groups.add_parser(name, help=text, description=text + ". SRC and DST are "
                                "URL#CONTAINER[/PREFIX] (e.g. s3+http://host#bucket/photos/) "
                                "or a plain folder.")
-        ap.set_defaults(func=func, columns=None)
+        ap.set_defaults(func=func, table_columns=None)
+        if only is not None and only != name:
+            continue
+        add_output_options(ap, after=True)
+        if name == "sync":
+            from .sync import add_sync_arguments
+            add_sync_arguments(ap)
+            continue
         ap.add_argument("src")
         ap.add_argument("dst")
         ap.add_argument("--src-account")
         ap.add_argument("--dst-account")
         ap.add_argument("--resume", action="store_true", help=_RESUME_HELP)
 
-    prof = groups.add_parser("profile", help="saved connection profiles").add_subparsers(
-        dest="action", metavar="ACTION")
-    prof.required = True
+
+def _profile_actions(prof: Any, action: Callable[..., Any]) -> None:
     action(prof, "list", profile_list, "list profiles")
     action(prof, "show", profile_show, "show a profile (secrets hidden)").add_argument("name")
     ap = action(prof, "add", profile_add, "add or replace a profile (file mode 0600; secrets "
@@ -572,9 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("profile_url", metavar="URL")
     ap.add_argument("option", nargs="*", metavar="KEY=VALUE")
 
-    tok = groups.add_parser("token", help="access tokens (ReductStore)").add_subparsers(
-        dest="action", metavar="ACTION")
-    tok.required = True
+
+def _token_actions(tok: Any, action: Callable[..., Any]) -> None:
     action(tok, "list", token_list, "list tokens", ["name", "created_at", "is_provisioned"])
     action(tok, "show", token_show, "show a token's permissions").add_argument("name")
     ap = action(tok, "create", token_create, "create a token (its value is printed once)")
@@ -584,23 +675,45 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--write", action="append", metavar="BUCKET")
     action(tok, "delete", token_delete, "delete a token").add_argument("name")
 
-    ap = groups.add_parser("query", help="records of an entry in a time range "
-                           "(time-series backends: ReductStore)")
-    ap.set_defaults(func=query_cmd, columns=["entry", "timestamp", "size", "content_type",
-                                             "labels"])
+
+def _add_single_commands(groups: Any, only: Optional[str]) -> None:
+    """The groups that are commands themselves: query, completion, info."""
+    for name, func, text, columns in _SINGLE_COMMANDS:
+        ap = groups.add_parser(name, help=text)
+        ap.set_defaults(func=func, table_columns=columns)
+        if only is None or only == name:
+            add_output_options(ap, after=True)
+            _SINGLE_ARGUMENTS[name](ap)
+
+
+def _query_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("container")
     ap.add_argument("entry")
     ap.add_argument("--start", help="microseconds or ISO time")
     ap.add_argument("--stop", help="microseconds or ISO time")
     ap.add_argument("--limit", type=int)
 
-    ap = groups.add_parser("completion", help="print a bash or zsh completion script")
-    ap.set_defaults(func=completion, columns=None)
+
+def _completion_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("shell", choices=("bash", "zsh"))
 
-    ap = groups.add_parser("info", help="backend, endpoint and capabilities")
-    ap.set_defaults(func=info, columns=None)
-    return p
+
+_GROUPS: Tuple[Tuple[str, str, Callable[..., None]], ...] = (
+    ("account", "accounts", _account_actions),
+    ("container", "containers", _container_actions),
+    ("object", "objects", _object_actions),
+)
+_LATER_GROUPS = (("profile", "saved connection profiles", _profile_actions),
+                 ("token", "access tokens (ReductStore)", _token_actions))
+_SINGLE_COMMANDS = (
+    ("query", query_cmd, "records of an entry in a time range (time-series backends: "
+     "ReductStore)", ["entry", "timestamp", "size", "content_type", "labels"]),
+    ("completion", completion, "print a bash or zsh completion script", None),
+    ("info", info, "backend, endpoint and capabilities", None),
+)
+_SINGLE_ARGUMENTS: Dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "query": _query_arguments, "completion": _completion_arguments,
+    "info": lambda ap: None}
 
 
 def _exit_code(err: ClientError) -> int:
@@ -615,35 +728,79 @@ def _exit_code(err: ClientError) -> int:
     return EXIT_CODES["error"]
 
 
+class _GroupOnly(argparse.ArgumentParser):
+    """A parser that never prints: :func:`_chosen` tries, main tells."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise ValueError(message)
+
+
+def _chosen(argv: Sequence[str]) -> Tuple[str, Optional[str]]:
+    """The group and action ``argv`` names, read with the global options only
+    (group "" for none; action None for none or unsure)."""
+    pre = _GroupOnly(add_help=False)
+    _add_global_options(pre)
+    pre.add_argument("group", nargs="?")
+    pre.add_argument("rest", nargs=argparse.REMAINDER)
+    try:
+        known, _unknown = pre.parse_known_args(argv)
+    except ValueError:
+        return "", None
+    rest = known.rest
+    return known.group or "", rest[0] if rest and not rest[0].startswith("-") else None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line. :returns: the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    fmt = args.format or ("table" if sys.stdout.isatty() else "json")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    group, action = _chosen(argv)
+    args = build_parser(only=group, only_action=action).parse_args(argv)
     if args.debug:
+        import logging
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
                             format="%(name)s %(levelname)s %(message)s")
-    from ..api import ObjectStorageApi
     api = None
     try:
+        opts = output_options(args)
+        from .output import check_format, render
+        check_format(opts.format)
         if args.func not in (copy_cmd, sync_cmd, profile_list, profile_show, profile_add,
                              completion):
+            from ..api import ObjectStorageApi
             api = ObjectStorageApi(args.url, profile=args.profile, debug=args.debug,
                                    timings=args.timings)
         result = args.func(api, args)
-        if result is not None and not args.quiet:
-            render(result, fmt, args.columns if fmt in ("table", "csv", "value") else None)
+        if result is not None and args.quiet:
+            _drain(result)
+        elif result is not None:
+            render(result, opts, args.table_columns)
         return EXIT_CODES["ok"]
     except ClientError as err:
         print(f"objclient: error: {err}", file=sys.stderr)
         return _exit_code(err)
+    except BrokenPipeError:  # `objclient object list box | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         return 130
     finally:
         if api is not None:
-            if args.timings:
-                timings = api.http.get_timing_records()
-                render([t.to_dict() for t in timings], "table",
-                       ["method", "url", "status", "elapsed", "bytes_sent", "bytes_received"],
-                       out=sys.stderr)
-            api.close()
+            _close(api, args.timings)
+
+
+def _drain(result: Any) -> None:
+    """Run a streamed listing to its end (``--quiet`` prints nothing, but the
+    exit code still says whether the listing worked)."""
+    if not isinstance(result, dict) and hasattr(result, "__next__"):
+        for _row in result:
+            pass
+
+
+def _close(api: Any, timings: bool) -> None:
+    if timings:
+        from .output import OutputOptions, render
+        render([t.to_dict() for t in api.http.get_timing_records()],
+               OutputOptions(format="table"),
+               ["method", "url", "status", "elapsed", "bytes_sent", "bytes_received"],
+               out=sys.stderr)
+    api.close()

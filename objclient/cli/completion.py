@@ -39,7 +39,8 @@ def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
         '  local cur="${COMP_WORDS[COMP_CWORD]}" i first="" second="" opts=""',
         "  for ((i = 1; i < COMP_CWORD; i++)); do",
         '    case "${COMP_WORDS[i]}" in',
-        "      --url|--profile|--account|-f|--format) ((i++)) ;;",
+        "      --url|--profile|--account|-f|--format|-c|--column|--sort-column|--max-width"
+        "|--quote) ((i++)) ;;",
         "      -*) ;;",
         '      *) if [ -z "$first" ]; then first="${COMP_WORDS[i]}";',
         '         elif [ -z "$second" ]; then second="${COMP_WORDS[i]}"; fi ;;',

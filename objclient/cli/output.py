@@ -1,16 +1,45 @@
-"""How the command line prints results: table, json, csv or bare values."""
+"""How the command line prints results: table, json, csv, value or yaml.
+
+An action returns one record (a mapping: printed as fields) or an iterable
+of records (a listing).  Listings are printed as they are read, in constant
+memory (json as a streamed array, tables a batch at a time), unless
+``--sort-column`` asks for them all first.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
-from typing import Any, Dict, List, Optional, Sequence, TextIO
+from itertools import chain
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
-__all__ = ["render", "FORMATS"]
+from ..exceptions import InvalidArgument
+from .columns import machine_cell, resolve, table_cell, title
+from .options import FORMATS, OutputOptions
+from .table import write_table
 
-FORMATS = ("table", "json", "csv", "value")
+__all__ = ["render", "FORMATS", "OutputOptions", "check_format"]
+
+QUOTING: Dict[str, Any] = {"all": csv.QUOTE_ALL, "minimal": csv.QUOTE_MINIMAL,
+                           "none": csv.QUOTE_NONE, "nonnumeric": csv.QUOTE_NONNUMERIC}
+
+
+def check_format(fmt: str) -> None:
+    """Fail before the action runs when ``fmt`` cannot be printed here.
+
+    :raises InvalidArgument: ``yaml`` without PyYAML installed.
+    """
+    if fmt == "yaml":
+        _yaml()
+
+
+def _yaml() -> Any:
+    try:
+        import yaml
+    except ImportError:
+        raise InvalidArgument("-f yaml needs PyYAML: pip install 'objclient[yaml]'") from None
+    return yaml
 
 
 def _plain(value: Any) -> Any:
@@ -24,59 +53,154 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_cell(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    return str(value)
+def _record(row: Any) -> Dict[str, Any]:
+    row = _plain(row)
+    return row if isinstance(row, dict) else {"name": row}
 
 
-def render(data: Any, fmt: str, columns: Optional[Sequence[str]] = None,
+def render(result: Any, opts: OutputOptions, columns: Optional[Sequence[str]] = None,
            out: Optional[TextIO] = None) -> None:
-    """Print ``data`` (a record or a list of records) in format ``fmt``.
+    """Print ``result``: one record (a mapping or a model) or an iterable of
+    records, as ``opts`` says.
 
-    :param columns: the keys to show (default: all keys of the first record).
+    :param columns: the keys tables, csv and value show when ``-c`` names
+        none (default: every key of the first record).
+    :raises InvalidArgument: ``-c`` or ``--sort-column`` names no column.
     """
     out = out or sys.stdout
-    data = _plain(data)
-    if fmt == "json":
-        json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-        out.write("\n")
-        return
-    single = isinstance(data, dict)
-    rows: List[Dict[str, Any]]
-    if single:
-        rows = [{"field": k, "value": v} for k, v in data.items()]
-        columns = ["field", "value"]
+    if isinstance(result, dict) or callable(getattr(result, "to_dict", None)):
+        _render_record(_plain(result), opts, out)
     else:
-        rows = [r if isinstance(r, dict) else {"name": r} for r in data]
-        if columns is None:
-            columns = list(rows[0].keys()) if rows else ["name"]
-    if fmt == "value":
-        for row in rows:
-            out.write(" ".join(_cell(row.get(c)) for c in (
-                ["value"] if single else columns)) + "\n")
-        return
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-        out.write(buf.getvalue())
-        return
-    table = [list(columns)] + [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [min(60, max(len(r[i]) for r in table)) for i in range(len(columns))]
-    sep = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    out.write(sep + "\n")
-    for n, line in enumerate(table):
-        cells = [(c if len(c) <= w else c[:w - 1] + "…").ljust(w) for c, w in zip(line, widths)]
-        out.write("| " + " | ".join(cells) + " |\n")
-        if n == 0:
-            out.write(sep + "\n")
-    out.write(sep + "\n")
+        _render_listing((_record(r) for r in result), opts, columns, out)
+
+
+def _sort_key(value: Any) -> Any:
+    if value is None:
+        return (2, 0, "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, "")
+    return (1, 0, str(value))
+
+
+def _sorted(rows: Iterator[Dict[str, Any]], opts: OutputOptions,
+            columns: Sequence[str]) -> Iterator[Dict[str, Any]]:
+    every = list(rows)
+    known = list(columns) + (list(every[0]) if every else [])
+    keys = resolve(opts.sort_columns, known, "--sort-column")
+    every.sort(key=lambda r: tuple(_sort_key(r.get(k)) for k in keys),
+               reverse=opts.descending)
+    return iter(every)
+
+
+def _render_listing(rows: Iterator[Dict[str, Any]], opts: OutputOptions,
+                    columns: Optional[Sequence[str]], out: TextIO) -> None:
+    declared = list(columns or ())
+    if opts.sort_columns:
+        rows = _sorted(rows, opts, declared)
+    first = next(rows, None)
+    known = declared + (list(first) if first is not None else [])
+    keys: Optional[List[str]]
+    if opts.columns:
+        keys = resolve(opts.columns, known, "-c/--column")
+    elif opts.format in ("json", "yaml"):
+        keys = None
+    else:
+        keys = declared or (list(first) if first is not None else ["name"])
+    every = chain([first], rows) if first is not None else iter(())
+    _LISTING_WRITERS[opts.format](every, keys, opts, out)
+
+
+def _select(row: Dict[str, Any], keys: Optional[Sequence[str]]) -> Dict[str, Any]:
+    return row if keys is None else {k: row.get(k) for k in keys}
+
+
+def _json_listing(rows: Iterator[Dict[str, Any]], keys: Optional[Sequence[str]],
+                  opts: OutputOptions, out: TextIO) -> None:
+    indent = None if opts.noindent else 2
+    sep, end = (", ", "]\n") if opts.noindent else (",\n", "\n]\n")
+    started = False
+    for row in rows:
+        text = json.dumps(_select(row, keys), indent=indent, ensure_ascii=False, default=str)
+        if indent:
+            text = "  " + text.replace("\n", "\n  ")
+        out.write((sep if started else ("[" if opts.noindent else "[\n")) + text)
+        started = True
+    out.write(end if started else "[]\n")
+
+
+def _yaml_listing(rows: Iterator[Dict[str, Any]], keys: Optional[Sequence[str]],
+                  opts: OutputOptions, out: TextIO) -> None:
+    yaml = _yaml()
+    started = False
+    for row in rows:
+        out.write(yaml.safe_dump([_select(row, keys)], default_flow_style=False,
+                                 sort_keys=False, allow_unicode=True))
+        started = True
+    if not started:
+        out.write("[]\n")
+
+
+def _csv_writer(opts: OutputOptions, out: TextIO) -> Any:
+    return csv.writer(out, lineterminator="\n", quoting=QUOTING[opts.quote],
+                      escapechar="\\" if opts.quote == "none" else None)
+
+
+def _csv_listing(rows: Iterator[Dict[str, Any]], keys: Optional[Sequence[str]],
+                 opts: OutputOptions, out: TextIO) -> None:
+    assert keys is not None
+    writer = _csv_writer(opts, out)
+    writer.writerow(keys)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(k), opts) for k in keys])
+
+
+def _csv_cell(value: Any, opts: OutputOptions) -> Any:
+    if opts.quote == "nonnumeric" and isinstance(value, (int, float)) \
+            and not isinstance(value, bool):
+        return value
+    return machine_cell(value)
+
+
+def _value_listing(rows: Iterator[Dict[str, Any]], keys: Optional[Sequence[str]],
+                   opts: OutputOptions, out: TextIO) -> None:
+    assert keys is not None
+    for row in rows:
+        out.write(" ".join(machine_cell(row.get(k)) for k in keys) + "\n")
+
+
+def _table_listing(rows: Iterator[Dict[str, Any]], keys: Optional[Sequence[str]],
+                   opts: OutputOptions, out: TextIO) -> None:
+    assert keys is not None
+    cells = ([table_cell(k, row.get(k), opts.human) for k in keys] for row in rows)
+    write_table([title(k) for k in keys], cells, out, opts.max_width)
+
+
+_Writer = Callable[[Iterator[Dict[str, Any]], Optional[Sequence[str]], OutputOptions, TextIO],
+                   None]
+_LISTING_WRITERS: Dict[str, _Writer] = {
+    "json": _json_listing, "yaml": _yaml_listing, "csv": _csv_listing,
+    "value": _value_listing, "table": _table_listing}
+
+
+def _render_record(record: Dict[str, Any], opts: OutputOptions, out: TextIO) -> None:
+    keys = resolve(opts.columns, record, "-c/--column") if opts.columns else list(record)
+    record = {k: record.get(k) for k in keys}
+    if opts.format == "json":
+        json.dump(record, out, indent=None if opts.noindent else 2, ensure_ascii=False,
+                  default=str)
+        out.write("\n")
+    elif opts.format == "yaml":
+        out.write(_yaml().safe_dump(record, default_flow_style=False, sort_keys=False,
+                                    allow_unicode=True))
+    elif opts.format == "value":
+        out.write("".join(machine_cell(v) + "\n" for v in record.values()))
+    elif opts.format == "csv":
+        writer = _csv_writer(opts, out)
+        writer.writerow(keys)
+        writer.writerow([_csv_cell(v, opts) for v in record.values()])
+    else:
+        write_table(["Field", "Value"], _field_rows(record, opts), out, opts.max_width)
+
+
+def _field_rows(record: Dict[str, Any], opts: OutputOptions) -> Iterable[List[str]]:
+    return ([k, table_cell(k, v, opts.human)] for k, v in record.items())

@@ -15,7 +15,7 @@ from ..exceptions import InvalidArgument
 from ..transfer import FolderStore, Location, StoreRef
 from ..transfer.sync import Filter, parse_duration, parse_size, sync
 
-__all__ = ["add_sync_parser", "sync_cmd", "location"]
+__all__ = ["add_sync_arguments", "sync_cmd", "location"]
 
 
 def location(spec: str, account: Optional[str], common: Dict[str, Any],
@@ -40,13 +40,10 @@ def _rule(sign: str) -> Any:
     return Rule
 
 
-def add_sync_parser(groups: Any) -> argparse.ArgumentParser:
-    """Add ``sync`` to the command line's sub-commands."""
-    text = "make DST hold what SRC holds"
-    ap = groups.add_parser("sync", help=text, description=text + ". SRC and DST are "
-                           "URL#CONTAINER[/PREFIX] (e.g. s3+http://host#bucket/photos/) "
-                           "or a plain folder.")
-    ap.set_defaults(func=sync_cmd, columns=None, rules=[])
+def add_sync_arguments(ap: argparse.ArgumentParser) -> None:
+    """Give the ``sync`` sub-command its arguments (the parser is made, and
+    the output options added, by :mod:`objclient.cli.commands`)."""
+    ap.set_defaults(rules=[])
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("--src-account")
@@ -75,7 +72,6 @@ def add_sync_parser(groups: Any) -> argparse.ArgumentParser:
                     help="take over what an interrupted copy stored (the default)")
     ap.add_argument("--no-resume", dest="resume", action="store_false",
                     help="do not take over what an interrupted copy stored")
-    return ap
 
 
 def sync_cmd(api: Any, a: argparse.Namespace) -> Any:

@@ -129,3 +129,69 @@ def test_truncate_touch_snapshot_from_the_cli(run, tmp_path):
     assert run("container", "snapshot", "c", "c2")[0] == 0
     _meta, stream = api.object_fetch(None, "c2", "o")
     assert b"".join(stream) == b"0123"
+
+
+def _three_objects(run):
+    import objclient
+    api = objclient.ObjectStorageApi()
+    for name in ("a", "b", "c"):
+        api.object_create(None, "box", data=name.encode() * 3, obj_name=name)
+
+
+def test_value_with_column_name_prints_bare_names(run):
+    _three_objects(run)
+    assert run("object", "list", "box", "-f", "value", "-c", "name") == (0, "a\nb\nc\n", "")
+
+
+def test_output_options_work_before_the_group_and_after_the_action(run):
+    _three_objects(run)
+    before = run("-f", "json", "-c", "name", "object", "list", "box")
+    after = run("object", "list", "box", "-f", "json", "-c", "Name")
+    assert before == after and json.loads(after[1]) == [{"name": n} for n in "abc"]
+    code, out, _ = run("-f", "csv", "-c", "name", "object", "list", "box", "-f", "value",
+                       "-c", "size", "--sort-column", "name", "--sort-descending")
+    assert code == 0 and out == "c 3\nb 3\na 3\n"  # after the action wins; columns add up
+
+
+def test_limit_and_marker_page_by_hand(run):
+    _three_objects(run)
+    code, out, err = run("object", "list", "box", "-f", "value", "-c", "name", "--limit", "2")
+    assert (code, out) == (0, "a\nb\n") and "--marker b" in err
+    code, out, err = run("object", "list", "box", "-f", "value", "-c", "name", "--limit", "2",
+                         "--marker", "b")
+    assert (code, out, err) == (0, "c\n", "")
+
+
+def test_an_unknown_column_exits_2_before_printing(run):
+    _three_objects(run)
+    code, out, err = run("object", "list", "box", "-f", "json", "-c", "colour")
+    assert (code, out) == (2, "") and "no column 'colour'" in err
+
+
+def test_a_missing_container_exits_3_even_when_quiet(run):
+    assert run("-q", "object", "list", "nobox")[0] == 3
+    assert run("object", "list", "nobox", "-f", "json")[:2] == (3, "")
+
+
+def test_yaml_output_reads_back(run):
+    import yaml
+    _three_objects(run)
+    code, out, _ = run("object", "list", "box", "-f", "yaml", "-c", "name", "-c", "size")
+    assert yaml.safe_load(out) == [{"name": n, "size": 3} for n in "abc"]
+
+
+def test_main_builds_only_the_chosen_action():
+    from objclient.cli import build_parser
+    from objclient.cli.commands import _chosen
+    from objclient.cli.completion import _options, _subcommands
+    assert _chosen(["--url", "file:///x", "-f", "json", "object", "list", "b", "-c", "name"]
+                   ) == ("object", "list")
+    assert _chosen(["object", "-h"]) == ("object", None)
+    assert _chosen(["--version"]) == ("", None)
+    groups = _subcommands(build_parser(only="object", only_action="list"))
+    assert not _subcommands(groups["container"])
+    actions = _subcommands(groups["object"])
+    assert "--marker" in _options(actions["list"]) and _options(actions["upload"]) == []
+    every = _subcommands(build_parser())
+    assert all(_subcommands(every[g]) for g in ("account", "container", "object", "profile",
+                                                "token"))
