@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -180,14 +181,21 @@ class Setup:
         if tool == "aws":
             return ["aws", "s3", "sync", a, b, "--endpoint-url", self.s3_url,
                     "--only-show-errors"] + (["--delete"] if delete else [])
-        cmd = [sys.executable, "-m", "tools.bench_sync_cli", "-f", "json", "sync", a, b]
-        if "--transfers" in self.objclient_help:
-            cmd += ["--transfers", str(TRANSFERS)]
-            if "--checkers" in self.objclient_help:
-                cmd += ["--checkers", str(TRANSFERS)]
-        else:
-            cmd += ["--workers", str(TRANSFERS)]
-        return cmd + (["--delete"] if delete else [])
+        return [sys.executable, "-m", "tools.bench_sync_cli", "-f", "json", "sync", a, b] \
+            + objclient_options(self.objclient_help, delete)
+
+
+def objclient_options(help_text: str, delete: bool) -> List[str]:
+    """The concurrency and delete options, spelled as the CLI whose
+    ``sync --help`` is ``help_text`` spells them (today's ``--workers`` or
+    the rebuilt engine's ``--transfers``/``--checkers``)."""
+    if re.search(r"--transfers\b", help_text):
+        opts = ["--transfers", str(TRANSFERS)]
+        if re.search(r"--checkers\b", help_text):
+            opts += ["--checkers", str(TRANSFERS)]
+    else:
+        opts = ["--workers", str(TRANSFERS)]
+    return opts + (["--delete"] if delete else [])
 
 
 def objclient_sync_help() -> str:
@@ -340,8 +348,7 @@ def run(sizes: Dict[str, int], keep: bool, tools: Tuple[str, ...]) -> Dict[str, 
     memory = measure_memory(sizes["mem_objects"])
     return {"rows": bench.rows, "memory": memory, "sizes": sizes, "versions": tool_versions,
             "tools": list(tools),
-            "objclient_options": ("--transfers/--checkers" if "--transfers"
-                                  in setup.objclient_help else "--workers")}
+            "objclient_options": " ".join(objclient_options(setup.objclient_help, False))}
 
 
 def versions(setup: Setup) -> Dict[str, str]:
