@@ -249,11 +249,24 @@ def _api(kind: str) -> Any:
                             key=server_env.SWIFT_KEY)
 
 
-def remove_container(kind: str, name: str, setup: Setup) -> None:
-    """Empty and delete a bucket or container with rclone (not measured)."""
-    remote = f"{kind}:{name}"
-    subprocess.run(["rclone", "purge", remote, "--checkers", "16", "--config",
-                    setup.rclone_conf], env=setup.env(), capture_output=True, timeout=900)
+def remove_containers(made: List[Tuple[str, str]]) -> None:
+    """Empty and delete the run's buckets and containers (on the servers
+    directly, not measured), all at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from objclient.exceptions import ClientError
+
+    def remove(where: Tuple[str, str]) -> None:
+        api = _api(where[0])
+        try:
+            api.container_flush(None, where[1])
+            api.container_delete(None, where[1])
+        except ClientError as err:
+            print(f"bench_sync: could not remove {where[1]}: {type(err).__name__}",
+                  file=sys.stderr)
+
+    with ThreadPoolExecutor(max(1, len(made))) as pool:
+        list(pool.map(remove, made))
 
 
 class Bench:
@@ -300,13 +313,14 @@ class Bench:
 
 # -- the run --------------------------------------------------------------------
 
-def run(sizes: Dict[str, int], keep: bool, tools: Tuple[str, ...]) -> Dict[str, Any]:
-    """Both workloads for every tool, then the memory figure."""
+def run(sizes: Dict[str, int], tools: Tuple[str, ...],
+        made: List[Tuple[str, str]]) -> Dict[str, Any]:
+    """Both workloads for every tool, then the memory figure; the buckets and
+    containers made are added to ``made``."""
     run_id = uuid.uuid4().hex[:6]
     s3_host = urlsplit(server_env.SEAWEEDFS_S3_ENDPOINT)
     swift_host = urlsplit(server_env.SWIFT_AUTH_URL)
     tmp = tempfile.mkdtemp(prefix="bench-sync-")
-    made: List[Tuple[str, str]] = []
     try:
         with CountingProxy(s3_host.hostname or "127.0.0.1", s3_host.port or 80) as s3p, \
                 CountingProxy(swift_host.hostname or "127.0.0.1", swift_host.port or 80) as swp:
@@ -340,9 +354,6 @@ def run(sizes: Dict[str, int], keep: bool, tools: Tuple[str, ...]) -> Dict[str, 
                     bench.phase("W2", phase, tool, source, dst, delete=False,
                                 expect=total - deleted)
             tool_versions = versions(setup)
-            if not keep:
-                for kind, name in made:
-                    remove_container(kind, name, setup)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     memory = measure_memory(sizes["mem_objects"])
@@ -464,7 +475,19 @@ def main(argv: Optional[List[str]] = None) -> int:
                   file=sys.stderr)
             return 2
     sizes = QUICK if args.quick else FULL
-    result = run(dict(sizes), args.keep, tools)
+    made: List[Tuple[str, str]] = []
+    try:
+        result = run(dict(sizes), tools, made)
+        report(result, args)
+    finally:
+        if not args.keep:
+            print(f"removing {len(made)} buckets and containers", flush=True)
+            remove_containers(made)
+    return 0 if all(r["ok"] for r in result["rows"]) else 1
+
+
+def report(result: Dict[str, Any], args: argparse.Namespace) -> None:
+    """Write the Markdown and JSON reports, print the first, publish it if asked."""
     label = "quick run" if args.quick else "full run"
     text = render(result, label)
     result["targets"] = targets(result)
@@ -481,7 +504,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             shutil.copyfile(args.md, os.path.join(ROOT, PUBLISHED))
             print(f"published to {PUBLISHED} (commit it)")
-    return 0 if all(r["ok"] for r in result["rows"]) else 1
 
 
 if __name__ == "__main__":
