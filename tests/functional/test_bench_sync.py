@@ -9,11 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
-import pytest
-
 from tools import server_env
-
-pytestmark = pytest.mark.servers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -9,7 +9,6 @@ import types
 from typing import Any, Dict, List
 
 from tools import bench_sync_run as bench
-from tools import server_env
 
 TODAY_HELP = "usage: objclient sync [-h] [--delete] [--checksum] [--dry-run] [--workers WORKERS]"
 REBUILT_HELP = ("usage: objclient sync [--delete] [--max-delete N] [--checkers N] "
@@ -49,7 +48,7 @@ def test_generated_configs_are_private_and_no_command_line_holds_a_secret(tmp_pa
     setup = _setup(tmp_path)
     for path in (setup.rclone_conf, setup.aws_conf, setup.aws_creds):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    secret = server_env.SEAWEEDFS_S3_SECRET_KEY
+    secret = setup.secrets[0]  # the S3 secret key
     for tool in bench.TOOLS:
         cmd = setup.command(tool, ("folder", "/data"), ("s3", "bucket"), delete=True)
         assert secret not in " ".join(cmd)
