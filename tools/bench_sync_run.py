@@ -22,7 +22,7 @@ process (``os.wait4``'s rusage: user+sys, ``ru_maxrss``), and the HTTP
 requests it sent, counted by a :class:`tools.countproxy.CountingProxy` in
 front of each server (every tool is pointed at the proxies).  Each
 destination is checked after each phase (its object count); the targets of
-issue 23 are printed as PASS/FAIL lines.  ``--quick`` (300 files plus 2 of
+issue 23 are printed as PASS/FAIL lines.  ``--quick`` (200 files plus 2 of
 8 MiB, 20,000 listed objects) is the smoke run the tests use.
 """
 
@@ -52,7 +52,7 @@ MiB = 1 << 20
 TRANSFERS = 8
 TOOLS = ("objclient", "rclone", "aws")
 FULL = {"files": 10_000, "big": 16, "big_mib": 64, "mem_objects": 1_000_000}
-QUICK = {"files": 300, "big": 2, "big_mib": 8, "mem_objects": 20_000}
+QUICK = {"files": 200, "big": 2, "big_mib": 8, "mem_objects": 20_000}
 PUBLISHED = os.path.join("doc", "sync-benchmark.md")
 
 
