@@ -29,6 +29,7 @@ SERVER_TESTS = (
     "functional/s3/",
     "functional/seaweedfs/",
     "functional/swift/",
+    "functional/test_bench_sync.py",
     "functional/test_large_objects.py",
     "functional/test_resume.py",
     "functional/test_sync_crash.py",
