@@ -44,7 +44,7 @@ PUBLISHED_MD = "doc/benchmark-network.md"
 ENDPOINTS = {"swift": "SWIFT_AUTH_URL", "s3": "SEAWEEDFS_S3_ENDPOINT"}
 FULL = {"small": 20, "list_small": 10, "threaded": 1000, "list": 10000, "big": 256,
         "cold": 5}
-QUICK = {"small": 3, "list_small": 2, "threaded": 48, "list": 200, "big": 4, "cold": 1}
+QUICK = {"small": 2, "list_small": 1, "threaded": 32, "list": 100, "big": 2, "cold": 1}
 
 
 class Meter:
