@@ -275,7 +275,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     sizes = QUICK if args.quick else FULL
     publish = args.publish if args.publish is not None else (
         not args.quick and args.delay_ms == 10.0 and args.server == "swift,s3")
-    from tools.bench_report import machine
+    from tools.bench_report import check_markdown_converts, machine
     meta: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
                             "run": "quick" if args.quick else "full",
                             "delay_ms": args.delay_ms, "sizes": sizes}
@@ -302,6 +302,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         fh.write("\n")
     print(f"written to {args.out} and {args.json}")
     if publish:
+        check_markdown_converts(os.getcwd(), text)
         with open(PUBLISHED_MD, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
         print(f"published to {PUBLISHED_MD} (commit it)")

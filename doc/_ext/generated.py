@@ -29,6 +29,7 @@ GENERATED: Dict[str, tuple] = {
     "conformance-matrix": ("build/conformance-matrix.md", "tools/test"),
     "bench": ("build/bench.md", "tools/bench"),
     "bench-published": ("doc/benchmark-results.md", "tools/bench --publish"),
+    "bench-network": ("doc/benchmark-network.md", "tools/bench --network --publish"),
 }
 #: a published page's committed chart (under doc/, shown from /_static/)
 PUBLISHED_CHARTS = {"bench-published": "doc/_static/bench.png"}
