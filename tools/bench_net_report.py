@@ -42,7 +42,7 @@ class Segment:
     :ivar handshakes: TLS handshakes (connections that carried a request).
     :ivar resumed: of those, abbreviated handshakes (session resumed).
     :ivar mib: MiB moved (large objects), for a MiB/s figure.
-    :ivar methods: requests per HTTP method (cold start: in all processes).
+    :ivar methods: requests per HTTP method (cold start: per process).
     """
 
     wall_s: float
@@ -52,7 +52,7 @@ class Segment:
     handshakes: float = 0
     resumed: float = 0
     mib: float = 0.0
-    methods: Dict[str, int] = attr.field(factory=dict)
+    methods: Dict[str, float] = attr.field(factory=dict)
 
 
 Rows = Dict[str, Dict[str, Segment]]
@@ -77,6 +77,16 @@ def _num(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
+def requests_text(seg: Segment) -> str:
+    """The requests, split by method when there is more than one
+    (``1009 (1000 PUT, 9 HEAD)``)."""
+    text = _num(seg.requests)
+    if len(seg.methods) > 1:
+        split = sorted(seg.methods.items(), key=lambda kv: (-kv[1], kv[0]))
+        text += " (" + ", ".join(f"{_num(n)} {m}" for m, n in split) + ")"
+    return text
+
+
 def table(server: str, rows: Rows) -> List[str]:
     """Markdown: one row per workload and client."""
     lines = [f"### {server} over TLS with latency", "",
@@ -85,7 +95,7 @@ def table(server: str, rows: Rows) -> List[str]:
     for workload, per_client in rows.items():
         for client, seg in per_client.items():
             lines.append(f"| {workload} | {client} | {wall_text(workload, seg)} | "
-                         f"{_num(seg.requests)} | {_num(seg.connections)} | "
+                         f"{requests_text(seg)} | {_num(seg.connections)} | "
                          f"{_num(seg.handshakes)} ({_num(seg.resumed)}) |")
     notes = [text for (srv, _w), text in KEPT_SEMANTICS.items() if srv == server]
     return lines + [""] + [f"Note: {n}." for n in notes] + ([""] if notes else [])
@@ -112,13 +122,13 @@ def _fewest(out: List[Dict[str, Any]], server: str, workload: str, mine: Segment
 
 def _wall(out: List[Dict[str, Any]], server: str, workload: str, per_client: Dict[str, Segment],
           peers: Dict[str, Segment]) -> None:
-    """objclient's wall <= the fastest Python peer's; like for like (checksum
-    off) against a peer that checks nothing, where that row exists."""
+    """objclient's wall <= the fastest Python peer's; on a large object, like
+    for like (checksum off) against a peer that checks nothing."""
     name = min(peers, key=lambda p: peers[p].wall_s)
     base = peers[name].wall_s
     checks = PYTHON_PEERS[server].get(name, True)
     mine = per_client[OBJCLIENT].wall_s
-    if not checks and UNCHECKED in per_client:
+    if not checks and UNCHECKED in per_client and per_client[UNCHECKED].mib:
         like = per_client[UNCHECKED].wall_s
         _target(out, server, f"{workload}: objclient's wall <= {name}'s, like for like "
                 f"({UNCHECKED}: {name} checks nothing)", like <= base,

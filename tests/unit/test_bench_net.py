@@ -82,3 +82,17 @@ def test_the_table_shows_small_operations_per_op_and_large_ones_in_mib_per_s():
     assert any("| GET 4 KiB | objclient | 50.0 ms/op | 20 | 0 | 0 (0) |" == ln for ln in lines)
     assert any("PUT 256 MiB" in ln and "(128 MiB/s)" in ln for ln in lines)
     assert any(ln.startswith("Note: ") for ln in lines)
+
+
+def test_requests_are_split_by_method_when_there_are_several():
+    seg = Segment(1.0, 1000, 1009, methods={"PUT": 1000, "HEAD": 9})
+    assert report.requests_text(seg) == "1009 (1000 PUT, 9 HEAD)"
+    assert report.requests_text(Segment(1.0, 20, 20, methods={"GET": 20})) == "20"
+
+
+def test_a_small_workload_is_not_judged_on_the_unchecked_row():
+    rows = {"16 threads: PUT 1000 x 4 KiB": {OBJCLIENT: Segment(1.0), UNCHECKED: Segment(9.0),
+                                             SWIFTCLIENT: Segment(1.5)}}
+    found = _by_target(report.targets("swift", rows))
+    assert found["16 threads: PUT 1000 x 4 KiB: objclient's wall <= python-swiftclient's"][
+        "pass"]

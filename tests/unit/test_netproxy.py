@@ -113,7 +113,7 @@ def test_a_large_transfer_is_not_paced_by_the_delay(echo):
         sock.sendall(payload)
         assert reader_done.wait(20)
         took = time.monotonic() - t0
-    assert took < 4.0
+    assert took < 6.0
 
 
 def test_it_counts_the_connections_it_accepts(echo):
