@@ -252,6 +252,9 @@ def report(meta: Dict[str, Any], per_server: Dict[str, Rows]) -> Tuple[str, Dict
              "connections as the proxy accepted them, TLS handshakes = connections "
              "whose first request nginx logged (in brackets: of which resumed a session).",
              ""]
+    if meta.get("load"):
+        lines += [f"Load average (1 min) at the start and the end: {meta['load'][0]:.1f}, "
+                  f"{meta['load'][1]:.1f}: walls vary with what else the machine runs.", ""]
     found: List[Dict[str, Any]] = []
     for server, rows in per_server.items():
         mine = bench_net_report.targets(server, rows)
@@ -286,6 +289,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                             "run": "quick" if args.quick else "full",
                             "delay_ms": args.delay_ms, "sizes": sizes}
     started = time.time()
+    load0 = os.getloadavg()[0]
     per_server: Dict[str, Rows] = {}
     with TLSFront({s: _upstream_port(s) for s in servers}) as front:
         proxies = {s: netproxy.spawn(front.ports[s], args.delay_ms / 1000) for s in servers}
@@ -297,6 +301,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             for proxy in proxies.values():
                 proxy.close()
     meta["minutes"] = round((time.time() - started) / 60, 1)
+    meta["load"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
     text, doc = report(meta, per_server)
     print(text, flush=True)
     for path in (args.out, args.json):
