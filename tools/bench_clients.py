@@ -4,6 +4,10 @@ Every client stores and reads objects on the same local server: raw urllib3
 (the floor: the fewest Python steps one HTTP request can take), objclient,
 and the peers (python-swiftclient, boto3, obstore).  A client is built by a
 factory that returns None when its package is not installed.
+
+The endpoints come from :mod:`tools.server_env`; with https endpoints (the
+network benchmark, :mod:`tools.bench_net`), every client trusts the CA
+certificate named by ``OBJCLIENT_BENCH_CACERT``, each through its own option.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ S3_ENDPOINT = server_env.SEAWEEDFS_S3_ENDPOINT
 S3_KEY = server_env.SEAWEEDFS_S3_ACCESS_KEY
 S3_SECRET = server_env.SEAWEEDFS_S3_SECRET_KEY
 S3_REGION = server_env.SEAWEEDFS_S3_REGION
+#: a CA bundle (PEM) the clients trust for https endpoints, or None
+CACERT: Optional[str] = os.environ.get("OBJCLIENT_BENCH_CACERT") or None
 
 
 class Client:
@@ -49,8 +55,10 @@ class Client:
         """Remove an object left by a workload (not timed): one DELETE if possible."""
         self.delete(key)
 
-    def list_all(self) -> int:
-        """List the whole container, paginated; :returns: how many objects."""
+    def list_all(self, prefix: str = "", delimiter: str = "") -> int:
+        """List the whole container (or ``prefix``, grouping names at
+        ``delimiter``), paginated; :returns: how many entries (objects and
+        common prefixes)."""
         raise NotImplementedError
 
     def put_file(self, key: str, path: str) -> None:
@@ -63,7 +71,7 @@ class Client:
 
 
 def _swift_token() -> Dict[str, str]:
-    http = urllib3.PoolManager()
+    http = urllib3.PoolManager(ca_certs=CACERT)
     resp = http.request("GET", SWIFT_AUTH, headers={"X-Auth-User": SWIFT_USER,
                                                     "X-Auth-Key": SWIFT_KEY})
     return {"token": resp.headers["X-Auth-Token"], "url": resp.headers["X-Storage-Url"]}
@@ -77,7 +85,7 @@ class RawSwift(Client):
         auth = _swift_token()
         self.url = auth["url"]
         self.headers = {"X-Auth-Token": auth["token"]}
-        self.pool = urllib3.PoolManager(maxsize=16)
+        self.pool = urllib3.PoolManager(maxsize=16, ca_certs=CACERT)
 
     def setup(self, container: str) -> None:
         self.base = f"{self.url}/{container}"
@@ -105,18 +113,19 @@ class RawSwift(Client):
         assert self.pool.request("DELETE", f"{self.base}/{key}",
                                  headers=self.headers).status == 204
 
-    def list_all(self) -> int:
+    def list_all(self, prefix: str = "", delimiter: str = "") -> int:
         import json
         count, marker = 0, ""
+        extra = {k: v for k, v in (("prefix", prefix), ("delimiter", delimiter)) if v}
         while True:
             r = self.pool.request("GET", self.base, headers=self.headers,
                                   fields={"format": "json", "marker": marker,
-                                          "limit": "10000"})
+                                          "limit": "10000", **extra})
             page = json.loads(r.data)
             if not page:
                 return count
             count += len(page)
-            marker = page[-1]["name"]
+            marker = page[-1].get("name") or page[-1]["subdir"]
 
     def put_file(self, key: str, path: str) -> None:
         with open(path, "rb") as fh:
@@ -162,9 +171,10 @@ class ObjclientClient(Client):
     def delete(self, key: str) -> None:
         self.api.object_delete(self.account, self.container, key)
 
-    def list_all(self) -> int:
-        return sum(1 for _ in self.api.object_list_iter(self.account, self.container,
-                                                        page_size=10000))
+    def list_all(self, prefix: str = "", delimiter: str = "") -> int:
+        return sum(1 for _ in self.api.object_list_iter(
+            self.account, self.container, prefix=prefix or None,
+            delimiter=delimiter or None, page_size=10000))
 
     def put_file(self, key: str, path: str) -> None:
         self.api.object_create(self.account, self.container, file_or_path=path, obj_name=key)
@@ -182,7 +192,8 @@ class SwiftclientClient(Client):
     def __init__(self) -> None:
         import swiftclient
         auth = _swift_token()
-        self.conn = swiftclient.Connection(preauthurl=auth["url"], preauthtoken=auth["token"])
+        self.conn = swiftclient.Connection(preauthurl=auth["url"], preauthtoken=auth["token"],
+                                           cacert=CACERT)
 
     def setup(self, container: str) -> None:
         self.container = container
@@ -200,9 +211,10 @@ class SwiftclientClient(Client):
     def delete(self, key: str) -> None:
         self.conn.delete_object(self.container, key)
 
-    def list_all(self) -> int:
-        return len(self.conn.get_container(self.container, full_listing=True,
-                                           limit=10000)[1])
+    def list_all(self, prefix: str = "", delimiter: str = "") -> int:
+        return len(self.conn.get_container(self.container, full_listing=True, limit=10000,
+                                           prefix=prefix or None,
+                                           delimiter=delimiter or None)[1])
 
     def put_file(self, key: str, path: str) -> None:
         with open(path, "rb") as fh:
@@ -225,7 +237,7 @@ class Boto3Client(Client):
         from botocore.config import Config
         self.s3 = boto3.client("s3", endpoint_url=S3_ENDPOINT, aws_access_key_id=S3_KEY,
                                aws_secret_access_key=S3_SECRET, region_name=S3_REGION,
-                               config=Config(s3={"addressing_style": "path"},
+                               verify=CACERT, config=Config(s3={"addressing_style": "path"},
                                              max_pool_connections=16))
 
     def setup(self, container: str) -> None:
@@ -247,9 +259,11 @@ class Boto3Client(Client):
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=key)
 
-    def list_all(self) -> int:
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
-        return sum(len(p.get("Contents", [])) for p in pages)
+    def list_all(self, prefix: str = "", delimiter: str = "") -> int:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, Delimiter=delimiter)
+        return sum(len(p.get("Contents", [])) + len(p.get("CommonPrefixes", []))
+                   for p in pages)
 
     def put_file(self, key: str, path: str) -> None:
         self.s3.upload_file(path, self.bucket, key)
@@ -268,9 +282,13 @@ class ObstoreClient(Client):
         self.S3Store = S3Store
 
     def setup(self, container: str) -> None:
+        options: Dict[str, Any] = {"allow_http": True}
+        if CACERT:
+            with open(CACERT, encoding="ascii") as fh:
+                options["root_certificate"] = fh.read()
         self.store = self.S3Store(container, endpoint=S3_ENDPOINT, access_key_id=S3_KEY,
                                   secret_access_key=S3_SECRET, region=S3_REGION,
-                                  client_options={"allow_http": True},
+                                  client_options=options,  # type: ignore[arg-type]
                                   virtual_hosted_style_request=False)
 
     def put(self, key: str, data: bytes) -> None:
@@ -285,8 +303,14 @@ class ObstoreClient(Client):
     def delete(self, key: str) -> None:
         self.obstore.delete(self.store, key)
 
-    def list_all(self) -> int:
-        return sum(len(batch) for batch in self.obstore.list(self.store, chunk_size=1000))
+    def list_all(self, prefix: str = "", delimiter: str = "") -> int:
+        """Without a delimiter, a paginated stream; with one ("/" only, as
+        object_store knows no other), one call that follows every page."""
+        if delimiter:
+            found = self.obstore.list_with_delimiter(self.store, prefix or None)
+            return len(found["objects"]) + len(found["common_prefixes"])
+        return sum(len(batch) for batch in self.obstore.list(self.store, prefix or None,
+                                                             chunk_size=1000))
 
     def put_file(self, key: str, path: str) -> None:
         with open(path, "rb") as fh:
@@ -314,14 +338,27 @@ UNCHECKED = "objclient (checksum=False)"
 UNCHECKED_PHASES = ("large", "parallel")
 
 
+def _tls(extra: Dict[str, Any]) -> Dict[str, Any]:
+    """objclient's options plus the pool size and ``verify``: the bench CA when
+    there is one."""
+    extra = dict(extra, pool_maxsize=POOL_MAXSIZE)
+    return dict(extra, verify=CACERT) if CACERT else extra
+
+
+#: objclient's connection pool, sized like the floor's and boto3's (16: the
+#: threads of the network benchmark; objclient's default keeps 10)
+POOL_MAXSIZE = 16
+
+
 def _objclient_swift(name: str = "objclient", **extra: Any) -> Client:
-    return ObjclientClient(SWIFT_AUTH.replace("http://", "swift+http://"), None, name,
-                           user=SWIFT_USER, key=SWIFT_KEY, **extra)
+    return ObjclientClient("swift+" + SWIFT_AUTH, None, name,
+                           user=SWIFT_USER, key=SWIFT_KEY, **_tls(extra))
 
 
 def _objclient_s3(name: str = "objclient", **extra: Any) -> Client:
-    return ObjclientClient(S3_ENDPOINT.replace("http://", "s3+http://"), None, name,
-                           access_key=S3_KEY, secret_key=S3_SECRET, region=S3_REGION, **extra)
+    return ObjclientClient("s3+" + S3_ENDPOINT, None, name,
+                           access_key=S3_KEY, secret_key=S3_SECRET, region=S3_REGION,
+                           **_tls(extra))
 
 
 def _unchecked(factory: Callable[..., Client]) -> Callable[[], Client]:

@@ -22,7 +22,7 @@ import urllib3
 
 from objclient.auth.sigv4 import (EMPTY_SHA256, UNSIGNED_PAYLOAD, amz_date, canonical_query,
                                   sign_headers, uri_encode)
-from tools.bench_clients import S3_ENDPOINT, S3_KEY, S3_REGION, S3_SECRET, Client
+from tools.bench_clients import CACERT, S3_ENDPOINT, S3_KEY, S3_REGION, S3_SECRET, Client
 
 _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
@@ -40,7 +40,7 @@ class RawS3(Client):
         self.endpoint = endpoint.rstrip("/")
         self.host = urlsplit(self.endpoint).netloc
         self.access_key, self.secret_key, self.region = access_key, secret_key, region
-        self.pool = urllib3.PoolManager(maxsize=16)
+        self.pool = urllib3.PoolManager(maxsize=16, ca_certs=CACERT)
         #: CPU seconds (all threads) spent hashing payloads and signing.
         self.sign_cpu = 0.0
         self._lock = threading.Lock()
@@ -109,17 +109,19 @@ class RawS3(Client):
     def cleanup(self, key: str) -> None:
         assert self._request("DELETE", key).status == 204
 
-    def list_all(self) -> int:
+    def list_all(self, prefix: str = "", delimiter: str = "") -> int:
         """ListObjectsV2, 1,000 keys a page, following continuation tokens."""
         count, token = 0, None
         while True:
             query = [("list-type", "2"), ("max-keys", "1000")]
+            query += [(k, v) for k, v in (("prefix", prefix), ("delimiter", delimiter)) if v]
             if token:
                 query.append(("continuation-token", token))
             r = self._request("GET", query=query)
             assert r.status == 200, r.status
             root = ET.fromstring(r.data)
             count += sum(1 for _ in root.iter(_NS + "Contents"))
+            count += sum(1 for _ in root.iter(_NS + "CommonPrefixes"))
             if root.findtext(_NS + "IsTruncated") != "true":
                 return count
             token = root.findtext(_NS + "NextContinuationToken")

@@ -30,6 +30,7 @@ GENERATED: Dict[str, tuple] = {
     "bench": ("build/bench.md", "tools/bench"),
     "bench-published": ("doc/benchmark-results.md", "tools/bench --publish"),
     "sync-bench-published": ("doc/sync-benchmark.md", "tools/bench_sync --publish"),
+    "bench-network": ("doc/benchmark-network.md", "tools/bench --network --publish"),
 }
 #: a published page's committed chart (under doc/, shown from /_static/)
 PUBLISHED_CHARTS = {"bench-published": "doc/_static/bench.png"}
