@@ -110,8 +110,9 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
 
     def _file_info(self, container: str, entry: Any) -> Info:
         """The detail dict of one object (listing row or metadata)."""
+        etag = entry.get("hash")
         return {"name": f"{container}/{entry['name']}", "size": int(entry["size"] or 0),
-                "type": "file", "etag": entry.get("hash"),
+                "type": "file", "etag": etag.lower() if etag else etag,
                 "hash_method": entry.get("hash_method"), "mtime": entry.get("mtime"),
                 "content_type": entry.get("mime_type")}
 
@@ -195,28 +196,32 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
         if maxdepth is not None or not container:
             return super().find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail,
                                 **kwargs)
-        found = self._find_flat(container, key, withdirs)
-        if not found and key:
+        found, marker = self._find_flat(container, key, withdirs)
+        if not found and not marker and key:
             try:
                 info = self._object_info(container, key)
                 found = {info["name"]: info}
             except NotFound:
                 pass
-        if withdirs and found and self._strip_protocol(path) not in found and \
-                any(n != f"{container}/{key}" for n in found):
-            top = self._strip_protocol(path)
-            found[top] = self._dir_info(top)
+        top = self._strip_protocol(path)
+        if withdirs and key and (marker or any(n != top for n in found)):
+            found.setdefault(top, self._dir_info(top))
         names = sorted(found)
         return {n: found[n] for n in names} if detail else names
 
-    def _find_flat(self, container: str, key: str, withdirs: bool) -> Dict[str, Info]:
+    def _find_flat(self, container: str, key: str,
+                   withdirs: bool) -> Tuple[Dict[str, Info], bool]:
+        """The files (and directories) under ``key``, and whether the marker
+        ``key/`` exists."""
         prefix = key + "/" if key else ""
         found: Dict[str, Info] = {}
         try:
             entries = list(self._iter_objects(container, prefix, None))
         except NotFound:
-            return found
+            return found, False
+        marker = False
         for entry in entries:
+            marker = marker or entry["name"] == prefix
             name = f"{container}/{entry['name']}"
             if entry["name"].endswith("/"):
                 if withdirs and entry["name"] != prefix:
@@ -225,7 +230,7 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
                 found[name] = self._file_info(container, entry)
             if withdirs:
                 self._add_parents(found, container, key, entry["name"])
-        return found
+        return found, marker
 
     def _add_parents(self, found: Dict[str, Info], container: str, key: str,
                      name: str) -> None:
@@ -272,23 +277,27 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
 
     # -- removal ----------------------------------------------------------------
     def rm(self, path: Any, recursive: bool = False, maxdepth: Optional[int] = None) -> None:
-        """Delete files (and with ``recursive``, directories and containers
-        given by name): one ``object_delete_many`` per container."""
-        paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
-        dirs = set()
+        """Delete files (and with ``recursive``, what is under directories,
+        their ``key/`` markers, and containers given by name): one
+        ``object_delete_many`` per container and 1000 names."""
         if recursive:
-            dirs = {p for p in paths for q in paths if q.startswith(p + "/")}
+            found: Dict[str, Any] = {}
+            for top in self.expand_path(path, recursive=False):
+                found.update(self.find(top, maxdepth=maxdepth, withdirs=True, detail=True))
+                found.setdefault(self._strip_protocol(top), None)
+        else:
+            found = dict.fromkeys(self.expand_path(path, maxdepth=maxdepth))
         by_container: Dict[str, List[str]] = {}
-        for p in paths:
-            container, key = self.split_path(p)
+        for name, info in found.items():
+            container, key = self.split_path(name)
             if key:
-                names = by_container.setdefault(container, [])
-                names.append(key + "/" if p in dirs else key)
+                is_dir = info is not None and info["type"] == "directory"
+                by_container.setdefault(container, []).append(key + "/" if is_dir else key)
         for container, names in by_container.items():
             for i in range(0, len(names), 1000):
                 self.api.object_delete_many(self.account, container, names[i:i + 1000])
-        for p in paths:
-            container, key = self.split_path(p)
+        for name in found:
+            container, key = self.split_path(name)
             if not key and recursive:
                 self.rmdir(container)
 
