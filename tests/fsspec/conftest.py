@@ -2,9 +2,10 @@
 
 The targets are the conformance battery's (``tests/conformance/targets``):
 ``local``, the emulated ``reduct``, ``oio`` and ``mictlanx``, and with
-``--servers`` Swift, S3 on SeaweedFS and SeaweedFS native.  Each test class
-gets a fresh container as its ``fs_path``; a test that cannot pass on a
-target is listed in :data:`XFAILS` with its reason (strict xfail).
+``--servers`` Swift, S3 on SeaweedFS and SeaweedFS native.  Each test
+gets a new container as its ``fs_path`` (see :data:`SHARED_CONTAINER`); a
+test that cannot pass on a target is listed in :data:`XFAILS` with its
+reason (strict xfail).
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from objclient.fsspec import ObjectStorageFileSystem
 #: The targets the abstract suite runs on, and whether they need --servers.
 TARGETS = {"local": False, "reduct": False, "oio": False, "mictlanx": False,
            "swift": True, "s3_seaweedfs": True, "seaweedfs": True}
+
+#: Targets whose tests share one container: creating and deleting a Swift
+#: container takes seconds on a loaded machine (5 s of each 10 s test, measured).
+#: Not SeaweedFS's S3: its gateway keeps listing an emptied directory as a
+#: common prefix (a filer directory outlives its last object), so what one test
+#: deleted would show up in the next one's listings.
+SHARED_CONTAINER = {"swift"}
 
 #: (target or "*", test name) -> why the test cannot pass there.
 XFAILS: dict = {}
@@ -46,16 +54,39 @@ def objclient_fs(objclient_target):
     return ObjectStorageFileSystem(api=api, account=account, skip_instance_cache=True)
 
 
-@pytest.fixture
-def objclient_container(objclient_fs):
-    """A new container, emptied and deleted after the test."""
+def _new_container(api, account):
+    fs = ObjectStorageFileSystem(api=api, account=account, skip_instance_cache=True)
     name = f"fs-{uuid.uuid4().hex[:10]}"
-    objclient_fs.mkdir(name)
-    yield name
+    fs.mkdir(name)
+    return fs, name
+
+
+def _drop(fs, name):
     try:
-        objclient_fs.rm(name, recursive=True)
+        fs.rm(name, recursive=True)
     except FileNotFoundError:
         pass
+
+
+@pytest.fixture(scope="session")
+def shared_container(objclient_target):
+    """One container for the whole session (see :data:`SHARED_CONTAINER`)."""
+    fs, name = _new_container(*objclient_target[1:])
+    yield name
+    _drop(fs, name)
+
+
+@pytest.fixture
+def objclient_container(request, objclient_target):
+    """A new container for each test, emptied and deleted after it; on the
+    targets of :data:`SHARED_CONTAINER` one container shared by the session
+    (the abstract tests remove what they make, as with s3fs's one bucket)."""
+    if objclient_target[0] in SHARED_CONTAINER:
+        yield request.getfixturevalue("shared_container")
+        return
+    fs, name = _new_container(*objclient_target[1:])
+    yield name
+    _drop(fs, name)
 
 
 def pytest_collection_modifyitems(config, items):
