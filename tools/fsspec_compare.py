@@ -112,6 +112,8 @@ def run(which: str, python: str) -> dict:
             outcome = ("failed" if kinds & {"failure", "error"} else
                        "skipped" if "skipped" in kinds else "passed")
             counts[cls][outcome] += 1
+            if outcome == "failed":
+                counts["failed names"][f"{cls}.{case.get('name')}"] += 1
         return counts
 
 
@@ -134,6 +136,8 @@ def main() -> int:
         print(f"{cls:<10} {cells[0]:>26} {cells[1]:>22}")
     cells = [f"{t['passed']}/{t['failed']}/{t['skipped']}" for t in total.values()]
     print(f"{'total':<10} {cells[0]:>26} {cells[1]:>22}")
+    for name, counts in results.items():
+        print(f"failed with {name}: " + (", ".join(sorted(counts["failed names"])) or "none"))
     return 0
 
 

@@ -29,8 +29,15 @@ TARGETS = {"local": False, "reduct": False, "oio": False, "mictlanx": False,
 #: deleted would show up in the next one's listings.
 SHARED_CONTAINER = {"swift"}
 
+_PHANTOM = ("SeaweedFS's S3 gateway keeps listing an emptied directory as a common "
+            "prefix (the filer directory outlives its last object), so ls still shows "
+            "a directory the test removed; s3fs fails these on the same server")
+
 #: (target or "*", test name) -> why the test cannot pass there.
-XFAILS: dict = {}
+XFAILS = {("s3_seaweedfs", test): _PHANTOM for test in (
+    "test_copy_directory_to_existing_directory", "test_copy_directory_to_new_directory",
+    "test_copy_glob_to_existing_directory", "test_put_directory_to_existing_directory",
+    "test_put_directory_to_new_directory", "test_put_glob_to_existing_directory")}
 
 
 def _params():
