@@ -150,3 +150,15 @@ def test_put_file_and_get_file_move_whole_files(fs, tmp_path):
     fs.put_file(str(src), "box/in.bin")
     fs.get_file("box/in.bin", str(tmp_path / "out.bin"))
     assert (tmp_path / "out.bin").read_bytes() == b"payload"
+
+
+def test_profile_names_a_saved_store(tmp_path, monkeypatch):
+    config = tmp_path / "config.ini"
+    config.write_text(f"[profile lab]\nurl = file://{tmp_path}/lab?fsync=0\n")
+    monkeypatch.setenv("OBJCLIENT_CONFIG", str(config))
+    monkeypatch.delenv("OBJCLIENT_URL", raising=False)
+    fs = ObjectStorageFileSystem(profile="lab", skip_instance_cache=True)
+    fs.mkdir("box")
+    fs.pipe("box/k", b"v")
+    assert (fs.api.backend, fs.cat("box/k")) == ("local", b"v")
+    assert (tmp_path / "lab").is_dir()
