@@ -321,8 +321,8 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
         return super().cat_file(path, start=start, end=end, **kwargs)  # type: ignore[no-any-return]
 
     def _get(self, container: str, key: str, rng: Optional[Tuple[int, int]]) -> bytes:
-        """One GET (ranged: inclusive ``rng``); without range support a
-        range is read from the start of the object."""
+        """One GET (ranged: inclusive ``rng``); without range support the
+        object is read from its start and the stream closed past the range."""
         ranges = None
         if rng is not None and Capability.RANGES in self._caps:
             ranges = [rng]
@@ -332,12 +332,11 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
         except NotFound as err:
             raise FileNotFoundError(f"{container}/{key}") from err
         try:
-            data = b"".join(stream)
+            if rng is None or ranges is not None:
+                return b"".join(stream)
+            return _slice(stream, rng[0], rng[1] + 1)
         finally:
             stream.close()
-        if rng is not None and ranges is None:
-            data = data[rng[0]:rng[1] + 1]
-        return data
 
     def _fetch_range(self, path: str, start: int, end: int) -> bytes:
         if end <= start:
@@ -443,6 +442,18 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
         return ObjectStorageFile(self, path, mode, block_size=block_size or self.blocksize,
                                  autocommit=autocommit, cache_options=cache_options,
                                  **kwargs)
+
+
+def _slice(stream: Iterator[bytes], start: int, end: int) -> bytes:
+    """Bytes ``[start:end]`` of a stream, read no further than ``end``."""
+    kept, seen = [], 0
+    for block in stream:
+        if seen + len(block) > start:
+            kept.append(block[max(start - seen, 0):end - seen])
+        seen += len(block)
+        if seen >= end:
+            break
+    return b"".join(kept)
 
 
 class ObjectStorageFile(AbstractBufferedFile):  # type: ignore[misc]

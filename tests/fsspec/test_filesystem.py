@@ -162,3 +162,14 @@ def test_profile_names_a_saved_store(tmp_path, monkeypatch):
     fs.pipe("box/k", b"v")
     assert (fs.api.backend, fs.cat("box/k")) == ("local", b"v")
     assert (tmp_path / "lab").is_dir()
+
+
+def test_a_backend_without_ranges_reads_the_slice_from_the_stream(fs, monkeypatch):
+    from objclient.contract import Capability
+    data = bytes(range(256)) * 64
+    fs.pipe("box/r", data)
+    monkeypatch.setattr(type(fs), "_caps", frozenset(fs.api.capabilities) - {Capability.RANGES})
+    assert fs.cat_file("box/r", start=300, end=9000) == data[300:9000]
+    with fs.open("box/r", "rb", block_size=1000) as f:
+        f.seek(15000)
+        assert f.read() == data[15000:]
