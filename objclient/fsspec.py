@@ -77,6 +77,9 @@ class ObjectStorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
         self.api = api
         self.account = account
 
+    def __repr__(self) -> str:
+        return f"ObjectStorageFileSystem({self.api!r}, account={self.account!r})"
+
     # -- paths ---------------------------------------------------------------
     def split_path(self, path: str) -> Tuple[str, str]:
         """``(container, key)`` of a path; either may be ``""``."""

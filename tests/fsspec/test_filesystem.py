@@ -173,3 +173,9 @@ def test_a_backend_without_ranges_reads_the_slice_from_the_stream(fs, monkeypatc
     with fs.open("box/r", "rb", block_size=1000) as f:
         f.seek(15000)
         assert f.read() == data[15000:]
+
+
+def test_repr_names_the_store_without_its_secrets():
+    fs = ObjectStorageFileSystem(store="s3+http://127.0.0.1:1", access_key="AK",
+                                 secret_key="s3cr3t-value", skip_instance_cache=True)
+    assert "127.0.0.1:1" in repr(fs) and "s3cr3t-value" not in repr(fs)
