@@ -261,15 +261,21 @@ class S3BlobClient(BlobClient):
                 self.backend.container.create(account, container, properties={}, system={},
                                               opts=opts)
                 uploader.start()
+        if etag is None:
+            # Each part's Content-MD5 and the final ETag's check cover every
+            # byte: the whole object's MD5 would be a second pass (see .multipart).
+            source.skip_hash()
         size, md5, final_etag = uploader.run(source, head, reuse)
-        if not md5:  # checksum=False: only the server's (multipart) ETag is known
+        if not md5:  # no caller's ETag: the server's (multipart) ETag is the hash
             got, method = etag_hash(final_etag)
             info = ObjectInfo(name=obj, size=size, hash=got, hash_method=method,
                               mime_type=headers["Content-Type"], container=container,
                               account=account, properties=_props(headers),
                               version=uploader.version_id,
                               extra=_without_none({"etag": final_etag,
-                                                   "parts": uploader.part_count}))
+                                                   "parts": uploader.part_count,
+                                                   f"checksum_{uploader.algorithm}":
+                                                   uploader.checksum}))
             return info, [ChunkInfo(url=self.backend.url(container, obj), size=size,
                                     hash=got)]
         if etag is not None and etag != md5:

@@ -8,8 +8,13 @@ memory stays near ``(concurrency + 1) * part_size`` whatever the object's
 size.  Each part is sent with its ``Content-MD5`` (and an unsigned payload:
 the server checks the MD5, a SHA-256 of it would only cost CPU), and
 its ETag is checked against the MD5; ``CompleteMultipartUpload`` is checked
-for an ``<Error>`` even when it answers 200; on any failure (including
-KeyboardInterrupt) the upload is aborted so no orphan parts remain.
+for an ``<Error>`` even when it answers 200, and its ETag against the one
+the parts' MD5s make (``md5(the binary MD5s)-<count>``).  That chain covers
+every byte once, so the whole object's MD5 is not computed as well (a
+second hash pass that the server never confirms: the object's ETag is not
+an MD5); it is computed only to check a caller's ``etag``.  On any failure
+(including KeyboardInterrupt) the upload is aborted so no orphan parts
+remain.
 
 A resumed upload (:meth:`MultipartUploader.resume`) takes over the newest
 unfinished upload of exactly the same key (ListMultipartUploads, then
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -32,7 +38,8 @@ from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, NoSuchContainer,
                            NoSuchObject, ServerError, Timeout)
-from ...integrity import CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, new_hasher
+from ...integrity import (CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, combined_etag,
+                          new_hasher)
 from ...transfer.engine import Part, TransferEngine, read_parts
 from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time
@@ -48,6 +55,8 @@ __all__ = ["MultipartUploader", "list_uploads", "list_parts", "abort_stale_uploa
            "MAX_PARTS", "fitting_part_size", "composite_checksum"]
 
 MAX_PARTS = 10000
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_MULTIPART_ETAG = re.compile(r"[0-9a-f]{32}-[0-9]+")
 #: Seconds before a lost CreateMultipartUpload that an upload it started
 #: may say it was initiated (S3 gives whole seconds; clocks differ a little).
 UNSEEN_MARGIN = 5.0
@@ -190,7 +199,8 @@ class MultipartUploader:
             match the data are not sent again, and a failure before the
             completion keeps the upload for the next resume.
         :returns: ``(size, hex MD5 of the whole data, final ETag)``; the MD5 is
-            ``""`` when the backend's ``checksum`` is off.
+            ``""`` when ``source`` does not hash (the backend's ``checksum``
+            off, or :meth:`Source.skip_hash` called: no caller's ETag to check).
         """
         if self.upload_id is None:
             self.start()
@@ -244,6 +254,9 @@ class MultipartUploader:
         root = parse(resp.content) if resp.content else None
         etag = text_of(root, "ETag") if root is not None else None
         self.version_id = version_of(resp.headers.get("x-amz-version-id"))
+        final = (etag or resp.headers.get("ETag") or "").strip('"')
+        if self.backend.checksum:
+            self._check_final_etag(final, [e for _n, e, _c in parts])
         if with_sums and root is not None:
             assert self.algorithm is not None
             got = text_of(root, "Checksum" + self.algorithm.upper())
@@ -252,7 +265,21 @@ class MultipartUploader:
                 raise ChecksumMismatch(f"{self.key!r} completed with {self.algorithm} {got}, "
                                        f"its parts make {want}", expected=want, actual=got)
             self.checksum = got
-        return (etag or resp.headers.get("ETag") or "").strip('"')
+        return final
+
+    def _check_final_etag(self, final: str, part_etags: List[str]) -> None:
+        """Compare the completed object's ETag with the one its parts' MD5s
+        make, when it has the multipart form and every part's ETag is an MD5.
+
+        :raises ChecksumMismatch: they differ (the caller aborts the upload).
+        """
+        digests = [bytes.fromhex(e) for e in part_etags if _HEX32.fullmatch(e)]
+        if not _MULTIPART_ETAG.fullmatch(final.lower()) or len(digests) != len(part_etags):
+            return
+        want = combined_etag(digests, "s3")
+        if final.lower() != want:
+            raise ChecksumMismatch(f"{self.key!r} completed with ETag {final}, its parts' "
+                                   f"MD5s make {want}", expected=want, actual=final)
 
     def abort(self) -> None:
         """AbortMultipartUpload (errors ignored: nothing more can be done).

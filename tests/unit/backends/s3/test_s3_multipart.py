@@ -46,7 +46,8 @@ def test_parts_are_sent_with_their_md5_and_completed_in_order():
           "</CompleteMultipartUploadResult>")
     data = bytes(range(256)) * (11 * MiB // 256)
     _c, size, md5 = _api().object_create(None, "bkt", data=data, obj_name="big")
-    assert size == len(data) and md5 == hashlib.md5(data).hexdigest()
+    # No caller's ETag: the object's hash is its multipart ETag (what HEAD says too).
+    assert size == len(data) and md5 == "abc-3"
     parts = _calls("PUT", "partNumber=")
     assert len(parts) == 3
     assert all("Content-MD5" in c.request.headers for c in parts)
@@ -56,6 +57,47 @@ def test_parts_are_sent_with_their_md5_and_completed_in_order():
     body = _calls("POST", "uploadId=up-1")[0].request.body.decode()
     assert re.findall(r"<PartNumber>(\d+)</PartNumber>", body) == ["1", "2", "3"]
     assert not _calls("DELETE", "uploadId=up-1")
+
+
+def _multipart_etag(data, part_size=5 * MiB):
+    digests = b"".join(hashlib.md5(data[i:i + part_size]).digest()
+                       for i in range(0, len(data), part_size))
+    return f"{hashlib.md5(digests).hexdigest()}-{-(-len(data) // part_size)}"
+
+
+@responses.activate
+def test_final_etag_made_by_the_parts_md5s_is_the_objects_hash():
+    data = bytes(range(256)) * (11 * MiB // 256)
+    etag = _multipart_etag(data)
+    _mock(f"<CompleteMultipartUploadResult><ETag>\"{etag}\"</ETag>"
+          "</CompleteMultipartUploadResult>")
+    _c, size, md5 = _api().object_create(None, "bkt", data=data, obj_name="big")
+    assert (size, md5) == (len(data), etag)
+    assert not _calls("DELETE", "uploadId=up-1")
+
+
+@responses.activate
+def test_final_etag_that_the_parts_md5s_do_not_make_aborts_the_upload():
+    data = bytes(range(256)) * (11 * MiB // 256)
+    _mock(f"<CompleteMultipartUploadResult><ETag>\"{'0' * 32}-3\"</ETag>"
+          "</CompleteMultipartUploadResult>")
+    with pytest.raises(ChecksumMismatch) as err:
+        _api().object_create(None, "bkt", data=data, obj_name="big")
+    assert err.value.expected == _multipart_etag(data)
+    assert len(_calls("DELETE", "uploadId=up-1")) == 1
+
+
+@responses.activate
+def test_callers_etag_is_checked_against_the_whole_objects_md5():
+    data = bytes(range(256)) * (11 * MiB // 256)
+    _mock(f"<CompleteMultipartUploadResult><ETag>\"{_multipart_etag(data)}\"</ETag>"
+          "</CompleteMultipartUploadResult>")
+    responses.add(responses.DELETE, BASE, status=204)
+    md5 = hashlib.md5(data).hexdigest()
+    _c, _size, got = _api().object_create(None, "bkt", data=data, obj_name="big", etag=md5)
+    assert got == md5
+    with pytest.raises(ChecksumMismatch):
+        _api().object_create(None, "bkt", data=data, obj_name="big", etag="0" * 32)
 
 
 @responses.activate
