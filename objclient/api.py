@@ -669,13 +669,26 @@ class ObjectStorageApi:
             marker = page.next_marker
 
     # -- objects ------------------------------------------------------------------------
-    def object_create(self, account: Optional[str], container: str, *args: Any,
-                      **kwargs: Any) -> Tuple[List[ResultDict], int, Optional[str]]:
+    def object_create(self, account: Optional[str], container: str,
+                      file_or_path: Any = None, data: Any = None,
+                      etag: Optional[str] = None, obj_name: Optional[str] = None,
+                      mime_type: Optional[str] = None,
+                      metadata: Optional[Mapping[str, str]] = None,
+                      policy: Optional[str] = None, key_file: Any = None,
+                      append: bool = False, properties: Optional[Mapping[str, str]] = None,
+                      autocreate: Optional[bool] = None,
+                      container_properties: Optional[Mapping[str, Any]] = None,
+                      progress: Optional[Callable[[int, Optional[int]], None]] = None,
+                      resume: bool = False, **kwargs: Unpack[CallKeywords]
+                      ) -> Tuple[List[ResultDict], int, Optional[str]]:
         """Store an object. Same arguments as :meth:`object_create_ext`.
 
         :returns: ``(chunks, size, hash)``: chunks is a list of dicts.
         """
-        chunks, size, md5, _meta = self.object_create_ext(account, container, *args, **kwargs)
+        chunks, size, md5, _meta = self.object_create_ext(
+            account, container, file_or_path, data, etag, obj_name, mime_type, metadata,
+            policy, key_file, append, properties, autocreate, container_properties, progress,
+            resume, **kwargs)
         return chunks, size, md5
 
     @_operation()

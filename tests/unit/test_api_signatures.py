@@ -34,7 +34,7 @@ def test_a_wrapped_method_shows_its_own_signature(name):
 
 
 #: Methods whose ``*args``/``**kwargs`` are another method's own arguments.
-FORWARDERS = {"object_create", "object_analyze", "object_fastcopy", "object_change_policy"}
+FORWARDERS = {"object_analyze", "object_fastcopy", "object_change_policy"}
 
 
 @pytest.mark.parametrize("name", sorted(set(PUBLIC) - FORWARDERS))
@@ -70,3 +70,9 @@ def test_a_misspelled_call_keyword_is_a_type_error_at_run_time(tmp_path):
     with pytest.raises(TypeError, match="pagesize"):
         list(api.object_list_iter(None, "box", pagesize=3))
     assert api.container_create(None, "box", force_master=True, read_timeout=5.0)
+
+
+def test_object_create_shows_the_parameters_of_object_create_ext():
+    create = inspect.signature(ObjectStorageApi.object_create).parameters
+    ext = inspect.signature(ObjectStorageApi.object_create_ext).parameters
+    assert list(create.items()) == list(ext.items())

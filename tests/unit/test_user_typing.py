@@ -25,11 +25,13 @@ api.container_create("acct", "photos", read_timout=2.0)
 api.object_fetch("acct", "photos", "x", read_timeout="soon")
 api.object_delete("acct", "photos", 42)
 api.account_create("acct", opts=None)
+api.object_create("acct", "photos", data=b"x", obj_nme="x")
 '''
 #: (line, words of mypy's message) for each mistake of WRONG.
 MISTAKES = [(4, "Incompatible types"), (5, 'Unexpected keyword argument "read_timout"'),
             (6, 'Argument "read_timeout" to "object_fetch"'), (7, 'Argument 3'),
-            (8, 'Unexpected keyword argument "opts"')]
+            (8, 'Unexpected keyword argument "opts"'),
+            (9, 'Unexpected keyword argument "obj_nme"')]
 
 
 def _env():
