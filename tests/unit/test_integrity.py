@@ -191,3 +191,24 @@ def test_changed_body_does_not_make_the_etag_when_hashed_inline(body):
     check = PartsCheck([10, 10, 3], _s3_etag(PARTS), "s3")
     check.update(body)
     assert check.actual() != check.expected
+
+
+@pytest.mark.parametrize("algorithm", ["crc32c", "sha256"])
+@pytest.mark.parametrize("inline_limit", [integrity.INLINE_LIMIT, 0])
+def test_body_makes_the_composite_checksum_of_its_parts(algorithm, inline_limit):
+    digests = b"".join(_digest(algorithm, p) for p in PARTS)
+    expected = f"{base64.b64encode(_digest(algorithm, digests)).decode()}-3"
+    check = PartsCheck([10, 10, 3], expected, "s3", inline_limit=inline_limit,
+                       algorithm=algorithm)
+    for part in PARTS:
+        check.update(part)
+    assert check.actual() == check.expected == expected
+    wrong = PartsCheck([10, 10, 3], expected, "s3", algorithm=algorithm)
+    wrong.update(b"x" + b"".join(PARTS)[1:])
+    assert wrong.actual() != expected
+
+
+def _digest(algorithm, data):
+    hasher = integrity.new_hasher(algorithm)
+    hasher.update(data)
+    return hasher.digest()

@@ -68,6 +68,16 @@ def _full_object_checksum(headers: Mapping[str, str]) -> Optional[Tuple[str, str
 _CHECKSUM_HEADERS = tuple((name, checksum_header(name)) for name in CHECKSUM_ALGORITHMS)
 
 
+def _composite_checksum(headers: Mapping[str, str]) -> Optional[Tuple[str, str]]:
+    """``(algorithm, "<base64>-<parts>")`` of a multipart object's composite
+    checksum the server reported, else None."""
+    for algorithm, header in _CHECKSUM_HEADERS:
+        value = headers.get(header)
+        if value and "-" in value:
+            return algorithm, value
+    return None
+
+
 def _md5_header(etag: Optional[str]) -> Optional[str]:
     if not etag:
         return None
@@ -321,18 +331,21 @@ class S3BlobClient(BlobClient):
         parts = None
         if whole and backend.checksum and reported is None and expected_md5 is None:
             parts = self._parts_check(container, obj, query, resp.headers.get("ETag"), size,
-                                      opts)
+                                      opts, _composite_checksum(resp.headers))
         return info, BodyStream(resp, expected_size=size, expected_md5=expected_md5,
                                 deadline=opts.deadline, chunk_size=backend.chunk_size,
                                 checksum=reported, parts=parts)
 
     def _parts_check(self, bucket: str, key: str, query: Optional[List[Tuple[str, str]]],
-                     etag: Optional[str], size: Optional[int],
-                     opts: CallOptions) -> Optional[PartsCheck]:
+                     etag: Optional[str], size: Optional[int], opts: CallOptions,
+                     composite: Optional[Tuple[str, str]] = None) -> Optional[PartsCheck]:
         """A check of a multipart object's body against its ETag, with the part
         size HEAD ``?partNumber=1`` gives (every later part but the last has that
         size: what S3 tools upload); None when the ETag is not a multipart one,
-        the parts do not fit it, or the server does not tell (one HEAD)."""
+        the parts do not fit it, or the server does not tell (one HEAD).  With
+        the ``composite`` checksum the server reported (``(algorithm,
+        "<base64>-<count>")``), the body is checked against that instead: a
+        CRC-32C in C costs a few per cent of the MD5s."""
         match = _MULTIPART_ETAG.fullmatch((etag or "").strip('"').lower())
         if match is None or not size:
             return None
@@ -351,6 +364,8 @@ class S3BlobClient(BlobClient):
         if -(-size // part) != count:
             return None
         sizes = [part] * (count - 1) + [size - part * (count - 1)]
+        if composite is not None and composite[1].endswith(f"-{count}"):
+            return PartsCheck(sizes, composite[1], "s3", algorithm=composite[0])
         return PartsCheck(sizes, f"{match.group(1)}-{count}", "s3")
 
     def temp_url(self, account: str, container: str, obj: str, method: str = "GET",

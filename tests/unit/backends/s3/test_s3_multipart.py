@@ -8,12 +8,20 @@ import pytest
 import responses
 
 import objclient
+from objclient import integrity
 from objclient.exceptions import ChecksumMismatch, ServerError
 
 MiB = 1 << 20
 BASE = "http://127.0.0.1:9/bkt/big"
 INIT = ("<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>big</Key>"
         "<UploadId>up-1</UploadId></InitiateMultipartUploadResult>")
+
+
+@pytest.fixture(autouse=True)
+def _md5_parts(monkeypatch):
+    """Parts carry Content-MD5 (as without the crc32c package) unless a test
+    says otherwise."""
+    monkeypatch.setattr(integrity, "CRC32C_FAST", False)
 
 
 def _api():
@@ -168,3 +176,56 @@ def test_an_upload_id_that_arrived_changed_still_gets_the_real_upload_aborted():
     with pytest.raises(objclient.exceptions.NotFound):
         _api().object_create(None, "bkt", data=bytes(11 * MiB), obj_name="big")
     assert _calls("DELETE", "uploadId=uq-1") and _calls("DELETE", "uploadId=up-1")
+
+
+def _crc_echo(request):
+    value = request.headers["x-amz-checksum-crc32c"]
+    return (200, {"ETag": '"' + hashlib.md5(request.body).hexdigest() + '"',
+                  "x-amz-checksum-crc32c": value}, b"")
+
+
+@responses.activate
+def test_with_fast_crc32c_parts_go_with_their_crc32c_alone_where_the_server_echoes_it(
+        monkeypatch):
+    monkeypatch.setattr(integrity, "CRC32C_FAST", True)
+    data = bytes(range(256)) * (11 * MiB // 256)
+    sums = [integrity.checksum_b64("crc32c", data[i:i + 5 * MiB]) for i in (0, 5 * MiB, 10 * MiB)]
+    from objclient.backends.s3.multipart import composite_checksum
+    _mock(f"<CompleteMultipartUploadResult><ETag>\"{_multipart_etag(data)}\"</ETag>"
+          f"<ChecksumCRC32C>{composite_checksum('crc32c', sums)}</ChecksumCRC32C>"
+          "</CompleteMultipartUploadResult>", part=_crc_echo)
+    api = _api()
+    *_rest, meta = api.object_create_ext(None, "bkt", data=data, obj_name="big")
+    parts = _calls("PUT", "partNumber=")
+    assert all("Content-MD5" not in c.request.headers for c in parts)
+    assert [c.request.headers["x-amz-checksum-crc32c"] for c in sorted(
+        parts, key=lambda c: c.request.url)] == sums
+    assert meta["checksum_crc32c"] == composite_checksum("crc32c", sums)
+    assert api._backend.crc32c_confirmed is True
+    assert "CRC32C" in _calls("POST", "uploads")[0].request.headers["x-amz-checksum-algorithm"]
+
+
+@responses.activate
+def test_a_server_that_ignores_the_crc32c_gets_md5_checked_parts(monkeypatch):
+    monkeypatch.setattr(integrity, "CRC32C_FAST", True)
+    data = bytes(range(256)) * (16 * MiB // 256)
+    _mock(f"<CompleteMultipartUploadResult><ETag>\"{_multipart_etag(data)}\"</ETag>"
+          "</CompleteMultipartUploadResult>")
+    api = _api()
+    _c, size, etag = api.object_create(None, "bkt", data=data, obj_name="big")
+    assert (size, etag) == (len(data), _multipart_etag(data))
+    assert api._backend.crc32c_confirmed is False
+    # at most the parts in flight (2) went before the server was found out
+    parts = sorted(_calls("PUT", "partNumber="), key=lambda c: len(c.request.url))
+    assert sum("Content-MD5" not in c.request.headers for c in parts) <= 2
+    assert "Content-MD5" in _calls("PUT", "partNumber=4")[0].request.headers
+
+
+@responses.activate
+def test_a_part_the_server_ignored_the_crc32c_of_is_still_checked_by_md5(monkeypatch):
+    monkeypatch.setattr(integrity, "CRC32C_FAST", True)
+    _mock("<CompleteMultipartUploadResult/>",
+          part=lambda request: (200, {"ETag": '"' + "0" * 32 + '"'}, b""))
+    with pytest.raises(ChecksumMismatch):
+        _api().object_create(None, "bkt", data=b"z" * (6 * MiB), obj_name="big")
+    assert len(_calls("DELETE", "uploadId=up-1")) == 1
