@@ -241,10 +241,13 @@ class MultipartUploader:
                 del data
 
         def send(part: Part, data: bytes) -> Tuple[int, str, Optional[str]]:
+            stored = reuse.get(part.index) if reuse else None
+            if stored is not None and stored.matches(data):
+                return self._reused(stored.result, data)
             return self._put_part(part.index + 1, data)
 
         try:
-            done = engine.upload(parts(), send, reuse=reuse)
+            done = engine.upload(parts(), send)
         except BaseException:
             if reuse is None:
                 self.abort()
@@ -256,6 +259,17 @@ class MultipartUploader:
             self.abort()
             raise
         return size, source.md5_hex(), final
+
+    def _reused(self, result: Tuple[int, str, Optional[str]], data: bytes
+                ) -> Tuple[int, str, Optional[str]]:
+        """A stored part's result, which matches ``data``, with its checksum
+        when the upload uses one and the listing did not give it (SeaweedFS
+        lists none): a server that got checksums with the parts refuses a
+        completion without them."""
+        number, etag, checksum = result
+        if checksum is None and self.algorithm:
+            checksum = checksum_b64(self.algorithm, data)
+        return number, etag, checksum
 
     def _complete(self, parts: List[Tuple[int, str, Optional[str]]]) -> str:
         checksums = [c for _n, _e, c in parts]

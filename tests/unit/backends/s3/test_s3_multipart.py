@@ -229,3 +229,16 @@ def test_a_part_the_server_ignored_the_crc32c_of_is_still_checked_by_md5(monkeyp
     with pytest.raises(ChecksumMismatch):
         _api().object_create(None, "bkt", data=b"z" * (6 * MiB), obj_name="big")
     assert len(_calls("DELETE", "uploadId=up-1")) == 1
+
+
+def test_a_reused_part_gets_its_checksum_when_the_listing_has_none(monkeypatch):
+    from objclient.backends.s3.multipart import MultipartUploader
+    monkeypatch.setattr(integrity, "CRC32C_FAST", True)
+    uploader = MultipartUploader(_api()._backend, "bkt", "big", {})
+    data = b"stored part"
+    assert uploader._reused((1, "e" * 32, None), data) == (
+        1, "e" * 32, integrity.checksum_b64("crc32c", data))
+    assert uploader._reused((1, "e" * 32, "kept"), data) == (1, "e" * 32, "kept")
+    monkeypatch.setattr(integrity, "CRC32C_FAST", False)
+    plain = MultipartUploader(_api()._backend, "bkt", "big", {})
+    assert plain._reused((1, "e" * 32, None), data) == (1, "e" * 32, None)
