@@ -21,13 +21,13 @@ name with OpenIO's is in ``doc/parity/openio.rst``.
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import os
 import time
 import warnings
-from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping,
-                    Optional, Sequence, Tuple, TypeVar)
+import sys
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List,
+                    Mapping, Optional, Sequence, Tuple, TypeVar)
 
 import attrs
 
@@ -37,9 +37,18 @@ from .exceptions import (ClientError, Conflict, InvalidArgument, NoSuchAccount, 
 from .models import ContainerEntry, ObjectInfo, ResultDict, as_result
 from .registry import backend_scheme, factory_for
 
-__all__ = ["ObjectStorageApi"]
+if sys.version_info >= (3, 11):
+    from typing import ParamSpec, TypedDict, Unpack
+else:
+    from typing import TypedDict
+    if TYPE_CHECKING:  # typing_extensions is no dependency: type checkers bring theirs
+        from typing_extensions import ParamSpec, Unpack
+
+__all__ = ["ObjectStorageApi", "CallKeywords"]
 
 R = TypeVar("R")
+if TYPE_CHECKING or sys.version_info >= (3, 11):
+    P = ParamSpec("P")
 
 _OPTION_KEYS = ("headers", "connection_timeout", "read_timeout", "deadline", "perfdata", "reqid",
                 "write_timeout")
@@ -64,46 +73,94 @@ _TIMEOUT_KEYS = ("connection_timeout", "read_timeout", "write_timeout")
 _LIST_LIMIT = 1000
 
 
+class CallKeywords(TypedDict, total=False):
+    """The keywords every facade method accepts besides its own (type
+    checkers read them from the methods' ``**kwargs: Unpack[CallKeywords]``).
+
+    ``headers`` are added to the requests; the timeouts are seconds (connect,
+    between reads, between writes); ``deadline`` is an absolute
+    ``time.monotonic()``; ``perfdata`` is a dict filled with timings;
+    ``reqid`` names the request in logs and headers.  The OpenIO keywords
+    that have no meaning here are accepted and ignored, as at run time
+    (``cid`` and ``trust_level`` are left out for type checkers: a method
+    has a parameter of that name).
+    """
+
+    headers: Mapping[str, str]
+    connection_timeout: Optional[float]
+    read_timeout: Optional[float]
+    write_timeout: Optional[float]
+    deadline: Optional[float]
+    perfdata: Optional[Dict[str, Any]]
+    reqid: Optional[str]
+    # OpenIO's keywords, accepted and ignored (see _IGNORED_KEYS)
+    force_master: bool
+    tls: bool
+    region: Optional[str]
+    end_user_request: bool
+    admin_mode: bool
+    bucket: Optional[str]
+    sharding_accounts: Any
+    stats: Any
+    check_ec_metadata: bool
+    chunk_checksum_algo: Optional[str]
+    force: bool
+    local: bool
+    use_tcp_cork: bool
+    extra_properties: Any
+    meta_pos: Any
+    content_id: Optional[str]
+    restore_drained: bool
+    bypass_governance: bool
+    dryrun: bool
+    slo_manifest: Any
+    chunks: Any
+    mpu_marker_only: bool
+    version_marker: Any
+    properties_directive_hint: Any
+    chunk_buffer_min: int
+    chunk_buffer_max: int
+    cache: Any
+
+
 def _operation(capability: Optional[Capability] = None,
                operation: Optional[str] = None
-               ) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """Wrap a facade method: capability check, call options, error context.
+               ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Wrap a facade method: capability check, error context, timing.
 
-    The wrapper's signature (``help()``, :func:`inspect.signature`) is the
-    method's without ``opts``, which the wrapper builds from the call keywords.
-    Type checkers see the return type and any arguments: the call keywords
-    (``read_timeout`` ...) are not in the method's own parameters.
+    The method keeps its own signature, for ``help()``,
+    :func:`inspect.signature` and type checkers alike (the decorator is typed
+    with a ``ParamSpec``): its parameters, then ``**kwargs:
+    Unpack[CallKeywords]``, which the method turns into its
+    :class:`~objclient.contract.CallOptions` with
+    :meth:`ObjectStorageApi._call_options`.
 
     :param operation: the name errors and perfdata give (default: the method's).
     """
 
-    def decorate(func: Callable[..., R]) -> Callable[..., R]:
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
         name = operation or func.__name__
-        signature = inspect.signature(func)
-        # A keyword OpenIO passes everywhere is dropped only where it is not
-        # the method's own parameter (``autocreate`` of object_create_ext).
-        own = frozenset(signature.parameters)
 
         @functools.wraps(func)
-        def wrapper(self: "ObjectStorageApi", *args: Any, **kwargs: Any) -> R:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            self: ObjectStorageApi = args[0]  # type: ignore[assignment]
             if capability is not None and capability not in self.capabilities:
                 raise NotSupported(
                     f"the {self.backend} backend lacks capability {capability.value}",
                     capability=capability.value, backend=self.backend, operation=name)
-            opts = self._pop_options(kwargs, own)
+            perfdata: Optional[Dict[str, Any]] = kwargs.get(  # type: ignore[assignment]
+                "perfdata", self._default_opts.perfdata)
             start = time.monotonic()
             try:
-                return func(self, *args, opts=opts, **kwargs)
+                return func(*args, **kwargs)
             except ClientError as err:
                 err.with_context(self.backend, name)
                 raise
             finally:
-                if opts.perfdata is not None:
-                    api = opts.perfdata.setdefault("api", {})
+                if perfdata is not None:
+                    api = perfdata.setdefault("api", {})
                     api[name] = api.get(name, 0.0) + (time.monotonic() - start)
 
-        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[p for p in signature.parameters.values() if p.name != "opts"])
         return wrapper
 
     return decorate
@@ -263,17 +320,24 @@ class ObjectStorageApi:
         return f"ObjectStorageApi({self.url!r}, backend={self.backend!r})"
 
     # -- helpers -----------------------------------------------------------------
-    def _pop_options(self, kwargs: Dict[str, Any], own: FrozenSet[str] = frozenset()
-                     ) -> CallOptions:
+    def _call_options(self, kwargs: "CallKeywords") -> CallOptions:
+        """The :class:`CallOptions` of one call, from its call keywords.
+
+        :raises TypeError: a keyword that is neither a call keyword nor one of
+            OpenIO's ignored ones (as for any unexpected keyword argument).
+        :raises InvalidArgument: ``headers`` is not a mapping.
+        """
         defaults = self._default_opts
         if not kwargs:
             return defaults  # the common case: nothing to sort out
-        values = {k: kwargs.pop(k) for k in _OPTION_KEYS if k in kwargs}
-        for key in list(kwargs):
-            if key in _IGNORED_KEYS and key not in own:
-                kwargs.pop(key)
+        values: Dict[str, Any] = {k: v for k, v in kwargs.items() if k in _OPTION_KEYS}
+        if len(values) != len(kwargs):
+            unknown = sorted(k for k in kwargs if k not in _OPTION_KEYS
+                             and k not in _IGNORED_KEYS)
+            if unknown:
+                raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
         if not values:
-            return defaults  # only the method's own arguments were given
+            return defaults  # only OpenIO's ignored keywords were given
         headers = values.get("headers") or {}
         if not isinstance(headers, Mapping):
             raise InvalidArgument("headers must be a mapping")
@@ -302,68 +366,79 @@ class ObjectStorageApi:
 
     # -- accounts --------------------------------------------------------------------
     @_operation(Capability.ACCOUNT_CREATE)
-    def account_create(self, account: str, *, opts: CallOptions) -> bool:
+    def account_create(self, account: str, **kwargs: Unpack[CallKeywords]) -> bool:
         """Create an account. :returns: True if created, False if it existed."""
+        opts = self._call_options(kwargs)
         return self.account.create(self._account(account), opts)
 
     @_operation(Capability.ACCOUNT_DELETE)
-    def account_delete(self, account: str, *, opts: CallOptions) -> None:
+    def account_delete(self, account: str, **kwargs: Unpack[CallKeywords]) -> None:
         """Delete an empty account."""
+        opts = self._call_options(kwargs)
         self.account.delete(self._account(account), opts)
 
     @_operation()
-    def account_show(self, account: Optional[str] = None, *, opts: CallOptions) -> ResultDict:
+    def account_show(self, account: Optional[str] = None,
+                     **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """An account's counters and properties (dict keys ``id``,
         ``containers``, ``objects``, ``bytes``, ``ctime``, ``mtime``, ``metadata``)."""
+        opts = self._call_options(kwargs)
         return as_result(self.account.show(self._account(account), opts))  # type: ignore
 
     @_operation(Capability.ACCOUNT_LIST)
     def account_list(self, limit: Optional[int] = None, marker: Optional[str] = None,
                      end_marker: Optional[str] = None, prefix: Optional[str] = None,
-                     *, opts: CallOptions) -> List[Dict[str, str]]:
+                     **kwargs: Unpack[CallKeywords]) -> List[Dict[str, str]]:
         """The accounts, as OpenIO lists them: ``[{"id": name}, ...]``."""
+        opts = self._call_options(kwargs)
         names = self.account.list(prefix=prefix, marker=marker, end_marker=end_marker,
                                   limit=limit, opts=opts)
         return [{"id": name} for name in names]
 
     @_operation()
-    def account_get_properties(self, account: Optional[str] = None, *,
-                               opts: CallOptions) -> Dict[str, Any]:
+    def account_get_properties(self, account: Optional[str] = None,
+                               **kwargs: Unpack[CallKeywords]) -> Dict[str, Any]:
         """What :meth:`account_show` gives (``id``, ``containers``,
         ``objects``, ``bytes``, ``ctime``, ``mtime`` ...) with the account's
         properties under ``properties``, as OpenIO returns it."""
+        opts = self._call_options(kwargs)
         info = as_result(self.account.show(self._account(account), opts))
         info["properties"] = info.pop("metadata")
         return info  # type: ignore[no-any-return]
 
     @_operation(Capability.ACCOUNT_PROPERTIES)
     def account_set_properties(self, account: Optional[str], properties: Mapping[str, str],
-                               *, opts: CallOptions) -> None:
+                               **kwargs: Unpack[CallKeywords]) -> None:
         """Set account properties (others are kept)."""
+        opts = self._call_options(kwargs)
         self.account.update(self._account(account),
                             set_properties=self.names.check_properties(properties),
                             del_properties=(), opts=opts)
 
     @_operation(Capability.ACCOUNT_PROPERTIES)
     def account_del_properties(self, account: Optional[str], properties: Iterable[str],
-                               *, opts: CallOptions) -> None:
+                               **kwargs: Unpack[CallKeywords]) -> None:
         """Delete account properties by key."""
+        opts = self._call_options(kwargs)
         self.account.update(self._account(account), set_properties={},
                             del_properties=self.names.check_property_keys(properties),
                             opts=opts)
 
     @_operation(Capability.ACCOUNT_FLUSH)
-    def account_flush(self, account: str, *, opts: CallOptions) -> None:
+    def account_flush(self, account: str, **kwargs: Unpack[CallKeywords]) -> None:
         """Reset the account's container list (OpenIO semantics)."""
+        opts = self._call_options(kwargs)
         self.account.flush(self._account(account), opts)
 
     @_operation()
-    def account_refresh(self, account: Optional[str] = None, *, opts: CallOptions) -> None:
+    def account_refresh(self, account: Optional[str] = None,
+                        **kwargs: Unpack[CallKeywords]) -> None:
         """Recompute an account's counters and those of its containers.
 
         :param account: the account, or None for every account (slow; the
             backend needs :attr:`Capability.ACCOUNT_LIST`).
         """
+        opts = self._call_options(kwargs)
         if account is None:
             self._need(Capability.ACCOUNT_LIST)
             accounts = self.account.list(prefix=None, marker=None, end_marker=None,
@@ -377,15 +452,16 @@ class ObjectStorageApi:
                 if account is not None:
                     raise  # (one gone since the listing is skipped, as OpenIO does)
 
-    def all_accounts_refresh(self, **kwargs: Any) -> None:
+    def all_accounts_refresh(self, **kwargs: Unpack[CallKeywords]) -> None:
         """Deprecated (as in OpenIO): call ``account_refresh(None)``."""
         warnings.warn("You'd better use account_refresh(None)", DeprecationWarning,
                       stacklevel=2)
         self.account_refresh(None, **kwargs)
 
     @_operation()
-    def resolve_cid(self, cid: str, *, opts: CallOptions) -> Tuple[str, str]:
+    def resolve_cid(self, cid: str, **kwargs: Unpack[CallKeywords]) -> Tuple[str, str]:
         """``(account, container)`` of an OpenIO container id."""
+        opts = self._call_options(kwargs)
         resolve = getattr(self.directory, "resolve_cid", None)
         if resolve is None:
             raise NotSupported(f"the {self.backend} backend has no container ids",
@@ -397,8 +473,9 @@ class ObjectStorageApi:
     def container_create(self, account: Optional[str], container: str,
                          properties: Optional[Mapping[str, str]] = None,
                          system: Optional[Mapping[str, str]] = None,
-                         *, opts: CallOptions) -> bool:
+                         **kwargs: Unpack[CallKeywords]) -> bool:
         """Create a container. :returns: True if created, False if it existed."""
+        opts = self._call_options(kwargs)
         acct, cont = self._names(account, container)
         props = self.names.check_properties(properties)
         return self.container.create(acct, cont, properties=props, system=dict(system or {}),
@@ -407,8 +484,9 @@ class ObjectStorageApi:
     @_operation()
     def container_create_many(self, account: Optional[str], containers: Sequence[str],
                               properties: Optional[Mapping[str, str]] = None,
-                              *, opts: CallOptions) -> List[Tuple[str, bool]]:
+                              **kwargs: Unpack[CallKeywords]) -> List[Tuple[str, bool]]:
         """Create several containers. :returns: ``[(name, created)]``."""
+        opts = self._call_options(kwargs)
         acct = self._account(account)
         names = [self.names.check_container(c) for c in containers]
         props = self.names.check_properties(properties)
@@ -417,23 +495,25 @@ class ObjectStorageApi:
 
     @_operation()
     def container_delete(self, account: Optional[str], container: str,
-                         *, opts: CallOptions) -> None:
+                         **kwargs: Unpack[CallKeywords]) -> None:
         """Delete an empty container (:class:`ContainerNotEmpty` otherwise)."""
+        opts = self._call_options(kwargs)
         self.container.delete(*self._names(account, container), opts)
 
     @_operation()
     def container_show(self, account: Optional[str], container: str,
-                       *, opts: CallOptions) -> ResultDict:
+                       **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """A container's counters and properties: a dict with ``properties``
         (user properties), ``system``, ``name``, ``account``, ``objects``,
         ``bytes``, ``ctime``, ``mtime``."""
+        opts = self._call_options(kwargs)
         return as_result(self.container.show(*self._names(account, container), opts))  # type: ignore
 
     @_operation()
     def container_list(self, account: Optional[str] = None, limit: Optional[int] = None,
                        marker: Optional[str] = None, end_marker: Optional[str] = None,
                        prefix: Optional[str] = None, delimiter: Optional[str] = None,
-                       s3_buckets_only: bool = False, *, opts: CallOptions) -> List[Any]:
+                       s3_buckets_only: bool = False, **kwargs: Unpack[CallKeywords]) -> List[Any]:
         """One page of the account's containers, as OpenIO's five-field
         lists ``[name, objects, bytes, is_prefix (1 or 0), mtime]``
         (:class:`~objclient.models.ContainerRow`: fields also by name).
@@ -444,6 +524,7 @@ class ObjectStorageApi:
             accepts; NotSupported (capability ``s3_buckets_only``) where
             the backend has no S3 view (see ``doc/parity/openio.rst``).
         """
+        opts = self._call_options(kwargs)
         listing = self.account.buckets if s3_buckets_only else self.account.containers
         page = listing(self._account(account), prefix=prefix, delimiter=delimiter,
                        marker=marker, end_marker=end_marker, limit=limit or _LIST_LIMIT,
@@ -452,11 +533,12 @@ class ObjectStorageApi:
 
     def container_list_iter(self, account: Optional[str] = None,
                             prefix: Optional[str] = None, page_size: int = _LIST_LIMIT,
-                            **kwargs: Any) -> Iterator[ContainerEntry]:
-        """Every container of the account, fetched a page at a time."""
+                            *, marker: Optional[str] = None,
+                            **kwargs: Unpack[CallKeywords]) -> Iterator[ContainerEntry]:
+        """Every container of the account, fetched a page at a time (after
+        ``marker``)."""
         acct = self._account(account)
-        marker = kwargs.pop("marker", None)
-        opts = self._pop_options(kwargs)
+        opts = self._call_options(kwargs)
         while True:
             try:
                 page = self.account.containers(acct, prefix=prefix, delimiter=None,
@@ -473,11 +555,12 @@ class ObjectStorageApi:
     @_operation()
     def container_get_properties(self, account: Optional[str], container: str,
                                  properties: Optional[Sequence[str]] = None,
-                                 *, opts: CallOptions) -> Dict[str, Any]:
+                                 **kwargs: Unpack[CallKeywords]) -> Dict[str, Any]:
         """``{"properties": {...}, "system": {...}}`` of a container.
 
         :param properties: ignored, as OpenIO does (all are returned).
         """
+        opts = self._call_options(kwargs)
         return as_result(self.container.get_properties(  # type: ignore[no-any-return]
             *self._names(account, container), opts))
 
@@ -485,8 +568,9 @@ class ObjectStorageApi:
     def container_set_properties(self, account: Optional[str], container: str,
                                  properties: Optional[Mapping[str, str]] = None,
                                  clear: bool = False, system: Optional[Mapping[str, str]] = None,
-                                 *, opts: CallOptions) -> None:
+                                 **kwargs: Unpack[CallKeywords]) -> None:
         """Set container properties; ``clear=True`` drops all others first."""
+        opts = self._call_options(kwargs)
         acct, cont = self._names(account, container)
         self.container.update(acct, cont, set_properties=self.names.check_properties(properties),
                               del_properties=(), system=dict(system or {}), clear=clear,
@@ -494,8 +578,9 @@ class ObjectStorageApi:
 
     @_operation(Capability.CONTAINER_PROPERTIES)
     def container_del_properties(self, account: Optional[str], container: str,
-                                 properties: Iterable[str], *, opts: CallOptions) -> None:
+                                 properties: Iterable[str], **kwargs: Unpack[CallKeywords]) -> None:
         """Delete container properties by key."""
+        opts = self._call_options(kwargs)
         acct, cont = self._names(account, container)
         self.container.update(acct, cont, set_properties={},
                               del_properties=self.names.check_property_keys(properties),
@@ -503,7 +588,7 @@ class ObjectStorageApi:
 
     def container_update(self, account: Optional[str], container: str,
                          metadata: Optional[Mapping[str, str]], clear: bool = False,
-                         **kwargs: Any) -> None:
+                         **kwargs: Unpack[CallKeywords]) -> None:
         """Deprecated (as in OpenIO): use :meth:`container_set_properties`."""
         warnings.warn("You'd better use container_set_properties()", DeprecationWarning,
                       stacklevel=2)
@@ -514,11 +599,12 @@ class ObjectStorageApi:
 
     @_operation()
     def container_flush(self, account: Optional[str], container: str, fast: bool = False,
-                        all_versions: bool = False, *, opts: CallOptions) -> None:
+                        all_versions: bool = False, **kwargs: Unpack[CallKeywords]) -> None:
         """Delete every object of a container (the container stays).
 
         :param fast: use the backend's own flush where it has one (OpenIO).
         """
+        opts = self._call_options(kwargs)
         acct, cont = self._names(account, container)
         server_flush = getattr(self.container, "flush", None)
         if fast and callable(server_flush):
@@ -534,24 +620,27 @@ class ObjectStorageApi:
 
     @_operation(Capability.VERSIONING)
     def container_purge(self, account: Optional[str], container: str,
-                        maxvers: Optional[int] = None, *, opts: CallOptions) -> None:
+                        maxvers: Optional[int] = None, **kwargs: Unpack[CallKeywords]) -> None:
         """Drop old object versions beyond ``maxvers``."""
+        opts = self._call_options(kwargs)
         self.container.purge(*self._names(account, container), maxvers, opts)
 
     @_operation()
     def container_touch(self, account: Optional[str], container: str,
-                        recompute: bool = False, *, opts: CallOptions) -> None:
+                        recompute: bool = False, **kwargs: Unpack[CallKeywords]) -> None:
         """Make the container's counters current."""
+        opts = self._call_options(kwargs)
         self.container.touch(*self._names(account, container), opts)
 
     @_operation()
     def container_refresh(self, account: Optional[str], container: str, attempts: int = 3,
-                          *, opts: CallOptions) -> None:
+                          **kwargs: Unpack[CallKeywords]) -> None:
         """Recompute the container's counters and its account's.
 
         :param attempts: OpenIO's tries of the account's counter reset; the
             backends here recompute in one request, retried by the HTTP layer.
         """
+        opts = self._call_options(kwargs)
         acct, cont = self._names(account, container)
         self.container.touch(acct, cont, opts)
         self.account.refresh(acct, opts)
@@ -559,9 +648,10 @@ class ObjectStorageApi:
     @_operation(Capability.SNAPSHOT)
     def container_snapshot(self, account: Optional[str], container: str,
                            dst_account: Optional[str], dst_container: str,
-                           batch_size: int = 100, *, opts: CallOptions) -> None:
+                           batch_size: int = 100, **kwargs: Unpack[CallKeywords]) -> None:
         """Copy a container's current objects into a new container (links
         where the backend has them)."""
+        opts = self._call_options(kwargs)
         acct, cont = self._names(account, container)
         dacct, dcont = self._names(dst_account, dst_container)
         self.container.create(dacct, dcont, properties={}, system={}, opts=opts)
@@ -579,13 +669,26 @@ class ObjectStorageApi:
             marker = page.next_marker
 
     # -- objects ------------------------------------------------------------------------
-    def object_create(self, account: Optional[str], container: str, *args: Any,
-                      **kwargs: Any) -> Tuple[List[ResultDict], int, Optional[str]]:
+    def object_create(self, account: Optional[str], container: str,
+                      file_or_path: Any = None, data: Any = None,
+                      etag: Optional[str] = None, obj_name: Optional[str] = None,
+                      mime_type: Optional[str] = None,
+                      metadata: Optional[Mapping[str, str]] = None,
+                      policy: Optional[str] = None, key_file: Any = None,
+                      append: bool = False, properties: Optional[Mapping[str, str]] = None,
+                      autocreate: Optional[bool] = None,
+                      container_properties: Optional[Mapping[str, Any]] = None,
+                      progress: Optional[Callable[[int, Optional[int]], None]] = None,
+                      resume: bool = False, **kwargs: Unpack[CallKeywords]
+                      ) -> Tuple[List[ResultDict], int, Optional[str]]:
         """Store an object. Same arguments as :meth:`object_create_ext`.
 
         :returns: ``(chunks, size, hash)``: chunks is a list of dicts.
         """
-        chunks, size, md5, _meta = self.object_create_ext(account, container, *args, **kwargs)
+        chunks, size, md5, _meta = self.object_create_ext(
+            account, container, file_or_path, data, etag, obj_name, mime_type, metadata,
+            policy, key_file, append, properties, autocreate, container_properties, progress,
+            resume, **kwargs)
         return chunks, size, md5
 
     @_operation()
@@ -601,7 +704,8 @@ class ObjectStorageApi:
                           container_properties: Optional[Mapping[str, Any]] = None,
                           progress: Optional[Callable[[int, Optional[int]], None]] = None,
                           resume: bool = False,
-                          *, opts: CallOptions) -> Tuple[List[ResultDict], int, Optional[str],
+                          **kwargs: Unpack[CallKeywords]
+                          ) -> Tuple[List[ResultDict], int, Optional[str],
                                                    ResultDict]:
         """Store an object from bytes, str, an iterable of bytes, a file
         object or a path.  Nothing is visible until the whole object is
@@ -632,6 +736,7 @@ class ObjectStorageApi:
         :returns: ``(chunks, size, hash, meta)``: chunks a list of dicts,
             meta a dict.
         """
+        opts = self._call_options(kwargs)
         if metadata:
             warnings.warn("You'd better use 'properties' instead of 'metadata'",
                           DeprecationWarning, stacklevel=3)
@@ -684,7 +789,7 @@ class ObjectStorageApi:
     def object_fetch(self, account: Optional[str], container: str, obj: str,
                      version: Optional[Any] = None, ranges: Optional[Sequence[Range]] = None,
                      key_file: Any = None, properties: bool = True,
-                     *, opts: CallOptions) -> Tuple[ResultDict, Iterator[bytes]]:
+                     **kwargs: Unpack[CallKeywords]) -> Tuple[ResultDict, Iterator[bytes]]:
         """Read an object.
 
         :param ranges: ``[(start, end), ...]`` inclusive byte ranges; ``end``
@@ -698,6 +803,7 @@ class ObjectStorageApi:
             ``perfdata``, reading the stream fills OpenIO's ``ttfb``,
             ``ttlb``, ``rawx.overall`` and ``data_size``.
         """
+        opts = self._call_options(kwargs)
         start = time.monotonic()
         meta, stream = self._fetch(account, container, obj, version, ranges, opts)
         result = as_result(meta)
@@ -724,7 +830,7 @@ class ObjectStorageApi:
                         file_or_path: Any, *, verify: bool = True, workers: int = 1,
                         part_size: Optional[int] = None,
                         progress: Optional[Callable[[int, Optional[int]], None]] = None,
-                        **kwargs: Any) -> ObjectInfo:
+                        **kwargs: Unpack[CallKeywords]) -> ObjectInfo:
         """Save an object to a path (through a temporary name, renamed on
         success) or a binary file object, in constant memory.
 
@@ -746,7 +852,7 @@ class ObjectStorageApi:
 
     @_operation()
     def object_head(self, account: Optional[str], container: str, obj: str,
-                    trust_level: int = 0, *, opts: CallOptions) -> bool:
+                    trust_level: int = 0, **kwargs: Unpack[CallKeywords]) -> bool:
         """Whether the object exists.
 
         :param trust_level: 0: its metadata exists; 1: and enough of its
@@ -755,6 +861,7 @@ class ObjectStorageApi:
             answers a ``HEAD`` on its rawx, as OpenIO's does; the other
             backends keep no copies apart, so the object is read to its end.
         """
+        opts = self._call_options(kwargs)
         if trust_level not in (0, 1, 2):
             raise InvalidArgument("trust_level must be between 0 and 2")
         acct, cont, name = self._names(account, container, obj)
@@ -778,7 +885,8 @@ class ObjectStorageApi:
         return True
 
     def object_get_properties(self, account: Optional[str], container: str, obj: str,
-                              version: Optional[Any] = None, **kwargs: Any) -> ResultDict:
+                              version: Optional[Any] = None,
+                              **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """An object's metadata as OpenIO's proxy reports it: a dict of
         strings (``name``, ``length`` and ``size`` in bytes, ``hash``,
         ``hash_method``, ``mime_type``, ``ctime`` and ``mtime`` in integer
@@ -791,15 +899,18 @@ class ObjectStorageApi:
 
     @_operation(operation="object_get_properties")
     def _object_info(self, account: Optional[str], container: str, obj: str,
-                     version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
+                     version: Optional[Any] = None,
+                     **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """object_get_properties with typed values (``size`` an int, times
         floats, ``deleted`` a bool): what objclient's own code reads."""
+        opts = self._call_options(kwargs)
         acct, cont, name = self._names(account, container, obj)
         return as_result(  # type: ignore[no-any-return]
             self.container.content_show(acct, cont, name, version, opts))
 
     def object_show(self, account: Optional[str], container: str, obj: str,
-                    version: Optional[Any] = None, **kwargs: Any) -> ResultDict:
+                    version: Optional[Any] = None,
+                    **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """Deprecated (as in OpenIO): same as :meth:`object_get_properties`."""
         warnings.warn("You'd better use object_get_properties()", DeprecationWarning,
                       stacklevel=2)
@@ -807,15 +918,17 @@ class ObjectStorageApi:
 
     @_operation(operation="object_show")
     def _object_show(self, account: Optional[str], container: str, obj: str,
-                     version: Optional[Any] = None, *, opts: CallOptions) -> ResultDict:
+                     version: Optional[Any] = None,
+                     **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """object_show's work, under its own name in errors."""
+        opts = self._call_options(kwargs)
         acct, cont, name = self._names(account, container, obj)
         return as_result(  # type: ignore[no-any-return]
             self.container.content_show(acct, cont, name, version, opts))
 
     def object_update(self, account: Optional[str], container: str, obj: str,
                       metadata: Optional[Mapping[str, str]], version: Optional[Any] = None,
-                      clear: bool = False, **kwargs: Any) -> None:
+                      clear: bool = False, **kwargs: Unpack[CallKeywords]) -> None:
         """Deprecated (as in OpenIO): use :meth:`object_set_properties`."""
         warnings.warn("You'd better use object_set_properties()", DeprecationWarning,
                       stacklevel=2)
@@ -828,8 +941,9 @@ class ObjectStorageApi:
     @_operation(Capability.OBJECT_PROPERTIES)
     def object_set_properties(self, account: Optional[str], container: str, obj: str,
                               properties: Mapping[str, str], version: Optional[Any] = None,
-                              clear: bool = False, *, opts: CallOptions) -> None:
+                              clear: bool = False, **kwargs: Unpack[CallKeywords]) -> None:
         """Set object properties; ``clear=True`` drops all others first."""
+        opts = self._call_options(kwargs)
         acct, cont, name = self._names(account, container, obj)
         self.container.content_update(acct, cont, name, version=version,
                                       set_properties=self.names.check_properties(properties),
@@ -838,11 +952,12 @@ class ObjectStorageApi:
     @_operation(Capability.OBJECT_PROPERTIES)
     def object_del_properties(self, account: Optional[str], container: str, obj: str,
                               properties: Iterable[str], version: Optional[Any] = None,
-                              *, opts: CallOptions) -> bool:
+                              **kwargs: Unpack[CallKeywords]) -> bool:
         """Delete object properties by key.
 
         :returns: True (the keys are gone, or were never there), as OpenIO.
         """
+        opts = self._call_options(kwargs)
         acct, cont, name = self._names(account, container, obj)
         self.container.content_update(acct, cont, name, version=version, set_properties={},
                                       del_properties=self.names.check_property_keys(properties),
@@ -851,12 +966,13 @@ class ObjectStorageApi:
 
     @_operation()
     def object_delete(self, account: Optional[str], container: str, obj: str,
-                      version: Optional[Any] = None, *, opts: CallOptions) -> bool:
+                      version: Optional[Any] = None, **kwargs: Unpack[CallKeywords]) -> bool:
         """Delete an object (or one version of it; without a version, a
         versioned container keeps it behind a delete marker).
 
         :returns: True, as OpenIO documents.
         """
+        opts = self._call_options(kwargs)
         acct, cont, name = self._names(account, container, obj)
         try:
             self.container.content_delete(acct, cont, name, version, opts)
@@ -871,8 +987,10 @@ class ObjectStorageApi:
 
     @_operation()
     def object_delete_many(self, account: Optional[str], container: str,
-                           objs: Sequence[str], *, opts: CallOptions) -> List[Tuple[str, bool]]:
+                           objs: Sequence[str], **kwargs: Unpack[CallKeywords]
+                           ) -> List[Tuple[str, bool]]:
         """Delete many objects. :returns: ``[(name, deleted)]``."""
+        opts = self._call_options(kwargs)
         acct, cont = self._names(account, container)
         names = [self.names.check_object(o) for o in objs]
         return self.container.content_delete_many(acct, cont, names, opts)
@@ -883,7 +1001,7 @@ class ObjectStorageApi:
                     delimiter: Optional[str] = None, prefix: Optional[str] = None,
                     end_marker: Optional[str] = None, properties: bool = False,
                     versions: bool = False, deleted: bool = False,
-                    *, opts: CallOptions) -> ResultDict:
+                    **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """One page of a container's objects (arguments in OpenIO's order).
 
         :returns: a dict with ``objects`` (a list of dicts), ``prefixes``,
@@ -891,6 +1009,7 @@ class ObjectStorageApi:
             properties where the backend has them), ``truncated`` and
             ``next_marker`` (pass it as ``marker`` for the next page).
         """
+        opts = self._call_options(kwargs)
         if limit is not None and limit < 0:
             raise InvalidArgument("limit must be >= 0")
         return as_result(self.container.content_list(  # type: ignore[no-any-return]
@@ -914,15 +1033,12 @@ class ObjectStorageApi:
                          page_size: int = _LIST_LIMIT, marker: Optional[str] = None,
                          end_marker: Optional[str] = None, properties: bool = False,
                          versions: bool = False, deleted: bool = False,
-                         **kwargs: Any) -> Iterator[Any]:
+                         **kwargs: Unpack[CallKeywords]) -> Iterator[Any]:
         """Every object (and common prefix, as a str) of a container in name
         order, fetched ``page_size`` at a time: constant memory on any
         container size.  Where the backend can, each entry is made only as
         the loop reaches it."""
-        opts = self._pop_options(kwargs)
-        if kwargs:
-            raise TypeError(f"object_list_iter() got unexpected keyword arguments "
-                            f"{sorted(kwargs)}")
+        opts = self._call_options(kwargs)
         try:
             args = self._listing_args(prefix, delimiter, marker, end_marker, versions,
                                       deleted)
@@ -936,7 +1052,7 @@ class ObjectStorageApi:
     @_operation()
     def object_locate(self, account: Optional[str], container: str, obj: str,
                       version: Optional[Any] = None, chunk_info: bool = False,
-                      properties: bool = True, *, opts: CallOptions
+                      properties: bool = True, **kwargs: Unpack[CallKeywords]
                       ) -> Tuple[ResultDict, Any]:
         """An object's metadata and where its data lives.
 
@@ -948,6 +1064,7 @@ class ObjectStorageApi:
         :param properties: False leaves the user properties out.
         :returns: ``(meta, chunks)``: a dict and a list of dicts.
         """
+        opts = self._call_options(kwargs)
         head = self.blob_client.chunk_head
         if chunk_info and not self.blob_client.chunk_servers:
             raise NotSupported(f"the {self.backend} backend has no chunk servers to ask "
@@ -980,7 +1097,7 @@ class ObjectStorageApi:
                     link_content_id: Optional[str] = None,
                     properties_directive: str = "COPY",
                     properties: Optional[Mapping[str, str]] = None,
-                    *, opts: CallOptions) -> ResultDict:
+                    **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """Give the content of one object a second name (server-side; a hard
         link or a copy depending on the backend).
 
@@ -992,6 +1109,7 @@ class ObjectStorageApi:
             ``REPLACE`` uses ``properties``.
         :returns: the link's metadata, a dict.
         """
+        opts = self._call_options(kwargs)
         tacct, tcont, tname = self._names(target_account, target_container, target_obj)
         lacct, lcont, lname = self._names(link_account, link_container, link_obj)
         directive = properties_directive.upper()
@@ -1012,8 +1130,9 @@ class ObjectStorageApi:
     @_operation(Capability.TRUNCATE)
     def object_truncate(self, account: Optional[str], container: str, obj: str,
                         version: Optional[Any] = None, size: Optional[int] = None,
-                        *, opts: CallOptions) -> None:
+                        **kwargs: Unpack[CallKeywords]) -> None:
         """Cut an object to ``size`` bytes."""
+        opts = self._call_options(kwargs)
         if size is None or size < 0:
             raise InvalidArgument("object_truncate needs a size >= 0")
         acct, cont, name = self._names(account, container, obj)
@@ -1022,9 +1141,10 @@ class ObjectStorageApi:
     @_operation(Capability.TEMP_URL)
     def object_temp_url(self, account: Optional[str], container: str, obj: str,
                         method: str = "GET", expires: int = 3600,
-                        *, opts: CallOptions) -> str:
+                        **kwargs: Unpack[CallKeywords]) -> str:
         """A URL that lets anyone holding it ``method`` the object for
         ``expires`` seconds, with no other credentials."""
+        self._call_options(kwargs)  # checks the keywords; signing sends no request
         acct, cont, name = self._names(account, container, obj)
         method = method.upper()
         if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
@@ -1035,17 +1155,19 @@ class ObjectStorageApi:
 
     @_operation()
     def object_touch(self, account: Optional[str], container: str, obj: str,
-                     version: Optional[Any] = None, *, opts: CallOptions) -> None:
+                     version: Optional[Any] = None, **kwargs: Unpack[CallKeywords]) -> None:
         """Refresh an object's record (checks it exists)."""
+        opts = self._call_options(kwargs)
         acct, cont, name = self._names(account, container, obj)
         self.container.content_touch(acct, cont, name, version, opts)
 
     @_operation()
     def object_drain(self, account: Optional[str], container: str, obj: str,
-                     version: Optional[Any] = None, *, opts: CallOptions) -> None:
+                     version: Optional[Any] = None, **kwargs: Unpack[CallKeywords]) -> None:
         """Remove an object's data but keep its metadata (OpenIO: reads then
         fail with 410).  Backends that store data and metadata as one raise
         NotSupported."""
+        opts = self._call_options(kwargs)
         drain = getattr(self.container, "content_drain", None)
         if drain is None:
             raise NotSupported(f"the {self.backend} backend keeps an object's data with its "

@@ -23,9 +23,10 @@ check the data against it, and return it on HEAD/GET when asked with
 ``x-amz-checksum-mode: ENABLED``.  CRC32 (zlib's, about four times faster
 than MD5) is what the S3 backend sends by default where the server confirms
 it.  CRC32C has no standard-library implementation: the ``crc32c`` package
-is used when it is installed, else the table-driven one below, slow but
-exact.  :class:`VerifiedStream` checks a download against the checksum the
-server reported.
+(``pip install objclient[fast]``) is used whenever it is installed (see
+:data:`CRC32C_FAST`), else the table-driven one below, slow but exact.
+:class:`VerifiedStream` checks a download against the checksum the server
+reported.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ from .exceptions import ChecksumMismatch, InvalidArgument
 from .streaming import ChunkStream
 
 __all__ = ["BackgroundHash", "INLINE_LIMIT", "new_md5", "close_hash", "PartsCheck",
+           "combined_etag",
            "CHECKSUM_ALGORITHMS", "crc32c", "Crc32c", "Crc32", "new_hasher", "checksum_b64",
-           "checksum_header", "check_algorithm", "check_digest", "VerifiedStream"]
+           "checksum_header", "check_algorithm", "check_digest", "VerifiedStream",
+           "CRC32C_FAST"]
 
 #: Bodies up to this size are hashed on the calling thread.
 INLINE_LIMIT = 4 * 1024 * 1024
@@ -111,6 +114,12 @@ class BackgroundHash:
             raise self._errors[0]
         return self._hash.hexdigest()  # type: ignore[no-any-return]
 
+    @property
+    def error(self) -> Optional[BaseException]:
+        """The first error the hash object raised on the thread (after
+        :meth:`close`), else None."""
+        return self._errors[0] if self._errors else None
+
     def close(self) -> None:
         """Stop the thread (what is queued is still hashed, so a digest read
         later is right; further blocks are hashed inline)."""
@@ -138,26 +147,17 @@ def close_hash(digest: Any) -> None:
         digest.close()
 
 
-class PartsCheck:
-    """Checks a body made of parts against the ETag its server gives the
-    whole: S3's multipart ETag (``md5(the parts' binary MD5s)-<count>``) or
-    Swift's static large object ETag (``md5(the segments' hex MD5s)``).
-    Neither is the MD5 of the content, so without this a whole GET of a
-    large object is checked by its size only.
+class _PartDigests:
+    """The digest of each part of a body, fed in order (what :class:`PartsCheck`
+    runs on its hashing thread)."""
 
-    :param sizes: the size of each part, in order.
-    :param expected: the ETag the whole body must give.
-    :param style: ``"s3"`` or ``"swift"`` (how part MD5s are combined).
-    """
-
-    def __init__(self, sizes: List[int], expected: str, style: str) -> None:
+    def __init__(self, sizes: List[int], factory: Callable[[], Any] = hashlib.md5) -> None:
         self.sizes = sizes
-        self.expected = expected.strip('"').lower()
-        self.style = style
-        self._digests: List[bytes] = []
+        self.digests: List[bytes] = []
+        self._factory = factory
         self._part = 0
         self._left = sizes[0] if sizes else 0
-        self._md5 = hashlib.md5()
+        self._md5 = factory()
 
     def update(self, data: bytes) -> None:
         """Feed the next bytes of the body."""
@@ -172,25 +172,81 @@ class PartsCheck:
             view = view[len(take):]
 
     def _next_part(self) -> bool:
-        self._digests.append(self._md5.digest())
-        self._md5 = hashlib.md5()
+        self.digests.append(self._md5.digest())
+        self._md5 = self._factory()
         self._part += 1
         if self._part >= len(self.sizes):
             return False
         self._left = self.sizes[self._part]
         return True
 
+    def complete(self) -> bool:
+        """Close the last part; False when the bytes fed do not fill the parts."""
+        if self._left == 0 and len(self.digests) < len(self.sizes):
+            self._next_part()
+        return self._left == 0 and len(self.digests) == len(self.sizes)
+
+
+class PartsCheck:
+    """Checks a body made of parts against the ETag its server gives the
+    whole: S3's multipart ETag (``md5(the parts' binary MD5s)-<count>``) or
+    Swift's static large object ETag (``md5(the segments' hex MD5s)``).
+    Neither is the MD5 of the content, so without this a whole GET of a
+    large object is checked by its size only.  Each byte is hashed once, on
+    a :class:`BackgroundHash` thread past the first ``inline_limit`` bytes,
+    so the hashing overlaps the download.
+
+    With ``algorithm`` (``crc32c``, ``sha256``, ``crc32``) it checks S3's
+    composite checksum instead (``x-amz-checksum-*: <base64>-<count>``, the
+    checksum of the parts' binary checksums): with the ``crc32c`` package
+    that costs a few per cent of an MD5.
+
+    :param sizes: the size of each part, in order.
+    :param expected: the ETag (or composite checksum) the whole body must give.
+    :param style: ``"s3"`` or ``"swift"`` (how part MD5s are combined).
+    :param algorithm: None (MD5s, an ETag) or a composite checksum's algorithm.
+    """
+
+    def __init__(self, sizes: List[int], expected: str, style: str,
+                 inline_limit: int = INLINE_LIMIT, algorithm: Optional[str] = None) -> None:
+        self.sizes = sizes
+        self.algorithm = algorithm
+        self.expected = expected if algorithm else expected.strip('"').lower()
+        self.style = style
+        self._parts = _PartDigests(
+            sizes, (lambda: new_hasher(algorithm)) if algorithm else hashlib.md5)
+        self._hash = BackgroundHash(lambda: self._parts, inline_limit=inline_limit)
+
+    def update(self, data: bytes) -> None:
+        """Feed the next bytes of the body (they must not change afterwards:
+        the hashing thread may read them later)."""
+        self._hash.update(data)
+
     def actual(self) -> str:
         """The ETag of what was fed (call once, at the end)."""
-        if self._left == 0 and len(self._digests) < len(self.sizes):
-            self._next_part()
-        if self._left != 0 or len(self._digests) != len(self.sizes):
+        self._hash.close()
+        if self._hash.error is not None:
+            raise self._hash.error
+        if not self._parts.complete():
             return "parts do not add up"
-        if self.style == "s3":
-            whole = hashlib.md5(b"".join(self._digests)).hexdigest()
-            return f"{whole}-{len(self._digests)}"
-        return hashlib.md5("".join(d.hex() for d in self._digests).encode("ascii")
-                           ).hexdigest()
+        if self.algorithm:
+            whole = new_hasher(self.algorithm)
+            whole.update(b"".join(self._parts.digests))
+            return f"{base64.b64encode(whole.digest()).decode('ascii')}-{len(self.sizes)}"
+        return combined_etag(self._parts.digests, self.style)
+
+    def close(self) -> None:
+        """Stop the hashing thread (an abandoned download)."""
+        self._hash.close()
+
+
+def combined_etag(part_md5s: List[bytes], style: str) -> str:
+    """The ETag a server gives an object made of parts with these binary
+    MD5s: S3's multipart one (``style="s3"``: ``md5(the MD5s)-<count>``) or
+    Swift's static large object one (``"swift"``: ``md5(the hex MD5s)``)."""
+    if style == "s3":
+        return f"{hashlib.md5(b''.join(part_md5s)).hexdigest()}-{len(part_md5s)}"
+    return hashlib.md5("".join(d.hex() for d in part_md5s).encode("ascii")).hexdigest()
 
 
 #: The algorithms objclient can send and verify, by option value.
@@ -213,28 +269,34 @@ _TABLE = _table()
 
 
 def _crc32c_python(data: bytes, crc: int = 0) -> int:
+    """The table-driven CRC-32C, for when the ``crc32c`` package is missing."""
     table = _TABLE
     crc ^= 0xFFFFFFFF
-    for byte in data:
+    for byte in bytes(data):
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
 
 
-try:  # the optional C implementation (pip install crc32c)
+try:  # the optional hardware implementation: pip install objclient[fast]
     import crc32c as _crc32c_module
-
-    def _crc32c_fast(data: bytes, crc: int = 0) -> int:
-        return int(_crc32c_module.crc32c(data, value=crc))
-
-    _crc32c_impl = _crc32c_fast
 except ImportError:  # pragma: no cover - depends on the environment
-    _crc32c_impl = _crc32c_python
+    _crc32c_module = None
+
+#: Whether CRC-32C runs in C (the ``crc32c`` package, several GB/s with the
+#: CPU's instruction) rather than in pure Python (about 6 MB/s).
+CRC32C_FAST = _crc32c_module is not None
 
 
 def crc32c(data: bytes, crc: int = 0) -> int:
     """CRC-32C (RFC 3720) of ``data``, continuing from ``crc`` (like
-    :func:`binascii.crc32`): ``crc32c(b"123456789") == 0xE3069283``."""
-    return _crc32c_impl(bytes(data), crc)
+    :func:`binascii.crc32`): ``crc32c(b"123456789") == 0xE3069283``.
+
+    ``data`` is any bytes-like object; the C implementation reads it in
+    place (no copy), so a ``memoryview`` slice costs nothing extra.
+    """
+    if _crc32c_module is not None:
+        return int(_crc32c_module.crc32c(data, value=crc))
+    return _crc32c_python(data, crc)
 
 
 class Crc32:

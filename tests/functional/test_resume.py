@@ -164,7 +164,7 @@ def test_an_upload_killed_half_way_resumes_sending_only_the_missing_half(target,
     sent = sum(t.bytes_sent for t in api.http.get_timing_records() if t.method == "PUT")
     print(f"\n{kind}: killed with {stored:.1%} stored; the resumed upload sent "
           f"{sent / SIZE:.1%} of {SIZE // MiB} MiB")
-    assert size == SIZE and digest == md5
+    assert size == SIZE and digest  # the object's ETag; the content is read back below
     assert sent <= 0.55 * SIZE
     assert _md5_of(api, container, "big") == md5
     if kind == "swift-slo":
@@ -251,8 +251,10 @@ def _resume_and_measure(api, container, data):
     api.http.reset_timings()
     _c, size, digest = api.object_create(None, container, data=data, obj_name="big",
                                          resume=True)
-    assert size == len(data) and digest == hashlib.md5(data).hexdigest()
-    assert _md5_of(api, container, "big") == digest
+    # the hash is the object's ETag (a multipart or manifest one): the content
+    # is checked by reading it back
+    assert size == len(data) and digest
+    assert _md5_of(api, container, "big") == hashlib.md5(data).hexdigest()
     return sum(t.bytes_sent for t in api.http.get_timing_records() if t.method == "PUT")
 
 

@@ -9,7 +9,7 @@ nothing cast to ``Any``.
 from __future__ import annotations
 
 import sys
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import objclient
 from objclient.exceptions import NoSuchObject
@@ -17,7 +17,7 @@ from objclient.exceptions import NoSuchObject
 
 def upload(api: objclient.ObjectStorageApi, container: str) -> str:
     """Create the container, store one object, return its MD5."""
-    api.container_create("myaccount", container)
+    api.container_create("myaccount", container, connection_timeout=5.0)
     chunks, size, md5 = api.object_create("myaccount", container, data=b"hello",
                                           obj_name="greeting.txt", properties={"lang": "en"})
     assert size == 5 and len(chunks) >= 0
@@ -34,7 +34,9 @@ def names(api: objclient.ObjectStorageApi, container: str, prefix: str) -> List[
 
 def download(api: objclient.ObjectStorageApi, container: str, name: str) -> bytes:
     """The object's bytes, read from ``object_fetch``'s stream."""
-    meta, stream = api.object_fetch("myaccount", container, name)
+    timings: Dict[str, Any] = {}
+    meta, stream = api.object_fetch("myaccount", container, name, read_timeout=30.0,
+                                    headers={"X-Trace": "readme"}, perfdata=timings)
     body = b"".join(stream)
     assert int(meta["size"]) == len(body)
     return body

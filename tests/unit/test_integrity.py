@@ -26,6 +26,43 @@ def test_crc32c_matches_the_rfc_3720_vectors(impl):
     assert func(b"") == 0
 
 
+class _FakeCrc32cPackage:
+    """Stands for the ``crc32c`` package: records what it was handed."""
+
+    def __init__(self):
+        self.seen = []
+
+    def crc32c(self, data, value=0):
+        self.seen.append(data)
+        return integrity._crc32c_python(data, value)
+
+
+def test_crc32c_package_gets_every_block_in_place_when_installed(monkeypatch):
+    fake = _FakeCrc32cPackage()
+    monkeypatch.setattr(integrity, "_crc32c_module", fake)
+    view = memoryview(b"0123456789")[1:]
+    hasher = Crc32c()
+    hasher.update(view)
+    assert hasher.crc == 0xE3069283
+    assert fake.seen == [view] and fake.seen[0] is view  # the C code reads it, no copy
+
+
+def test_pure_python_crc32c_serves_when_the_package_is_missing(monkeypatch):
+    monkeypatch.setattr(integrity, "_crc32c_module", None)
+    assert crc32c(memoryview(b"x123456789")[1:]) == 0xE3069283
+    assert checksum_b64("crc32c", b"123456789") == base64.b64encode(
+        bytes.fromhex("e3069283")).decode()
+
+
+def test_fast_crc32c_flag_says_whether_the_package_is_importable():
+    try:
+        import crc32c as package  # noqa: F401
+    except ImportError:
+        assert integrity.CRC32C_FAST is False
+    else:
+        assert integrity.CRC32C_FAST is True
+
+
 def test_crc32c_continues_from_a_previous_value():
     assert crc32c(b"56789", crc32c(b"1234")) == crc32c(b"123456789")
     hasher = Crc32c()
@@ -132,8 +169,9 @@ def _swift_etag(parts):
 @pytest.mark.parametrize("chunks", [[b"".join(PARTS)],
                                     [b"a" * 7, b"a" * 3 + b"b" * 10 + b"c" * 2, b"c"],
                                     [bytes([c]) for c in b"".join(PARTS)]])
-def test_body_fed_in_any_chunks_makes_the_etag_of_its_parts(style, etag, chunks):
-    check = PartsCheck([10, 10, 3], f'"{etag}"', style)
+@pytest.mark.parametrize("inline_limit", [integrity.INLINE_LIMIT, 0])  # 0: on the thread
+def test_body_fed_in_any_chunks_makes_the_etag_of_its_parts(style, etag, chunks, inline_limit):
+    check = PartsCheck([10, 10, 3], f'"{etag}"', style, inline_limit=inline_limit)
     for chunk in chunks:
         check.update(chunk)
     assert check.actual() == check.expected == etag
@@ -143,6 +181,34 @@ def test_body_fed_in_any_chunks_makes_the_etag_of_its_parts(style, etag, chunks)
                                   b"a" * 10 + b"b" * 10 + b"c" * 2,  # one byte short
                                   b"a" * 10 + b"b" * 10 + b"c" * 4])  # one byte more
 def test_changed_short_or_long_body_does_not_make_the_etag(body):
+    check = PartsCheck([10, 10, 3], _s3_etag(PARTS), "s3", inline_limit=0)
+    check.update(body)
+    assert check.actual() != check.expected
+
+
+@pytest.mark.parametrize("body", [b"a" * 10 + b"b" * 9 + b"x" + b"c" * 3])
+def test_changed_body_does_not_make_the_etag_when_hashed_inline(body):
     check = PartsCheck([10, 10, 3], _s3_etag(PARTS), "s3")
     check.update(body)
     assert check.actual() != check.expected
+
+
+@pytest.mark.parametrize("algorithm", ["crc32c", "sha256"])
+@pytest.mark.parametrize("inline_limit", [integrity.INLINE_LIMIT, 0])
+def test_body_makes_the_composite_checksum_of_its_parts(algorithm, inline_limit):
+    digests = b"".join(_digest(algorithm, p) for p in PARTS)
+    expected = f"{base64.b64encode(_digest(algorithm, digests)).decode()}-3"
+    check = PartsCheck([10, 10, 3], expected, "s3", inline_limit=inline_limit,
+                       algorithm=algorithm)
+    for part in PARTS:
+        check.update(part)
+    assert check.actual() == check.expected == expected
+    wrong = PartsCheck([10, 10, 3], expected, "s3", algorithm=algorithm)
+    wrong.update(b"x" + b"".join(PARTS)[1:])
+    assert wrong.actual() != expected
+
+
+def _digest(algorithm, data):
+    hasher = integrity.new_hasher(algorithm)
+    hasher.update(data)
+    return hasher.digest()

@@ -121,6 +121,9 @@ class S3Backend(Backend):
     #: whether the server checks and echoes ``x-amz-checksum-crc32`` (None:
     #: not known yet; False: it ignored one, Content-MD5 is sent instead)
     crc32_confirmed: Optional[bool] = None
+    #: the same for ``x-amz-checksum-crc32c`` on multipart parts (sent instead
+    #: of Content-MD5 when the ``crc32c`` package is installed)
+    crc32c_confirmed: Optional[bool] = None
 
     def url(self, bucket: Optional[str] = None, key: Optional[str] = None) -> str:
         """The URL of the service, a bucket or an object (no query)."""

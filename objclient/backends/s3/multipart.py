@@ -7,9 +7,17 @@ at most ``concurrency`` parts are in flight while the next one is read, so
 memory stays near ``(concurrency + 1) * part_size`` whatever the object's
 size.  Each part is sent with its ``Content-MD5`` (and an unsigned payload:
 the server checks the MD5, a SHA-256 of it would only cost CPU), and
-its ETag is checked against the MD5; ``CompleteMultipartUpload`` is checked
-for an ``<Error>`` even when it answers 200; on any failure (including
-KeyboardInterrupt) the upload is aborted so no orphan parts remain.
+its ETag is checked against the MD5 (with the ``crc32c`` package
+installed, its CRC-32C instead, where the server checks and echoes it, and
+the completion's composite CRC-32C is checked against the parts');
+``CompleteMultipartUpload`` is checked for an ``<Error>`` even when it
+answers 200, and its ETag against the one
+the parts' MD5s make (``md5(the binary MD5s)-<count>``).  That chain covers
+every byte once, so the whole object's MD5 is not computed as well (a
+second hash pass that the server never confirms: the object's ETag is not
+an MD5); it is computed only to check a caller's ``etag``.  On any failure
+(including KeyboardInterrupt) the upload is aborted so no orphan parts
+remain.
 
 A resumed upload (:meth:`MultipartUploader.resume`) takes over the newest
 unfinished upload of exactly the same key (ListMultipartUploads, then
@@ -25,14 +33,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
+from ... import integrity
 from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, NoSuchContainer,
                            NoSuchObject, ServerError, Timeout)
-from ...integrity import CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, new_hasher
+from ...integrity import (CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, combined_etag,
+                          new_hasher)
 from ...transfer.engine import Part, TransferEngine, read_parts
 from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time
@@ -48,6 +59,8 @@ __all__ = ["MultipartUploader", "list_uploads", "list_parts", "abort_stale_uploa
            "MAX_PARTS", "fitting_part_size", "composite_checksum"]
 
 MAX_PARTS = 10000
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_MULTIPART_ETAG = re.compile(r"[0-9a-f]{32}-[0-9]+")
 #: Seconds before a lost CreateMultipartUpload that an upload it started
 #: may say it was initiated (S3 gives whole seconds; clocks differ a little).
 UNSEEN_MARGIN = 5.0
@@ -70,7 +83,10 @@ class MultipartUploader:
         self.opts = opts
         self.upload_id: Optional[str] = None
         self.part_count = 0
-        self.algorithm = backend.checksum_algorithm
+        #: CRC-32C instead of each part's Content-MD5 (see :meth:`_put_part`).
+        self.crc_parts = (backend.checksum and not backend.checksum_algorithm
+                          and integrity.CRC32C_FAST and backend.crc32c_confirmed is not False)
+        self.algorithm = "crc32c" if self.crc_parts else backend.checksum_algorithm
         #: The whole object's checksum the server confirmed (composite
         #: ``<base64>-<parts>`` for multipart), when it supports them.
         self.checksum: Optional[str] = None
@@ -127,10 +143,19 @@ class MultipartUploader:
         return query
 
     def _put_part(self, number: int, data: bytes) -> Tuple[int, str, Optional[str]]:
-        """UploadPart; :returns: ``(number, etag, checksum the server confirmed)``."""
+        """UploadPart; :returns: ``(number, etag, checksum the server confirmed)``.
+
+        A part goes with its ``Content-MD5``, or, when :attr:`crc_parts`,
+        with its CRC-32C alone (hardware CRC-32C: a few per cent of an MD5's
+        CPU), which servers with the additional checksums check and echo.  A
+        server that ignores it (Swift's s3api) does not echo it: that part
+        is checked after the fact (its MD5 against its ETag) and the next
+        parts carry Content-MD5.
+        """
         headers = {"X-Amz-Content-SHA256": UNSIGNED_PAYLOAD}
+        crc_only = self.crc_parts and self.backend.crc32c_confirmed is not False
         md5 = None
-        if self.backend.checksum:
+        if self.backend.checksum and not crc_only:
             digest = hashlib.md5(data).digest()
             md5 = digest.hex()
             # Content-MD5 protects the part (the server checks it), so its payload
@@ -143,12 +168,16 @@ class MultipartUploader:
         resp = self.backend.call("PUT", self.bucket, self.key, query=self._query(number),
                                  data=data, headers=headers, opts=self.opts, service="blob",
                                  write=True)
+        confirmed = resp.headers.get(checksum_header(self.algorithm)) \
+            if sent and self.algorithm else None
+        if crc_only:
+            self.backend.crc32c_confirmed = confirmed is not None
+            if confirmed is None:
+                md5 = hashlib.md5(data).hexdigest()
         got, method = etag_hash(resp.headers.get("ETag"))
         if md5 is not None and method == "md5" and got != md5:
             raise ChecksumMismatch(f"part {number} of {self.key!r} has ETag {got}, its data "
                                    f"has MD5 {md5}", expected=md5, actual=got)
-        confirmed = resp.headers.get(checksum_header(self.algorithm)) \
-            if sent and self.algorithm else None
         if confirmed is not None and confirmed != sent:
             raise ChecksumMismatch(f"part {number} of {self.key!r} has {self.algorithm} "
                                    f"{confirmed}, its data {sent}", expected=sent,
@@ -190,7 +219,8 @@ class MultipartUploader:
             match the data are not sent again, and a failure before the
             completion keeps the upload for the next resume.
         :returns: ``(size, hex MD5 of the whole data, final ETag)``; the MD5 is
-            ``""`` when the backend's ``checksum`` is off.
+            ``""`` when ``source`` does not hash (the backend's ``checksum``
+            off, or :meth:`Source.skip_hash` called: no caller's ETag to check).
         """
         if self.upload_id is None:
             self.start()
@@ -211,10 +241,13 @@ class MultipartUploader:
                 del data
 
         def send(part: Part, data: bytes) -> Tuple[int, str, Optional[str]]:
+            stored = reuse.get(part.index) if reuse else None
+            if stored is not None and stored.matches(data):
+                return self._reused(stored.result, data)
             return self._put_part(part.index + 1, data)
 
         try:
-            done = engine.upload(parts(), send, reuse=reuse)
+            done = engine.upload(parts(), send)
         except BaseException:
             if reuse is None:
                 self.abort()
@@ -226,6 +259,17 @@ class MultipartUploader:
             self.abort()
             raise
         return size, source.md5_hex(), final
+
+    def _reused(self, result: Tuple[int, str, Optional[str]], data: bytes
+                ) -> Tuple[int, str, Optional[str]]:
+        """A stored part's result, which matches ``data``, with its checksum
+        when the upload uses one and the listing did not give it (SeaweedFS
+        lists none): a server that got checksums with the parts refuses a
+        completion without them."""
+        number, etag, checksum = result
+        if checksum is None and self.algorithm:
+            checksum = checksum_b64(self.algorithm, data)
+        return number, etag, checksum
 
     def _complete(self, parts: List[Tuple[int, str, Optional[str]]]) -> str:
         checksums = [c for _n, _e, c in parts]
@@ -244,6 +288,9 @@ class MultipartUploader:
         root = parse(resp.content) if resp.content else None
         etag = text_of(root, "ETag") if root is not None else None
         self.version_id = version_of(resp.headers.get("x-amz-version-id"))
+        final = (etag or resp.headers.get("ETag") or "").strip('"')
+        if self.backend.checksum:
+            self._check_final_etag(final, [e for _n, e, _c in parts])
         if with_sums and root is not None:
             assert self.algorithm is not None
             got = text_of(root, "Checksum" + self.algorithm.upper())
@@ -252,7 +299,21 @@ class MultipartUploader:
                 raise ChecksumMismatch(f"{self.key!r} completed with {self.algorithm} {got}, "
                                        f"its parts make {want}", expected=want, actual=got)
             self.checksum = got
-        return (etag or resp.headers.get("ETag") or "").strip('"')
+        return final
+
+    def _check_final_etag(self, final: str, part_etags: List[str]) -> None:
+        """Compare the completed object's ETag with the one its parts' MD5s
+        make, when it has the multipart form and every part's ETag is an MD5.
+
+        :raises ChecksumMismatch: they differ (the caller aborts the upload).
+        """
+        digests = [bytes.fromhex(e) for e in part_etags if _HEX32.fullmatch(e)]
+        if not _MULTIPART_ETAG.fullmatch(final.lower()) or len(digests) != len(part_etags):
+            return
+        want = combined_etag(digests, "s3")
+        if final.lower() != want:
+            raise ChecksumMismatch(f"{self.key!r} completed with ETag {final}, its parts' "
+                                   f"MD5s make {want}", expected=want, actual=final)
 
     def abort(self) -> None:
         """AbortMultipartUpload (errors ignored: nothing more can be done).

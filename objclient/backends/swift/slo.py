@@ -8,7 +8,11 @@ x queue depth x block) whatever the segment size, while up to
 ``segment_workers`` segment PUTs overlap.  Each segment's ETag is checked
 against the MD5 computed while reading, the manifest's ETag against the MD5
 of the segments' ETags; on any failure (or when the deadline passes) the
-segments already stored are deleted.
+segments already stored are deleted.  That chain covers every byte once, so
+the content's MD5 is computed only to check a caller's ``etag`` (it would be
+a second pass over the bytes, and Swift never confirms it: an SLO's ETag is
+the manifest's); otherwise the object's hash is the manifest ETag, as HEAD
+and listings give it.
 
 The segments of one upload are named ``<obj>/slo/<size>/<segment size>/
 <start time>/<index>``: the part before the start time is the same for every
@@ -102,7 +106,9 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
 
     :param resume: take over the segments an interrupted upload left (see
         the module's docstring); a failure then keeps the segments stored.
-    :returns: the object's metadata (``hash`` is the MD5 of the content).
+    :returns: the object's metadata (``hash`` is the MD5 of the content
+        when ``etag`` is given, else the manifest's ETag, ``hash_method``
+        ``"etag"``).
     :raises ChecksumMismatch: a segment or the manifest was not stored as
         sent, or the content's MD5 is not ``etag``; nothing is left behind.
     """
@@ -120,6 +126,8 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
     prefix = prefix or segment_prefix(obj, size, backend.segment_size, time.time())
     done: List[Tuple[str, str, int]] = []
     stored: List[str] = []
+    if not etag:
+        source.skip_hash()  # the segments' MD5s cover the bytes (module docstring)
     try:
         _send_segments(blob, account, seg_cont, prefix, source, opts, done, stored, reuse)
     except BaseException:
@@ -142,7 +150,9 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
     _put_manifest(blob, account, container, obj, manifest, headers, opts, stored)
     delete_segments(blob, account, replaced, opts)
     now = time.time()
-    return ObjectInfo(name=obj, size=source.bytes_read, hash=md5, hash_method="md5",
+    return ObjectInfo(name=obj, size=source.bytes_read,
+                      hash=md5 or etag_of_etags([e for _n, e, _s in manifest]),
+                      hash_method="md5" if md5 else "etag",
                       mime_type=headers.get("Content-Type") or "application/octet-stream",
                       ctime=now, mtime=now, container=container, account=account,
                       chunk_method="slo", extra={"segments": len(done),

@@ -239,3 +239,28 @@ def test_download_reads_the_body_in_chunks_of_the_chosen_size():
     _get(b"x" * 1000, {})
     _meta, stream = _api(None, chunk_size=300).object_fetch(None, "bkt", "obj")
     assert [len(c) for c in stream] == [300, 300, 300, 100]
+
+
+def _get_multipart(body, part, composite, etag="0" * 32 + "-2"):
+    responses.add(responses.GET, OBJ, body=body,
+                  headers={"ETag": f'"{etag}"', "x-amz-checksum-crc32c": composite,
+                           "x-amz-checksum-type": "COMPOSITE",
+                           "Content-Length": str(len(body))})
+    responses.add(responses.HEAD, OBJ + "?partNumber=1", status=206,
+                  headers={"ETag": f'"{etag}"', "Content-Length": str(part)})
+
+
+@pytest.mark.parametrize("corrupt", [False, True])
+@responses.activate
+def test_multipart_download_is_checked_against_the_composite_crc32c_not_the_md5s(corrupt):
+    body = b"a" * 7 + b"b" * 7 + b"c" * 3  # parts of 7 bytes: 7, 7, 3
+    wanted = composite_checksum("crc32c", [checksum_b64("crc32c", body[i:i + 7])
+                                           for i in (0, 7, 14)])
+    _get_multipart(b"X" + body[1:] if corrupt else body, 7, wanted, etag="0" * 32 + "-3")
+    # the ETag is wrong for these bytes: only the composite CRC-32C is checked
+    _meta, stream = _api(algorithm=None).object_fetch(None, "bkt", "obj")
+    if corrupt:
+        with pytest.raises(ChecksumMismatch):
+            stream.read()
+    else:
+        assert stream.read() == body

@@ -155,3 +155,13 @@ def test_upload_fid_of_a_stream_checks_the_crc():
                                              url="v1:8080")
     assert "Content-MD5" not in responses.calls[0].request.headers
     assert info.etag == "c99465aa"
+
+
+def test_whole_blob_reads_are_all_verified_when_crc32c_runs_in_c():
+    from objclient import integrity
+    from objclient.backends.seaweedfs import DEFAULT_VERIFY_LIMIT
+    limit = make_api()._backend.verify_limit
+    assert limit == DEFAULT_VERIFY_LIMIT
+    # pure Python (~6 MB/s) checks up to 8 MiB; the crc32c package, every size
+    assert limit == ((1 << 62) if integrity.CRC32C_FAST else 8 * 1024 * 1024)
+    assert make_api(verify_limit=0)._backend.verify_limit == 0

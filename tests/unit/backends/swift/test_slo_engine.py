@@ -60,11 +60,24 @@ def test_segments_are_sent_in_order_and_described_by_the_manifest():
     _mock()
     data = bytes(range(250))
     _c, size, md5 = _api().object_create(None, "box", data=data, obj_name="big")
-    assert size == 250 and md5 == hashlib.md5(data).hexdigest()
+    # No caller's etag: the hash is the manifest's ETag, made of the segments' MD5s.
+    segment_md5s = "".join(hashlib.md5(data[i:i + 100]).hexdigest() for i in (0, 100, 200))
+    assert size == 250 and md5 == hashlib.md5(segment_md5s.encode()).hexdigest()
     manifest = json.loads(_calls("PUT", re.escape(STORAGE + "/box/big"))[0].request.body)
     assert [s["size_bytes"] for s in manifest] == [100, 100, 50]
     assert [s["path"][-8:] for s in manifest] == ["00000000", "00000001", "00000002"]
     assert not _calls("DELETE", SEGMENTS.pattern)
+
+
+@responses.activate
+def test_callers_etag_is_checked_against_the_contents_md5():
+    _mock()
+    data = bytes(range(250))
+    _c, _size, md5 = _api().object_create(None, "box", data=data, obj_name="big",
+                                          etag=hashlib.md5(data).hexdigest())
+    assert md5 == hashlib.md5(data).hexdigest()
+    with pytest.raises(ChecksumMismatch, match="caller expected"):
+        _api().object_create(None, "box", data=data, obj_name="big", etag="0" * 32)
 
 
 @responses.activate
