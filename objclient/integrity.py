@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import queue
 import threading
 import zlib
@@ -277,8 +278,9 @@ def _crc32c_python(data: bytes, crc: int = 0) -> int:
     return crc ^ 0xFFFFFFFF
 
 
+_crc32c_module: Any
 try:  # the optional hardware implementation: pip install objclient[fast]
-    import crc32c as _crc32c_module
+    _crc32c_module = importlib.import_module("crc32c")
 except ImportError:  # pragma: no cover - depends on the environment
     _crc32c_module = None
 
