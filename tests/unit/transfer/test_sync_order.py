@@ -95,9 +95,13 @@ def test_every_range_start_finds_exactly_the_names_after_it(after):
     assert got == [n for n in BYTES if name_key(n) > name_key(after)]
 
 
-def test_a_prefix_walk_stays_under_the_prefix():
-    assert [o.name for o in tree_walk(TreeLister(NAMES), "a/")] == \
-        [n for n in BYTES if n.startswith("a/")]
+@pytest.mark.parametrize("prefix", ["a/", "a", "a/c/d/e/f", "b/"])
+def test_a_prefix_walk_stays_under_the_prefix_even_inside_a_segment(prefix):
+    assert [o.name for o in tree_walk(TreeLister(NAMES), prefix)] == \
+        [n for n in BYTES if n.startswith(prefix)]
+    after = prefix + "/"
+    assert [o.name for o in tree_walk(TreeLister(NAMES), prefix, after)] == \
+        [n for n in BYTES if n.startswith(prefix) and name_key(n) > name_key(after)]
 
 
 def test_the_level_marker_stops_before_a_character_below_slash():
