@@ -152,7 +152,8 @@ def copy(src: Location, src_name: str, dst: Location, dst_name: str, *,
     destination checks the MD5 when the source reported one.
 
     :param resume: reuse what an interrupted copy stored at ``dst`` (an S3
-        multipart upload's parts, a Swift SLO's segments).
+        multipart upload's parts, a Swift SLO's segments), where its backend
+        can (elsewhere, as on SeaweedFS's filer, the copy starts over).
     :param info: the source's listing entry, when the caller has it.
     :returns: the new object's metadata.
     """
@@ -162,9 +163,14 @@ def copy(src: Location, src_name: str, dst: Location, dst_name: str, *,
 
 def copy_object(src: Location, src_name: str, dst: Location, dst_name: str, *,
                 verify: bool = True, resume: bool = False,
-                info: Optional[ObjectInfo] = None) -> Tuple[ObjectInfo, bool]:
+                info: Optional[ObjectInfo] = None,
+                autocreate: bool = True) -> Tuple[ObjectInfo, bool]:
     """:func:`copy`; :returns: ``(the new object's metadata, whether the
-    server copied it)``."""
+    server copied it)``.
+
+    :param autocreate: False: the caller made sure the destination container
+        exists, so an upload sends no request to check it.
+    """
     if info is not None and _same_server(src, dst):
         return _server_copy(src, src_name, dst, dst_name, info), True
     fetched, stream = src.api.object_fetch(src.account, src.container, src_name)
@@ -175,7 +181,8 @@ def copy_object(src: Location, src_name: str, dst: Location, dst_name: str, *,
         *_rest, meta = dst.api.object_create_ext(
             dst.account, dst.container, data=Source(stream, size=fetched.size),
             obj_name=dst_name, mime_type=fetched.mime_type, properties=_properties(info),
-            etag=etag.lower() if etag else None, resume=resume)
+            etag=etag.lower() if etag else None, autocreate=autocreate,
+            resume=resume and Capability.RESUME in getattr(dst.api, "capabilities", ()))
     finally:
         stream.close()
     return meta, False

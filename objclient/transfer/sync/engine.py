@@ -169,7 +169,8 @@ class _Run:
             return
         try:
             _meta, server_side = copy_object(self.src, self.src.key(rel), self.dst,
-                                             self.dst.key(rel), resume=self.plan.resume, info=s)
+                                             self.dst.key(rel), resume=self.plan.resume, info=s,
+                                             autocreate=False)
         except (ClientError, OSError) as err:
             self.done("failed", rel, s.size, str(err))
             return
@@ -211,6 +212,11 @@ def sync_range(src: Location, dst: Location, plan: SyncPlan, *, after: Optional[
                budget: Optional[DeleteBudget] = None) -> SyncReport:
     """Sync the names (relative to the prefixes) after ``after`` and up to
     ``upto`` (None: unbounded).
+
+    The destination container must exist (:func:`~objclient.transfer.sync.sync`
+    creates it once per run, before any range): uploads do not check it, so
+    that a stream Swift cannot rewind goes in one request, not a HEAD of the
+    container and a PUT.
 
     :param budget: the deletes left (``max_delete``) when shared with other
         ranges of this process.

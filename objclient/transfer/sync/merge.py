@@ -1,7 +1,9 @@
 """Both sides of a sync, listed in UTF-8 byte order and merged as they are read.
 
 :func:`side_listing` lists one side's objects under its prefix, within a key
-range, as ``(relative name, info)``; :func:`in_byte_order` checks the order
+range, as ``(relative name, info)`` (a side whose server lists in tree
+order is walked a level at a time, see :mod:`.ordering`);
+:func:`in_byte_order` checks the order
 as it goes, so a backend that lists otherwise fails loudly instead of making
 the merge copy or delete the wrong objects; :func:`merge_join` pairs the two
 listings name by name.  Memory is one entry per side whatever the counts.
@@ -14,6 +16,7 @@ from typing import Any, Iterable, Iterator, Optional, Tuple
 from ...exceptions import ClientError, NotFound
 from ...listing import name_key
 from ...models import ObjectInfo
+from .ordering import listing_order, tree_walk
 
 __all__ = ["ListingOrderError", "Pair", "side_listing", "in_byte_order", "merge_join",
            "LISTS_PROPERTIES"]
@@ -36,22 +39,35 @@ def side_listing(loc: Any, after: Optional[str] = None,
 
     A container that does not exist lists nothing.
     """
-    api = loc.api
-    marker = loc.prefix + after if after is not None else None
-    extra = {"properties": True} if api.backend in LISTS_PROPERTIES else {}
     stop = name_key(upto) if upto is not None else None
     cut = len(loc.prefix)
     try:
-        for obj in api.object_list_iter(loc.account, loc.container, prefix=loc.prefix or None,
-                                        marker=marker, **extra):
-            if isinstance(obj, str):
-                continue
+        for obj in _objects(loc, loc.prefix + after if after is not None else None):
             rel = obj.name[cut:]
             if stop is not None and name_key(rel) > stop:
                 return
             yield rel, obj
     except NotFound:
         return
+
+
+def _objects(loc: Any, marker: Optional[str]) -> Iterator[ObjectInfo]:
+    """``loc``'s objects under its prefix after ``marker``, in byte order: a
+    side whose server lists in tree order is walked a level at a time."""
+    api = loc.api
+    extra = {"properties": True} if api.backend in LISTS_PROPERTIES else {}
+
+    def listed(prefix: str, delimiter: Optional[str], after: Optional[str]) -> Iterator[Any]:
+        return api.object_list_iter(  # type: ignore[no-any-return]
+            loc.account, loc.container, prefix=prefix or None, delimiter=delimiter,
+            marker=after, **extra)
+
+    if listing_order(api) == "tree":
+        yield from tree_walk(lambda prefix, after: listed(prefix, "/", after), loc.prefix, marker)
+        return
+    for obj in listed(loc.prefix, None, marker):
+        if not isinstance(obj, str):
+            yield obj
 
 
 def in_byte_order(entries: Iterable[Tuple[str, ObjectInfo]],
@@ -66,7 +82,8 @@ def in_byte_order(entries: Iterable[Tuple[str, ObjectInfo]],
         if last is not None and key <= last:
             raise ListingOrderError(f"the listing of {where} is not in UTF-8 byte order "
                                     f"({rel!r} came after a larger name): sync cannot "
-                                    "merge it")
+                                    "merge it (an S3 server that keeps keys as file "
+                                    "paths, as SeaweedFS, needs path_keys=True)")
         last = key
         yield rel, info
 

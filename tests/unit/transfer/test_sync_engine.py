@@ -7,6 +7,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 import objclient
+from objclient.contract import Capability
 from objclient.exceptions import InvalidArgument
 from objclient.listing import name_key
 from objclient.transfer import FolderStore, Location, StoreRef
@@ -126,3 +127,28 @@ def test_a_process_pool_needs_refs(tmp_path):
     bare = Location(FolderStore(str(tmp_path / "src")), None, "", "")
     with ProcessPoolExecutor(1) as pool, pytest.raises(InvalidArgument):
         sync(bare, _folder(tmp_path / "dst"), executor=pool)
+
+
+class _RecordingFolder(FolderStore):
+    """A folder that records the keywords of each upload."""
+
+    capabilities = frozenset()
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.uploads = []
+
+    def object_create_ext(self, account, container, **kwargs):
+        self.uploads.append({k: kwargs.get(k) for k in ("autocreate", "resume")})
+        return super().object_create_ext(account, container, **kwargs)
+
+
+def test_copies_skip_the_container_check_and_resume_only_where_the_backend_can(tmp_path):
+    _tree(tmp_path / "src", NAMES)
+    dst = _RecordingFolder(str(tmp_path / "dst"))
+    assert sync(_folder(tmp_path / "src"), Location(dst, None, "")).copied == len(NAMES)
+    assert dst.uploads == [{"autocreate": False, "resume": False}] * len(NAMES)
+    dst.capabilities = frozenset({Capability.RESUME})
+    (tmp_path / "src" / "new").write_bytes(b"n")
+    sync(_folder(tmp_path / "src"), Location(dst, None, ""))
+    assert dst.uploads[-1] == {"autocreate": False, "resume": True}
