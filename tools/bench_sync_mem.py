@@ -35,6 +35,10 @@ def _rss() -> int:
 class GeneratedListing:
     """A fake API holding ``count`` objects named in byte order, listed on the fly."""
 
+    #: what the sync engine asks of a store it lists
+    backend = "generated"
+    capabilities: frozenset = frozenset()
+
     def __init__(self, count: int, mtime: float) -> None:
         self.count = count
         self.mtime = mtime
@@ -69,8 +73,14 @@ class GeneratedListing:
 
 def merge_functions() -> List[str]:
     """Names of the engine's functions that look like a merge join."""
+    import importlib
+
     import objclient.transfer as transfer
     modules = [transfer] + [m for m in vars(transfer).values() if inspect.ismodule(m)]
+    try:  # the package, whose name the sync() function shadows in objclient.transfer
+        modules.append(importlib.import_module("objclient.transfer.sync"))
+    except ImportError:
+        pass
     found = set()
     for module in modules:
         for name, value in vars(module).items():
