@@ -281,25 +281,12 @@ def object_link(api: Any, a: argparse.Namespace) -> Any:
                            a.dest_container or a.container, a.dest_name)
 
 
-def _location(spec: str, account: Optional[str], common: Dict[str, Any]) -> Any:
-    """A :class:`~objclient.transfer.Location` from ``URL#CONTAINER[/PREFIX]``
-    or a plain folder path."""
-    from ..api import ObjectStorageApi
-    from ..transfer import FolderStore, Location
-    if "://" not in spec:
-        return Location(FolderStore(spec), None, "", "")
-    url, sep, where = spec.partition("#")
-    if not sep or not where:
-        raise InvalidArgument(f"{spec!r}: write URL#CONTAINER[/PREFIX]")
-    container, _, prefix = where.partition("/")
-    return Location(ObjectStorageApi(url, **common), account, container, prefix)
-
-
 def copy_cmd(api: Any, a: argparse.Namespace) -> Any:
     from ..transfer import copy
+    from .sync import location
     common = {"debug": a.debug, "timings": a.timings}
-    src = _location(a.src, a.src_account, common)
-    dst = _location(a.dst, a.dst_account, common)
+    src = location(a.src, a.src_account, common)
+    dst = location(a.dst, a.dst_account, common)
     meta = copy(src, src.prefix, dst, dst.prefix, resume=a.resume)
     return {"name": meta["name"], "size": meta["size"], "hash": meta["hash"]}
 

@@ -19,6 +19,16 @@ S3 = server_env.SEAWEEDFS_S3_ENDPOINT
 COUNT = 2000
 
 
+def _remove(*places):
+    """Empty and delete each ``(api, account, container)``, whatever is left."""
+    for api, account, box in places:
+        try:
+            api.container_flush(account, box)
+            api.container_delete(account, box)
+        except objclient.ClientError:
+            pass
+
+
 def test_folder_to_s3_to_swift_and_back(tmp_path):
     src = tmp_path / "src"
     for i in range(COUNT):
@@ -46,12 +56,7 @@ def test_folder_to_s3_to_swift_and_back(tmp_path):
             rel = path.relative_to(src)
             assert (tmp_path / "back" / rel).read_bytes() == path.read_bytes()
     finally:
-        for api, box in ((s3, bucket), (swift, container)):
-            try:
-                api.container_flush(None, box)
-                api.container_delete(None, box)
-            except objclient.ClientError:
-                pass
+        _remove((s3, None, bucket), (swift, None, container))
 
 
 def test_same_server_syncs_copy_server_side_on_s3_and_swift():
@@ -73,12 +78,7 @@ def test_same_server_syncs_copy_server_side_on_s3_and_swift():
             props = api.object_get_properties(None, b, "copy/k07")["properties"]
             assert props["i"] == "7"
         finally:
-            for box in (a, b):
-                try:
-                    api.container_flush(None, box)
-                    api.container_delete(None, box)
-                except objclient.ClientError:
-                    pass
+            _remove((api, None, a), (api, None, b))
 
 
 def test_a_listing_out_of_byte_order_stops_the_sync_before_any_delete(tmp_path):
@@ -146,12 +146,7 @@ def test_names_that_seaweedfs_s3_lists_in_tree_order_sync_both_ways(tmp_path):
         for name in ODD_NAMES:
             assert (tmp_path / "back" / name).read_bytes() == name.encode() * 7
     finally:
-        for api, acct, box in ((s3, None, bucket), (native, "sync", container)):
-            try:
-                api.container_flush(acct, box)
-                api.container_delete(acct, box)
-            except objclient.ClientError:
-                pass
+        _remove((s3, None, bucket), (native, "sync", container))
 
 
 def _count_requests(api, monkeypatch):
@@ -193,9 +188,4 @@ def test_a_sync_from_s3_to_swift_sends_one_request_per_object(monkeypatch):
         assert sync(Location(s3, None, bucket), Location(swift, None, container)).skipped == count
         assert sorted(m for m, _p in calls) == ["GET", "PUT"]  # the container, the listing
     finally:
-        for api, box in ((s3, bucket), (swift, container)):
-            try:
-                api.container_flush(None, box)
-                api.container_delete(None, box)
-            except objclient.ClientError:
-                pass
+        _remove((s3, None, bucket), (swift, None, container))
