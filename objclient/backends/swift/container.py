@@ -442,7 +442,7 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
-                     properties: Optional[Mapping[str, str]],
+                     properties: Optional[Mapping[str, str]], target_size: Optional[int] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
         source = f"/{quote_name(target_container)}/{quote_name(target_obj)}"
         headers = {"X-Copy-From": source, "Content-Length": "0"}
