@@ -569,13 +569,17 @@ class S3ContainerClient(ContainerClient):
                        version: Optional[Any], set_properties: Mapping[str, str],
                        del_properties: Sequence[str], clear: bool,
                        opts: CallOptions = DEFAULT_OPTS) -> None:
-        """CopyObject onto itself with the metadata directive REPLACE."""
+        """CopyObject onto itself with the metadata directive REPLACE; from
+        ``copy_part_threshold`` bytes up, a copy onto itself in parts."""
         info = self.content_show(account, container, obj, version, opts)
         current = {} if clear else dict(info.properties)
         current.update(set_properties)
         for key in del_properties:
             current.pop(key, None)
         self.backend.names.check_properties(current)
+        if info.size >= self.backend.copy_part_threshold:
+            self._copy_in_parts((container, obj, version), container, obj, info, current, opts)
+            return
         self._copy(container, obj, container, obj, version=version, replace=current,
                    mime_type=info.mime_type, if_match=info.extra.get("etag"), opts=opts)
 

@@ -81,3 +81,16 @@ def test_a_same_server_sync_copies_a_large_object_in_parts(part_copier, pc_bucke
     assert b"".join(stream) == data
     again = sync(Location(api, None, pc_bucket, "in/"), Location(api, None, pc_bucket, "out/"))
     assert again.copied == 0 and again.skipped == 2
+
+
+def test_properties_of_a_large_object_are_set_by_a_copy_onto_itself_in_parts(part_copier,
+                                                                            pc_bucket):
+    api = part_copier
+    data = os.urandom(12 * MiB)
+    api.object_create(None, pc_bucket, data=data, obj_name="big", properties={"a": "1"})
+    api.object_set_properties(None, pc_bucket, "big", {"b": "2"})
+    props = api.object_get_properties(None, pc_bucket, "big")["properties"]
+    assert props["a"] == "1" and props["b"] == "2"
+    _meta, stream = api.object_fetch(None, pc_bucket, "big")
+    assert b"".join(stream) == data
+    assert api.blob_client.list_uploads(pc_bucket) == []

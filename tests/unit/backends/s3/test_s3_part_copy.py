@@ -44,21 +44,22 @@ def _copy_part(etags=_part_etag, status=200):
     return answer
 
 
-def _mock(part=None, final=None, size=SIZE):
+def _mock(part=None, final=None, size=SIZE, dst=DST):
     """HEAD of the source, then a multipart upload of ``dst`` whose parts are copies."""
     responses.add(responses.HEAD, SRC, headers={
         "Content-Length": str(size), "ETag": SRC_ETAG, "Content-Type": "image/png",
         "x-amz-meta-colour": "blue"})
-    responses.add(responses.HEAD, DST, headers={"Content-Length": str(size),
-                                                "ETag": '"' + "e" * 32 + '-3"'})
-    responses.add(responses.POST, re.compile(re.escape(DST) + r"\?uploads"), body=INIT)
-    responses.add_callback(responses.PUT, re.compile(re.escape(DST) + r"\?partNumber=\d+"),
+    if dst != SRC:
+        responses.add(responses.HEAD, dst, headers={"Content-Length": str(size),
+                                                    "ETag": '"' + "e" * 32 + '-3"'})
+    responses.add(responses.POST, re.compile(re.escape(dst) + r"\?uploads"), body=INIT)
+    responses.add_callback(responses.PUT, re.compile(re.escape(dst) + r"\?partNumber=\d+"),
                            callback=part or _copy_part())
     want = final or combined_etag([bytes.fromhex(_part_etag(n)) for n in (1, 2, 3)], "s3")
-    responses.add(responses.POST, re.compile(re.escape(DST) + r"\?uploadId=up-1"),
+    responses.add(responses.POST, re.compile(re.escape(dst) + r"\?uploadId=up-1"),
                   body=f"<CompleteMultipartUploadResult><ETag>\"{want}\"</ETag>"
                        "</CompleteMultipartUploadResult>")
-    responses.add(responses.DELETE, re.compile(re.escape(DST) + r"\?uploadId=up-1"),
+    responses.add(responses.DELETE, re.compile(re.escape(dst) + r"\?uploadId=up-1"),
                   status=204)
 
 
@@ -115,6 +116,16 @@ def test_a_lower_threshold_without_a_size_heads_the_source_first():
     _mock()
     _link(_api())
     assert [c.request.method for c in responses.calls][:2] == ["HEAD", "POST"]
+
+
+@responses.activate
+def test_properties_of_a_large_object_are_set_by_a_copy_onto_itself_in_parts():
+    _mock(dst=SRC)
+    _api().object_set_properties(None, "bkt", "src", {"size": "big"})
+    init = _calls("POST", "?uploads")[0]
+    assert init.headers["x-amz-meta-colour"] == "blue" and init.headers["x-amz-meta-size"] == "big"
+    puts = _calls("PUT")
+    assert len(puts) == 3 and all("partNumber=" in r.url for r in puts)  # no CopyObject
 
 
 @responses.activate
