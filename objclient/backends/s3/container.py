@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["S3ContainerClient", "info_from_headers", "etag_hash", "content_md5",
            "listing_entry_info", "version_info", "copy_source", "copy_too_large",
-           "COPY_OBJECT_LIMIT"]
+           "COPY_OBJECT_LIMIT", "UNDERIVED_ETAG_PROPERTY"]
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -40,6 +40,12 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 DELETE_BATCH = 1000
 #: The largest source S3's CopyObject takes (and the largest part).
 COPY_OBJECT_LIMIT = 5 * 1024 ** 3
+#: The property (``x-amz-meta-objclient-etag: copied-parts``) a part copy
+#: gives an object on a server that answers UploadPartCopy with ETags that are
+#: not the parts' MD5s (SeaweedFS: the MD5 of its chunks' MD5s, ``-<chunks>``):
+#: its ETag then has the multipart form, but no client can derive it from
+#: the bytes, so downloads check its size only (see ``MultipartUploader.copy``).
+UNDERIVED_ETAG_PROPERTY = "objclient-etag"
 
 
 def listing_entry_info(entry: Entry, account: str, container: str) -> ObjectInfo:
@@ -573,6 +579,8 @@ class S3ContainerClient(ContainerClient):
         ``copy_part_threshold`` bytes up, a copy onto itself in parts."""
         info = self.content_show(account, container, obj, version, opts)
         current = {} if clear else dict(info.properties)
+        if clear and UNDERIVED_ETAG_PROPERTY in info.properties:  # it is not the user's
+            current[UNDERIVED_ETAG_PROPERTY] = info.properties[UNDERIVED_ETAG_PROPERTY]
         current.update(set_properties)
         for key in del_properties:
             current.pop(key, None)

@@ -47,7 +47,7 @@ from ...integrity import (CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, co
 from ...transfer.engine import Part, TransferEngine, plan_parts, read_parts
 from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time
-from .container import etag_hash
+from .container import UNDERIVED_ETAG_PROPERTY, etag_hash
 from .names import meta_headers
 from .versions import version_of
 from .xml import complete_body, embedded_error, parse, text_of
@@ -57,8 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
 
 __all__ = ["MultipartUploader", "list_uploads", "list_parts", "abort_stale_uploads",
-           "MAX_PARTS", "fitting_part_size", "composite_checksum", "UNDERIVED_ETAG_PROPERTY",
-           "etag_underived"]
+           "MAX_PARTS", "fitting_part_size", "composite_checksum", "etag_underived"]
 
 MAX_PARTS = 10000
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -68,12 +67,6 @@ _MULTIPART_ETAG = re.compile(r"[0-9a-f]{32}-[0-9]+")
 UNSEEN_MARGIN = 5.0
 #: How many times the look-up for unseen uploads asks for the listing.
 _UNSEEN_LISTINGS = 3
-#: The property (``x-amz-meta-objclient-etag: copied-parts``) a part copy
-#: gives an object on a server that answers UploadPartCopy with ETags that are
-#: not the parts' MD5s (SeaweedFS: the MD5 of its chunks' MD5s, ``-<chunks>``):
-#: its ETag then has the multipart form, but no client can derive it from
-#: the bytes, so downloads check its size only (see :meth:`MultipartUploader.copy`).
-UNDERIVED_ETAG_PROPERTY = "objclient-etag"
 _UNDERIVED = meta_headers({UNDERIVED_ETAG_PROPERTY: "copied-parts"})
 _UNDERIVED_HEADER = next(iter(_UNDERIVED))
 

@@ -129,6 +129,18 @@ def test_properties_of_a_large_object_are_set_by_a_copy_onto_itself_in_parts():
 
 
 @responses.activate
+def test_clearing_properties_keeps_the_mark_of_an_underived_etag():
+    responses.add(responses.HEAD, SRC, headers={
+        "Content-Length": "10", "ETag": SRC_ETAG, "x-amz-meta-colour": "blue",
+        "x-amz-meta-objclient-etag": "copied-parts"})
+    responses.add(responses.PUT, SRC, body="<CopyObjectResult/>")
+    _api().object_set_properties(None, "bkt", "src", {}, clear=True)
+    put = _calls("PUT")[0]
+    assert put.headers["x-amz-meta-objclient-etag"] == "copied-parts"
+    assert "x-amz-meta-colour" not in put.headers
+
+
+@responses.activate
 def test_a_failed_part_aborts_the_upload_and_nothing_is_completed():
     _mock(part=_copy_part(status=403))
     with pytest.raises(Forbidden):
