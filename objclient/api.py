@@ -1097,6 +1097,7 @@ class ObjectStorageApi:
                     link_content_id: Optional[str] = None,
                     properties_directive: str = "COPY",
                     properties: Optional[Mapping[str, str]] = None,
+                    target_size: Optional[int] = None,
                     **kwargs: Unpack[CallKeywords]) -> ResultDict:
         """Give the content of one object a second name (server-side; a hard
         link or a copy depending on the backend).
@@ -1107,6 +1108,9 @@ class ObjectStorageApi:
         :raises NotSupported: a content id on a backend without them.
         :param properties_directive: ``COPY`` keeps the target's properties,
             ``REPLACE`` uses ``properties``.
+        :param target_size: the target's size, when known (from a listing):
+            S3 then chooses CopyObject or a copy in parts (from
+            ``copy_part_threshold`` bytes) without a request to find it.
         :returns: the link's metadata, a dict.
         """
         opts = self._call_options(kwargs)
@@ -1125,7 +1129,8 @@ class ObjectStorageApi:
                                backend=self.backend)
         return as_result(self.container.content_link(  # type: ignore[no-any-return]
             tacct, tcont, tname, lacct, lcont, lname, target_version=target_version,
-            properties_directive=directive, properties=props, opts=opts, **ids))
+            properties_directive=directive, properties=props, target_size=target_size,
+            opts=opts, **ids))
 
     @_operation(Capability.TRUNCATE)
     def object_truncate(self, account: Optional[str], container: str, obj: str,

@@ -362,9 +362,14 @@ class ContainerClient(_SubClient):
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
-                     properties: Optional[Mapping[str, str]],
+                     properties: Optional[Mapping[str, str]], target_size: Optional[int] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
-        """Make ``link_obj`` a new name for the content of ``target_obj``."""
+        """Make ``link_obj`` a new name for the content of ``target_obj``.
+
+        :param target_size: the target's size, when the caller knows it (a
+            listing): a backend whose copy depends on it (S3: CopyObject or
+            parts) then needs no request to find it.
+        """
         raise self._unsupported("link")
 
     def content_truncate(self, account: str, container: str, obj: str, size: int,

@@ -5,7 +5,6 @@ import os
 from collections import Counter
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,6 +12,8 @@ import objclient
 from objclient.listing import name_key
 from objclient.transfer import FolderStore, Location, sync
 from tools import server_env
+
+from .requests_sent import count_requests
 
 SWIFT = server_env.SWIFT_AUTH_URL
 S3 = server_env.SEAWEEDFS_S3_ENDPOINT
@@ -149,19 +150,6 @@ def test_names_that_seaweedfs_s3_lists_in_tree_order_sync_both_ways(tmp_path):
         _remove((s3, None, bucket), (native, "sync", container))
 
 
-def _count_requests(api, monkeypatch):
-    """``calls``: the ``(method, path)`` of every request ``api`` sends."""
-    calls = []
-    send = api.http.request
-
-    def counting(method, url, *args, **kwargs):
-        calls.append((method, urlsplit(url).path))
-        return send(method, url, *args, **kwargs)
-
-    monkeypatch.setattr(api.http, "request", counting)
-    return calls
-
-
 def test_a_sync_from_s3_to_swift_sends_one_request_per_object(monkeypatch):
     """A copy from another store is a stream Swift cannot rewind: its
     upload would HEAD the container before each PUT; the sync creates the
@@ -174,7 +162,7 @@ def test_a_sync_from_s3_to_swift_sends_one_request_per_object(monkeypatch):
         for i in range(count):
             s3.object_create(None, bucket, data=os.urandom(100 + i), obj_name=f"d/o{i:03d}")
         swift.account_show(None)  # authenticate before counting
-        calls = _count_requests(swift, monkeypatch)
+        calls = count_requests(swift, monkeypatch)
         report = sync(Location(s3, None, bucket), Location(swift, None, container))
         assert report.copied == count and report.failed == 0
         puts = [p for m, p in calls if m == "PUT" and p.count("/") > 3]

@@ -283,7 +283,7 @@ class LocalContainerClient(ContainerClient):
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
-                     properties: Optional[Mapping[str, str]],
+                     properties: Optional[Mapping[str, str]], target_size: Optional[int] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
         conn = self.store.db(target_account)
         row = self.object_row(conn, target_account, target_container, target_obj,

@@ -296,7 +296,7 @@ class OioContainerClient(ContainerClient):
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
-                     properties: Optional[Mapping[str, str]],
+                     properties: Optional[Mapping[str, str]], target_size: Optional[int] = None,
                      opts: CallOptions = DEFAULT_OPTS, target_content_id: Optional[str] = None,
                      link_content_id: Optional[str] = None) -> ObjectInfo:
         """Link as OpenIO's API does: locate, prepare2, rawx COPY per chunk,

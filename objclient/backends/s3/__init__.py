@@ -12,6 +12,11 @@ container = bucket; object = key with ``x-amz-meta-*`` properties.
 
 Options: ``region``, ``addressing``, ``multipart_threshold`` (bytes,
 default 64 MiB), ``part_size`` (bytes, >= 5 MiB, default 8 MiB),
+``copy_part_threshold`` (bytes, default 5 GiB, the largest object S3's
+CopyObject takes: a server-side copy at least this large is made of
+UploadPartCopy parts instead, see :meth:`.multipart.MultipartUploader.copy`),
+``copy_part_size`` (bytes, 5 MiB to 5 GiB, default 512 MiB: the size of
+those parts),
 ``concurrency`` (parts in flight, default 4), ``tagging`` (bucket tags as
 container properties; off for servers without PutBucketTagging),
 ``path_keys`` (refuse keys a path-based server such as SeaweedFS would alter),
@@ -56,13 +61,17 @@ from ...exceptions import (ChecksumMismatch, ClientError, Conflict, ContainerNot
                            InvalidArgument, NoSuchContainer, NoSuchObject, NotFound)
 from ...http.stream import DEFAULT_CHUNK_SIZE
 from ...integrity import check_algorithm
+from .container import COPY_OBJECT_LIMIT
 from .names import S3_NAME_RULES, key_path
 
-__all__ = ["create_backend", "S3Backend", "S3_CAPABILITIES", "MIN_PART_SIZE"]
+__all__ = ["create_backend", "S3Backend", "S3_CAPABILITIES", "MIN_PART_SIZE", "COPY_OBJECT_LIMIT"]
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 DEFAULT_THRESHOLD = 64 * 1024 * 1024
 DEFAULT_PART_SIZE = 8 * 1024 * 1024
+#: Parts of a part copy: a 5 GiB object makes 10 of them, 4 in flight at a
+#: time; each is one request the server may take seconds to answer.
+DEFAULT_COPY_PART_SIZE = 512 * 1024 * 1024
 
 S3_CAPABILITIES = frozenset({
     Capability.OBJECT_PROPERTIES, Capability.RANGES, Capability.SERVER_SIDE_COPY,
@@ -124,6 +133,13 @@ class S3Backend(Backend):
     #: the same for ``x-amz-checksum-crc32c`` on multipart parts (sent instead
     #: of Content-MD5 when the ``crc32c`` package is installed)
     crc32c_confirmed: Optional[bool] = None
+    #: server-side copies at least this large are made of UploadPartCopy parts
+    copy_part_threshold: int = COPY_OBJECT_LIMIT
+    #: the size of those parts (doubled as needed to fit 10,000 parts)
+    copy_part_size: int = DEFAULT_COPY_PART_SIZE
+    #: whether the server answers UploadPartCopy with the MD5 of the part
+    #: (None: not known yet; False: it did not, see :mod:`.multipart`)
+    copy_part_md5: Optional[bool] = None
 
     def url(self, bucket: Optional[str] = None, key: Optional[str] = None) -> str:
         """The URL of the service, a bucket or an object (no query)."""
@@ -203,13 +219,16 @@ def _is_ip_or_local(host: str) -> bool:
     return True
 
 
-def _size_option(name: str, value: Any, minimum: int) -> int:
+def _size_option(name: str, value: Any, minimum: int,
+                 maximum: Optional[int] = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise InvalidArgument(f"{name} must be a number of bytes, not {value!r}") from None
     if number < minimum:
         raise InvalidArgument(f"{name} must be at least {minimum} bytes")
+    if maximum is not None and number > maximum:
+        raise InvalidArgument(f"{name} must be at most {maximum} bytes")
     return number
 
 
@@ -221,6 +240,7 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                    path_keys: Any = None, chunk_size: Any = None,
                    checksum_algorithm: Optional[str] = None, delete_check: Optional[str] = None,
                    checksum: Any = None, versioning: Any = None,
+                   copy_part_threshold: Any = None, copy_part_size: Any = None,
                    **options: Any) -> S3Backend:
     """Build an S3 backend for ``s3+http(s)://HOST[:PORT]``.
 
@@ -236,6 +256,9 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
         delete finds out that the object is missing (see the module docstring).
     :param checksum: False: no MD5 on the client, either way (default True).
     :param versioning: False: the server has no bucket versioning (default True).
+    :param copy_part_threshold: server-side copies at least this large are
+        made with UploadPartCopy (default 5 GiB, CopyObject's limit).
+    :param copy_part_size: the size of their parts (default 512 MiB).
     """
     from .account import S3AccountClient
     from .blob import S3BlobClient
@@ -280,6 +303,12 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
     psize = _size_option("part_size", part_size or DEFAULT_PART_SIZE, MIN_PART_SIZE)
     workers = _size_option("concurrency", concurrency or 4, 1)
     chunk = _size_option("chunk_size", chunk_size or DEFAULT_CHUNK_SIZE, 1)
+    copy_threshold = _size_option("copy_part_threshold", copy_part_threshold
+                                  or query.pop("copy_part_threshold", COPY_OBJECT_LIMIT),
+                                  MIN_PART_SIZE)
+    copy_size = _size_option("copy_part_size", copy_part_size
+                             or query.pop("copy_part_size", DEFAULT_COPY_PART_SIZE),
+                             MIN_PART_SIZE, COPY_OBJECT_LIMIT)
     http = build_http_client(None, auth, options, pool_maxsize=max(10, workers + 2))
     reject_unknown_options("s3", options)
     caps = set(S3_CAPABILITIES)
@@ -296,7 +325,8 @@ def create_backend(url: str, *, auth: Any = None, access_key: Optional[str] = No
                         virtual=addressing == "virtual", multipart_threshold=threshold,
                         part_size=psize, concurrency=workers, chunk_size=chunk,
                         checksum_algorithm=algorithm, signer=auth, delete_check=delete_check,
-                        checksum=checksum)
+                        checksum=checksum, copy_part_threshold=copy_threshold,
+                        copy_part_size=copy_size)
     backend.account = S3AccountClient(backend)
     backend.container = S3ContainerClient(backend)
     backend.blob = S3BlobClient(backend)

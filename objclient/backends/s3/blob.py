@@ -39,7 +39,7 @@ from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
 from ...source import Source, read_up_to
 from .container import etag_hash, info_from_headers
-from .multipart import MultipartUploader, abort_stale_uploads, list_uploads
+from .multipart import MultipartUploader, abort_stale_uploads, etag_underived, list_uploads
 from .names import meta_from_headers, meta_headers
 from .versions import version_of, version_query
 
@@ -329,7 +329,8 @@ class S3BlobClient(BlobClient):
                                      and reported is None) else None
         size = int(length) if length and length.isdigit() else None
         parts = None
-        if whole and backend.checksum and reported is None and expected_md5 is None:
+        if whole and backend.checksum and reported is None and expected_md5 is None \
+                and not etag_underived(resp.headers):
             parts = self._parts_check(container, obj, query, resp.headers.get("ETag"), size,
                                       opts, _composite_checksum(resp.headers))
         return info, BodyStream(resp, expected_size=size, expected_md5=expected_md5,
@@ -375,6 +376,20 @@ class S3BlobClient(BlobClient):
         if signer is None:  # pragma: no cover - create_backend always sets it
             raise self._unsupported("temp_url")
         return signer.presign(self.backend.url(container, obj), method=method, expires=expires)
+
+    def copy_in_parts(self, source: str, bucket: str, key: str, size: int,
+                      headers: Mapping[str, str], if_match: Optional[str],
+                      opts: CallOptions = DEFAULT_OPTS) -> str:
+        """Copy ``size`` bytes of ``source`` (an ``x-amz-copy-source``
+        value) to ``key`` with UploadPartCopy (see
+        :meth:`.multipart.MultipartUploader.copy`).
+
+        :param headers: the new object's type and metadata.
+        :param if_match: the source's ETag (each part is conditional on it).
+        :returns: the new object's ETag.
+        """
+        uploader = MultipartUploader(self.backend, bucket, key, headers, opts)
+        return uploader.copy(source, size, if_match)
 
     # -- multipart housekeeping -----------------------------------------------------
     def list_uploads(self, bucket: str, prefix: Optional[str] = None,

@@ -8,7 +8,8 @@ import base64
 import hashlib
 import re
 from itertools import groupby
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union,
+                    cast)
 from urllib.parse import quote, unquote_plus
 
 from ...contract import DEFAULT_OPTS, CallOptions, Capability, ContainerClient
@@ -18,7 +19,7 @@ from ...listing import name_key
 from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import http_date_to_epoch
 from .account import NOT_COUNTED, parse_time
-from .names import meta_from_headers, meta_headers
+from .names import key_path, meta_from_headers, meta_headers
 from .versions import (Item, VersionEntry, delete_versions_body, doomed_versions,
                        find_version, need_versioning, not_implemented, version_of, version_query,
                        version_stream, versioning_body, versioning_state, versioning_status)
@@ -27,14 +28,24 @@ from .xml import (Entry, delete_body, embedded_error, location_body, parse, pars
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
+    from .blob import S3BlobClient
 
 __all__ = ["S3ContainerClient", "info_from_headers", "etag_hash", "content_md5",
-           "listing_entry_info", "version_info"]
+           "listing_entry_info", "version_info", "copy_source", "copy_too_large",
+           "COPY_OBJECT_LIMIT", "UNDERIVED_ETAG_PROPERTY"]
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 #: DeleteObjects takes at most this many keys per request.
 DELETE_BATCH = 1000
+#: The largest source S3's CopyObject takes (and the largest part).
+COPY_OBJECT_LIMIT = 5 * 1024 ** 3
+#: The property (``x-amz-meta-objclient-etag: copied-parts``) a part copy
+#: gives an object on a server that answers UploadPartCopy with ETags that are
+#: not the parts' MD5s (SeaweedFS: the MD5 of its chunks' MD5s, ``-<chunks>``):
+#: its ETag then has the multipart form, but no client can derive it from
+#: the bytes, so downloads check its size only (see ``MultipartUploader.copy``).
+UNDERIVED_ETAG_PROPERTY = "objclient-etag"
 
 
 def listing_entry_info(entry: Entry, account: str, container: str) -> ObjectInfo:
@@ -535,12 +546,7 @@ class S3ContainerClient(ContainerClient):
     def _copy(self, src_bucket: str, src_key: str, bucket: str, key: str, *,
               version: Optional[Any], replace: Optional[Mapping[str, str]],
               mime_type: Optional[str], if_match: Optional[str], opts: CallOptions) -> None:
-        from .names import key_path
-        source = f"/{src_bucket}/{key_path(src_key)}"
-        query = version_query(version, self.backend)
-        if query:
-            source += "?versionId=" + quote(query[0][1], safe="")
-        headers = {"x-amz-copy-source": source}
+        headers = {"x-amz-copy-source": copy_source(self.backend, src_bucket, src_key, version)}
         if if_match:
             headers["x-amz-copy-source-if-match"] = if_match
         if replace is not None:
@@ -569,13 +575,19 @@ class S3ContainerClient(ContainerClient):
                        version: Optional[Any], set_properties: Mapping[str, str],
                        del_properties: Sequence[str], clear: bool,
                        opts: CallOptions = DEFAULT_OPTS) -> None:
-        """CopyObject onto itself with the metadata directive REPLACE."""
+        """CopyObject onto itself with the metadata directive REPLACE; from
+        ``copy_part_threshold`` bytes up, a copy onto itself in parts."""
         info = self.content_show(account, container, obj, version, opts)
         current = {} if clear else dict(info.properties)
+        if clear and UNDERIVED_ETAG_PROPERTY in info.properties:  # it is not the user's
+            current[UNDERIVED_ETAG_PROPERTY] = info.properties[UNDERIVED_ETAG_PROPERTY]
         current.update(set_properties)
         for key in del_properties:
             current.pop(key, None)
         self.backend.names.check_properties(current)
+        if info.size >= self.backend.copy_part_threshold:
+            self._copy_in_parts((container, obj, version), container, obj, info, current, opts)
+            return
         self._copy(container, obj, container, obj, version=version, replace=current,
                    mime_type=info.mime_type, if_match=info.extra.get("etag"), opts=opts)
 
@@ -650,17 +662,71 @@ class S3ContainerClient(ContainerClient):
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
-                     properties: Optional[Mapping[str, str]],
+                     properties: Optional[Mapping[str, str]], target_size: Optional[int] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
-        """CopyObject (S3 has no links: the link is a server-side copy)."""
+        """CopyObject (S3 has no links: the link is a server-side copy); from
+        ``copy_part_threshold`` bytes up, UploadPartCopy parts (CopyObject
+        refuses sources over 5 GiB).
+
+        The size chooses without a request of its own: ``target_size`` (the
+        sync engine has it from its listing), or the HEAD that REPLACE sends
+        anyway (for the source's type); else, with the threshold at
+        CopyObject's limit, CopyObject is tried and the server's "too
+        large" answer turns the copy to parts.  A small copy thus stays one
+        copy and one HEAD of the result.  Only a threshold below the limit
+        with no size given costs a HEAD of the source first.
+        """
         if target_account != link_account:
             raise InvalidArgument("S3 copies within the credentials' own buckets only")
         replace = dict(properties or {}) if properties_directive == "REPLACE" else None
-        mime = None
-        if replace is not None:
-            mime = self.content_show(target_account, target_container, target_obj,
-                                     target_version, opts).mime_type
-        self._copy(target_container, target_obj, link_container, link_obj,
-                   version=target_version, replace=replace, mime_type=mime, if_match=None,
-                   opts=opts)
+        source = None
+        threshold = self.backend.copy_part_threshold
+        if replace is not None or (target_size is None and threshold < COPY_OBJECT_LIMIT):
+            source = self.content_show(target_account, target_container, target_obj,
+                                       target_version, opts)
+            target_size = source.size
+        target = (target_container, target_obj, target_version)
+        if target_size is not None and target_size >= threshold:
+            self._copy_in_parts(target, link_container, link_obj, source, replace, opts)
+        else:
+            try:
+                self._copy(target_container, target_obj, link_container, link_obj,
+                           version=target_version, replace=replace,
+                           mime_type=source.mime_type if source else None, if_match=None,
+                           opts=opts)
+            except ClientError as err:
+                if target_size is not None or not copy_too_large(err):
+                    raise
+                self._copy_in_parts(target, link_container, link_obj, None, replace, opts)
         return self.content_show(link_account, link_container, link_obj, None, opts)
+
+    def _copy_in_parts(self, target: Tuple[str, str, Optional[Any]], bucket: str, key: str,
+                       source: Optional[ObjectInfo], replace: Optional[Mapping[str, str]],
+                       opts: CallOptions) -> None:
+        """The copy of a large ``target`` (bucket, key, version) made of parts.
+        Parts carry no metadata: the upload starts with the source's type and
+        properties (CopyObject's COPY), or with ``replace``; the source's ETag
+        makes each part conditional."""
+        src_bucket, src_key, version = target
+        if source is None:
+            source = self.content_show("", src_bucket, src_key, version, opts)
+        headers = {"Content-Type": source.mime_type or "application/octet-stream"}
+        headers.update(meta_headers(source.properties if replace is None else replace))
+        blob = cast("S3BlobClient", self.backend.blob)
+        blob.copy_in_parts(copy_source(self.backend, src_bucket, src_key, version), bucket,
+                           key, source.size, headers, source.extra.get("etag"), opts)
+
+
+def copy_source(backend: "S3Backend", bucket: str, key: str, version: Optional[Any]) -> str:
+    """The ``x-amz-copy-source`` value of ``key`` (of ``version``, when given)."""
+    source = f"/{bucket}/{key_path(key)}"
+    query = version_query(version, backend)
+    if query:
+        source += "?versionId=" + quote(query[0][1], safe="")
+    return source
+
+
+def copy_too_large(err: ClientError) -> bool:
+    """Whether ``err`` is S3's refusal of a CopyObject source over 5 GiB."""
+    text = f"{err.server_message or ''} {err}".lower()
+    return err.code == "InvalidRequest" and "copy source is larger" in text

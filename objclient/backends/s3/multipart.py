@@ -41,13 +41,14 @@ from ... import integrity
 from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, NoSuchContainer,
-                           NoSuchObject, ServerError, Timeout)
+                           NoSuchObject, PreconditionFailed, ServerError, Timeout)
 from ...integrity import (CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, combined_etag,
                           new_hasher)
-from ...transfer.engine import Part, TransferEngine, read_parts
+from ...transfer.engine import Part, TransferEngine, plan_parts, read_parts
 from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time
-from .container import etag_hash
+from .container import UNDERIVED_ETAG_PROPERTY, etag_hash
+from .names import meta_headers
 from .versions import version_of
 from .xml import complete_body, embedded_error, parse, text_of
 
@@ -56,7 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import S3Backend
 
 __all__ = ["MultipartUploader", "list_uploads", "list_parts", "abort_stale_uploads",
-           "MAX_PARTS", "fitting_part_size", "composite_checksum"]
+           "MAX_PARTS", "fitting_part_size", "composite_checksum", "etag_underived"]
 
 MAX_PARTS = 10000
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -66,6 +67,8 @@ _MULTIPART_ETAG = re.compile(r"[0-9a-f]{32}-[0-9]+")
 UNSEEN_MARGIN = 5.0
 #: How many times the look-up for unseen uploads asks for the listing.
 _UNSEEN_LISTINGS = 3
+_UNDERIVED = meta_headers({UNDERIVED_ETAG_PROPERTY: "copied-parts"})
+_UNDERIVED_HEADER = next(iter(_UNDERIVED))
 
 
 class MultipartUploader:
@@ -260,6 +263,93 @@ class MultipartUploader:
             raise
         return size, source.md5_hex(), final
 
+    def copy(self, source: str, size: int, if_match: Optional[str] = None) -> str:
+        """Make the object from the bytes of ``source`` with UploadPartCopy
+        (``copy_part_size`` bytes a part, ``concurrency`` parts at a time),
+        then complete; abort on any failure, so nothing half-copied is ever
+        visible and no upload is left behind.
+
+        The server sends no byte here, so the check is of what it answered:
+        the completed ETag against the one the parts' ETags make, when they
+        are MD5s (AWS, Swift's s3api).  Where they are not (SeaweedFS), the
+        object's ETag cannot be derived from its bytes: it is created with
+        the :data:`UNDERIVED_ETAG_PROPERTY` property, or a download checking
+        it would report a mismatch where there is none.  The backend learns
+        which kind its server is on the first copy (the first part alone; a
+        later part that says otherwise starts the copy again, marked).
+
+        :param source: the ``x-amz-copy-source`` value.
+        :param size: the source's size in bytes.
+        :param if_match: the source's ETag: a part copied after the source
+            changed fails instead of mixing two versions.
+        :returns: the completed object's ETag.
+        :raises PreconditionFailed: the source changed during the copy.
+        """
+        self.algorithm = None  # parts copied by the server carry no checksum of ours
+        self.crc_parts = False
+        marked = self.backend.copy_part_md5 is False
+        if marked:
+            self.headers.update(_UNDERIVED)
+        plan = plan_parts(size, self.backend.copy_part_size, MAX_PARTS)
+        self.start()
+        try:
+            done = self._copy_parts(source, plan, if_match)
+        except PreconditionFailed as err:
+            self.abort()
+            raise PreconditionFailed(f"{source} changed while it was copied to {self.key!r}; "
+                                     "nothing was written, copy it again", status=err.status,
+                                     method=err.method, url=err.url,
+                                     request_id=err.request_id, code=err.code) from None
+        except BaseException:
+            self.abort()
+            raise
+        if not marked and not all(_HEX32.fullmatch(e) for _n, e, _c in done):
+            self.backend.copy_part_md5 = False
+            self.abort()
+            self.upload_id = None
+            return self.copy(source, size, if_match)
+        try:
+            self.part_count = len(done)
+            return self._complete(done)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _copy_parts(self, source: str, plan: List[Part], if_match: Optional[str]
+                    ) -> List[Tuple[int, str, Optional[str]]]:
+        """Copy the parts of ``plan``, the first alone while the backend does
+        not know the kind of ETag its server gives them (then only that one
+        when it is not an MD5: the copy starts again, marked)."""
+        done = []
+        if self.backend.copy_part_md5 is None:
+            first = self._copy_part(source, plan[0], if_match)
+            self.backend.copy_part_md5 = bool(_HEX32.fullmatch(first[1]))
+            if not self.backend.copy_part_md5:
+                return [first]
+            done, plan = [first], plan[1:]
+        workers = self.backend.concurrency
+        engine: TransferEngine = TransferEngine(workers=workers, max_in_flight=workers,
+                                                deadline=self.opts.deadline)
+        return done + engine.upload(((part, b"") for part in plan),
+                                    lambda part, _data: self._copy_part(source, part, if_match))
+
+    def _copy_part(self, source: str, part: Part, if_match: Optional[str]
+                   ) -> Tuple[int, str, Optional[str]]:
+        """UploadPartCopy of the bytes ``part`` covers; :returns: ``(number,
+        the ETag the server gave it, None)``."""
+        headers = {"x-amz-copy-source": source,
+                   "x-amz-copy-source-range": f"bytes={part.offset}-{part.last}"}
+        if if_match:
+            headers["x-amz-copy-source-if-match"] = if_match
+        resp = self.backend.call("PUT", self.bucket, self.key,
+                                 query=self._query(part.index + 1), headers=headers,
+                                 opts=self.opts, service="blob")
+        error = embedded_error(resp.content)  # S3 may answer 200, then fail
+        if error is not None:
+            raise error
+        etag = text_of(parse(resp.content), "ETag") if resp.content else None
+        return part.index + 1, (etag or resp.headers.get("ETag") or "").strip('"').lower(), None
+
     def _reused(self, result: Tuple[int, str, Optional[str]], data: bytes
                 ) -> Tuple[int, str, Optional[str]]:
         """A stored part's result, which matches ``data``, with its checksum
@@ -332,6 +422,12 @@ class MultipartUploader:
                 self._abort_unseen(self.began)
         except ClientError:
             pass
+
+
+def etag_underived(headers: Mapping[str, str]) -> bool:
+    """Whether an object's ETag cannot be derived from its bytes: a part copy
+    made it on a server whose part ETags are not MD5s (:meth:`MultipartUploader.copy`)."""
+    return any(name.lower() == _UNDERIVED_HEADER for name in headers)
 
 
 def composite_checksum(algorithm: str, part_checksums: List[str]) -> str:

@@ -229,7 +229,7 @@ class SeaweedContainerClient(ContainerClient):
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
-                     properties: Optional[Mapping[str, str]],
+                     properties: Optional[Mapping[str, str]], target_size: Optional[int] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
         """A server-side copy by the filer (``?cp.from=``): it writes new
         chunks on the volume servers, keeps the MD5, type and extended

@@ -5,23 +5,28 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set,
+                    Tuple, Union, cast)
 
 import attrs
 
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
-                           NoSuchContainer, NoSuchObject, NotFound, NotSupported)
+                           NoSuchContainer, NoSuchObject, NotFound, NotSupported, TooLarge)
 from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import iso_to_epoch
 from .account import SERVER_LISTING_LIMIT, listing_params, page_truncated
 from .common import SwiftRequests, int_header, refine
+from .slo import copy_slo
 from .versions import (is_delete_marker, purge_versions, version_of, version_query,
                        versioning_header, versioning_state)
 from .wire import (bulk_delete_body, container_path, decode_header_value,
                    encode_header_value, meta_headers, object_path, parse_bulk_response,
                    parse_http_date, parse_timestamp, quote_name,
                    read_meta, remove_meta_headers, unquote_etag)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .blob import SwiftBlobClient
 
 __all__ = ["SwiftContainerClient", "object_info", "listing_row_info", "SYSTEM_HEADERS"]
 
@@ -442,8 +447,12 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
     def content_link(self, target_account: str, target_container: str, target_obj: str,
                      link_account: str, link_container: str, link_obj: str, *,
                      target_version: Optional[Any], properties_directive: str,
-                     properties: Optional[Mapping[str, str]],
+                     properties: Optional[Mapping[str, str]], target_size: Optional[int] = None,
                      opts: CallOptions = DEFAULT_OPTS) -> ObjectInfo:
+        """A server-side COPY (``PUT`` with ``X-Copy-From``).  A static large
+        object is copied whole, as one object, which Swift refuses above its
+        ``max_file_size`` (413): such a copy is made segment by segment
+        instead (:func:`.slo.copy_slo`)."""
         source = f"/{quote_name(target_container)}/{quote_name(target_obj)}"
         headers = {"X-Copy-From": source, "Content-Length": "0"}
         if target_account != link_account:
@@ -458,4 +467,14 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         except NotFound as err:
             raise refine(err, NoSuchObject, f"object {target_obj!r} (or container "
                          f"{link_container!r}) does not exist") from None
+        except TooLarge:
+            info = self.content_show(target_account, target_container, target_obj,
+                                     target_version, opts)
+            if info.chunk_method != "slo" or target_version is not None:
+                raise
+            kept = info.properties if properties_directive != "REPLACE" else properties or {}
+            blob = cast("SwiftBlobClient", self.swift.blob)
+            copy_slo(blob, (target_account, target_container, target_obj), link_account,
+                     link_container, link_obj, opts=opts,
+                     headers={"Content-Type": info.mime_type, **meta_headers("Object", kept)})
         return self.content_show(link_account, link_container, link_obj, None, opts)

@@ -34,15 +34,15 @@ from ...contract import CallOptions
 from ...exceptions import ChecksumMismatch, ClientError, NotFound
 from ...models import ObjectInfo
 from ...source import Source
-from ...transfer.engine import PartBody, TransferEngine
+from ...transfer.engine import Part, PartBody, TransferEngine
 from ...transfer.resume import StoredPart, plan_resume
 from .common import merged_headers
-from .wire import etag_of_etags, object_path, slo_manifest, unquote_etag
+from .wire import etag_of_etags, object_path, quote_name, slo_manifest, unquote_etag
 
 if TYPE_CHECKING:  # pragma: no cover
     from .blob import SwiftBlobClient
 
-__all__ = ["upload_slo", "segment_container", "segment_prefix", "upload_root",
+__all__ = ["upload_slo", "copy_slo", "segment_container", "segment_prefix", "upload_root",
            "old_segments", "delete_segments",
            "resumable_segments", "MAX_SEGMENTS"]
 
@@ -157,6 +157,72 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
                       ctime=now, mtime=now, container=container, account=account,
                       chunk_method="slo", extra={"segments": len(done),
                                                  "segment_container": seg_cont})
+
+
+def copy_slo(blob: "SwiftBlobClient", source: Tuple[str, str, str], account: str,
+             container: str, obj: str, *, headers: Mapping[str, str],
+             opts: CallOptions) -> None:
+    """Copy the static large object ``source`` (account, container, name)
+    to ``obj`` on the server, one segment at a time.
+
+    A COPY of a large object makes one object of its whole content, which
+    Swift refuses above ``max_file_size`` (5 GiB by default, 413).  Here
+    each segment is copied by the server into ``obj``'s own segments
+    (``segment_workers`` at a time), each copy's ETag checked against the
+    source segment's, then a manifest of them is stored.  Sharing the
+    source's segments (a COPY with ``multipart-manifest=get``) would be one
+    request, but deleting either object then deletes the other's data.
+    Any failure deletes the segments copied so far.
+
+    :param headers: the new object's type and metadata.
+    """
+    backend = blob.swift
+    src_account, src_container, src_obj = source
+    _resp, doc = backend.http.request_json(
+        "GET", backend.url(object_path(src_account, src_container, src_obj)),
+        params={"multipart-manifest": "get"}, headers=merged_headers(opts),
+        **opts.http_kwargs("object"))
+    segments = [(str(seg["name"]), str(seg["hash"]), int(seg["bytes"]))
+                for seg in (doc if isinstance(doc, list) else [])]
+    if not segments or any("range" in seg or seg.get("sub_slo") for seg in doc):
+        raise ClientError(f"{src_obj!r} is not a plain static large object: its "
+                          "segments cannot be copied one by one")
+    seg_cont = segment_container(container)
+    backend.container.create(account, seg_cont, properties={}, system={}, opts=opts)
+    replaced = old_segments(blob, account, container, obj, opts)
+    prefix = segment_prefix(obj, sum(size for _n, _e, size in segments),
+                            max(size for _n, _e, size in segments), time.time())
+    stored: List[str] = []
+    lock = threading.Lock()
+
+    def copy(part: Part, _data: bytes) -> Tuple[str, str, int]:
+        path, etag, size = segments[part.index]
+        name = f"{prefix}{part.index:08d}"
+        with lock:  # before the PUT: a PUT whose answer is lost may have stored it
+            stored.append(name)
+        copy_headers = {"X-Copy-From": quote_name(path), "Content-Length": "0"}
+        if src_account != account:
+            copy_headers["X-Copy-From-Account"] = quote_name(src_account)
+        resp = backend.http.request(
+            "PUT", backend.url(object_path(account, seg_cont, name)), data=b"",
+            headers=merged_headers(opts, copy_headers), **opts.http_kwargs("object"))
+        got = unquote_etag(resp.headers.get("Etag")) or ""
+        if got != etag:
+            raise ChecksumMismatch(f"segment {part.index} of {obj!r} copied with ETag {got}, "
+                                   f"its source has {etag}", expected=etag, actual=got)
+        return f"/{seg_cont}/{name}", etag, size
+
+    engine: TransferEngine = TransferEngine(workers=backend.segment_workers,
+                                            max_in_flight=backend.segment_workers,
+                                            deadline=opts.deadline)
+    try:
+        manifest = engine.upload(((Part(i, 0, size), b"") for i, (_n, _e, size)
+                                  in enumerate(segments)), copy)
+    except BaseException:
+        _cleanup(blob, account, seg_cont, stored, opts)
+        raise
+    _put_manifest(blob, account, container, obj, manifest, headers, opts, stored)
+    delete_segments(blob, account, replaced, opts)
 
 
 def _put_manifest(blob: "SwiftBlobClient", account: str, container: str, obj: str,

@@ -99,7 +99,8 @@ def _in_this_thread(src: Location, dst: Location, plan: SyncPlan, max_delete: Op
     report = sync_range(src, dst, attrs.evolve(plan, deleting=False), progress=progress)
     check_extras(report.extras, max_delete)
     if report.extras:
-        second = sync_range(src, dst, plan, budget=DeleteBudget(max_delete),
+        second = sync_range(src, dst, attrs.evolve(plan, only_deletes=True),
+                            budget=DeleteBudget(max_delete),
                             progress=_only_deletes(progress))
         report.add_deletes(second)
     report.extras = 0

@@ -131,12 +131,13 @@ def _server_copy(src: Location, src_name: str, dst: Location, dst_name: str,
     """The server copies the object.  When the listing carried the source's
     properties they are replaced by them plus ``mtime``; else the server
     keeps the source's own (with its ``mtime`` when it has one), and the
-    copy's server time, later than the source's, marks it current."""
+    copy's server time, later than the source's, marks it current.  The
+    listed size goes along: S3 chooses CopyObject or a copy in parts by it."""
     listed = src.api.backend in LISTS_PROPERTIES
     return dst.api.object_link(  # type: ignore[no-any-return]
         src.account, src.container, src_name, dst.account, dst.container, dst_name,
         properties_directive="REPLACE" if listed else "COPY",
-        properties=_properties(info) if listed else None)
+        properties=_properties(info) if listed else None, target_size=info.size)
 
 
 def copy(src: Location, src_name: str, dst: Location, dst_name: str, *,

@@ -44,6 +44,10 @@ class SyncPlan:
     :param update: leave alone destinations newer than their source.
     :param delete: delete destination objects the source lacks.
     :param deleting: delete now (False: only count them, in ``extras``).
+    :param only_deletes: a second pass after one that copied and counted the
+        extras: delete them, look at nothing else.  Copying again there would
+        send a second PUT of every object that still compares as changed
+        (a source whose time is ahead of the destination server's clock).
     :param dry_run: decide and count, change nothing.
     :param resume: each copy takes over what an interrupted one stored.
     """
@@ -53,6 +57,7 @@ class SyncPlan:
     filter: Filter = attrs.field(factory=Filter)
     delete: bool = False
     deleting: bool = True
+    only_deletes: bool = False
     dry_run: bool = False
     checkers: int = 8
     transfers: int = 4
@@ -140,6 +145,8 @@ class _Run:
         if s is None:
             assert d is not None
             self.extra(rel, d)
+        elif self.plan.only_deletes:
+            return
         elif self._must_hash(s, d):
             self.checkers.submit(self.check, rel, s, d)
         elif needs_copy(s, d, self.plan.compare, self.plan.update):

@@ -93,7 +93,7 @@ def run_shards(executor: Executor, src: Location, dst: Location, plan: SyncPlan,
             progress("shard", task.upto or "", part.copied_bytes)
     if counting:
         check_extras(report.extras, max_delete)
-        only_delete = attrs.evolve(plan, deleting=True)
+        only_delete = attrs.evolve(plan, deleting=True, only_deletes=True)
         again = (ShardTask(sent_src, sent_dst, only_delete, a, u) for a, u in with_extras)
         for _task, part in _each(executor, again):
             report.add_deletes(part)

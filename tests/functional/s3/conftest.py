@@ -46,14 +46,20 @@ def seaweed():
     api.close()
 
 
+def server_api(server, **options):
+    """A checked API on ``server`` (``"seaweedfs"`` or ``"swift"``), with ``options``."""
+    if server == "seaweedfs":
+        api = make(SEAWEED, SEAWEED_AK, SEAWEED_SK, path_keys=True, **options)
+    else:
+        api = make(SWIFT, SWIFT_AK, SWIFT_SK, tagging=False, **options)
+    api = _checked(api, f"S3 server {server}")
+    api.server = server
+    return api
+
+
 @pytest.fixture(scope="session", params=["seaweedfs", "swift"])
 def any_s3(request):
-    if request.param == "seaweedfs":
-        api = make(SEAWEED, SEAWEED_AK, SEAWEED_SK, path_keys=True)
-    else:
-        api = make(SWIFT, SWIFT_AK, SWIFT_SK, tagging=False)
-    api = _checked(api, f"S3 server {request.param}")
-    api.server = request.param
+    api = server_api(request.param)
     yield api
     api.close()
 
@@ -67,17 +73,20 @@ def _cleanup(api, bucket):
         pass
 
 
+def new_bucket(api):
+    """A new bucket on ``api`` (a generator for fixtures: removed afterwards)."""
+    name = f"oc-s3fn-{uuid.uuid4().hex[:10]}"
+    api.container_create(None, name)
+    yield name
+    _cleanup(api, name)
+
+
 @pytest.fixture
 def bucket(seaweed):
-    name = f"oc-s3fn-{uuid.uuid4().hex[:10]}"
-    seaweed.container_create(None, name)
-    yield name
-    _cleanup(seaweed, name)
+    yield from new_bucket(seaweed)
 
 
 @pytest.fixture
 def any_bucket(any_s3):
-    name = f"oc-s3fn-{uuid.uuid4().hex[:10]}"
-    any_s3.container_create(None, name)
-    yield any_s3, name
-    _cleanup(any_s3, name)
+    for name in new_bucket(any_s3):
+        yield any_s3, name

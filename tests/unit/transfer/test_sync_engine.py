@@ -11,7 +11,7 @@ from objclient.contract import Capability
 from objclient.exceptions import InvalidArgument
 from objclient.listing import name_key
 from objclient.transfer import FolderStore, Location, StoreRef
-from objclient.transfer.sync import Filter, MaxDeleteExceeded, sync
+from objclient.transfer.sync import Filter, MaxDeleteExceeded, engine, sync
 
 
 def _tree(root, names):
@@ -52,6 +52,29 @@ def test_folder_to_folder_copies_then_skips_then_mirrors(tmp_path):
     real = sync(src, dst, delete=True, compare="checksum")
     assert real.deleted == 2 and real.skipped == len(NAMES) - 1
     assert not (tmp_path / "dst" / "a0").exists()
+
+
+@pytest.mark.parametrize("sharded", [False, True])
+def test_the_delete_pass_copies_nothing_again(tmp_path, monkeypatch, sharded):
+    """A source that still compares as changed after its copy (its time is
+    ahead of the destination server's clock, as in the benchmark's W1 phase
+    3) is copied once per run, not once more by the pass that deletes."""
+    _tree(tmp_path / "src", ["a", "b"])
+    _tree(tmp_path / "dst", ["a", "b", "extra"])
+    copied = []
+    copy_object = engine.copy_object
+
+    def counting(src, name, *args, **kwargs):
+        copied.append(name)
+        return copy_object(src, name, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "needs_copy", lambda *args: True)
+    monkeypatch.setattr(engine, "copy_object", counting)
+    src, dst = _folder(tmp_path / "src"), _folder(tmp_path / "dst")
+    with ThreadPoolExecutor(2) as pool:
+        report = sync(src, dst, delete=True, **(dict(executor=pool, shard_size=1)
+                                                if sharded else {}))
+    assert sorted(copied) == ["a", "b"] and report.copied == 2 and report.deleted == 1
 
 
 def test_max_delete_stops_before_deleting_anything(tmp_path):
@@ -108,6 +131,23 @@ def test_same_api_copies_server_side(tmp_path):
     assert sync(Location(api, "acct", "c", "p/"), Location(api, "acct", "d", "q/")).skipped == 5
     _meta, stream = api.object_fetch("acct", "d", "q/3")
     assert b"".join(stream) == b"xxx"
+
+
+def test_a_server_side_copy_passes_the_listed_size(tmp_path, monkeypatch):
+    """S3 chooses CopyObject or a copy in parts by it, with no HEAD."""
+    api = objclient.ObjectStorageApi(f"file://{tmp_path}/store?fsync=0")
+    for i in range(3):
+        api.object_create("acct", "c", data=b"x" * (10 * i), obj_name=f"p/{i}")
+    sizes = []
+    link = api.object_link
+
+    def spy(*args, **kwargs):
+        sizes.append(kwargs["target_size"])
+        return link(*args, **kwargs)
+
+    monkeypatch.setattr(api, "object_link", spy)
+    sync(Location(api, "acct", "c", "p/"), Location(api, "acct", "d", "q/"))
+    assert sorted(sizes) == [0, 10, 20]
 
 
 def test_shards_run_on_a_process_pool_with_refs_only(tmp_path):
