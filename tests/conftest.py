@@ -93,3 +93,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep(
             "=", f"{len(_DESELECTED)} server tests deselected (no --servers)", yellow=True)
         terminalreporter.write_line(HOW_TO_RUN)
+
+
+@pytest.fixture(autouse=True)
+def _private_token_cache(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """TempAuth and Keystone keep tokens in ``$XDG_CACHE_HOME`` by default:
+    each test gets its own, never the real ``~/.cache`` (subprocesses
+    inherit it)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
