@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 from typing import Iterator, List, Optional
 
@@ -227,3 +229,16 @@ def test_a_refused_cached_token_is_renewed_once_and_the_file_rewritten(
     third = _plugin(swift)
     HTTPClient(auth=third).get("c")
     assert third.token == "tok-2" and swift.issued == ["tok-1", "tok-2"]
+
+
+def _auth_modules_after(statement: str) -> str:
+    code = f"import sys; {statement}; print(sorted(m for m in sys.modules if 'auth.' in m))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_a_tempauth_script_loads_neither_keystone_nor_sigv4() -> None:
+    out = _auth_modules_after("from objclient.auth import TempAuth")
+    assert "tempauth" in out and "keystone" not in out and "sigv4" not in out
+    assert "objclient.auth.keystone" in _auth_modules_after(
+        "from objclient.auth import KeystoneAuth")
