@@ -21,7 +21,6 @@ name with OpenIO's is in ``doc/parity/openio.rst``.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import time
 import warnings
@@ -36,6 +35,9 @@ from .exceptions import (ClientError, Conflict, InvalidArgument, NoSuchAccount, 
                          NotSupported)
 from .models import ContainerEntry, ObjectInfo, ResultDict, as_result
 from .registry import backend_scheme, factory_for
+
+if TYPE_CHECKING:
+    import logging
 
 if sys.version_info >= (3, 11):
     from typing import ParamSpec, TypedDict, Unpack
@@ -216,7 +218,7 @@ class ObjectStorageApi:
         url, profile_options = resolve(url, profile)
         options = dict(profile_options)
         options.update(kwargs)
-        self.logger = logger or logging.getLogger("objclient")
+        self._logger = logger
         self.perfdata = perfdata
         self._autocreate = bool(options.pop("autocreate", True))
         self._default_opts = self._global_options(options, perfdata)
@@ -255,6 +257,20 @@ class ObjectStorageApi:
             options.pop("chunk_checksum_algo")
 
     # -- what this API is ----------------------------------------------------
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger this API logs to (``objclient`` unless one was given;
+        looked up when first used, as ``logging`` costs a command line
+        5 ms of start-up)."""
+        if self._logger is None:
+            import logging
+            self._logger = logging.getLogger("objclient")
+        return self._logger
+
+    @logger.setter
+    def logger(self, logger: logging.Logger) -> None:
+        self._logger = logger
+
     @property
     def backend(self) -> str:
         """The backend's name (``local``, ``swift``, ``s3`` ...)."""

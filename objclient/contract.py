@@ -20,7 +20,8 @@ backend cannot do is left as it is here: it raises
 from __future__ import annotations
 
 import enum
-from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Mapping,
+import threading
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterator, List, Mapping,
                     Optional, Sequence, Tuple)
 
 import attrs
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Capability", "CallOptions", "Backend", "AccountClient", "ContainerClient",
            "BlobClient", "DirectoryClient", "Range", "HTTP_OPTIONS", "build_http_client",
-           "reject_unknown_options", "ContainerProperties"]
+           "http_client_recipe", "reject_unknown_options", "ContainerProperties"]
 
 #: Keywords of ``ObjectStorageApi(...)`` that configure the shared HTTPClient.
 HTTP_OPTIONS = frozenset({
@@ -50,14 +51,10 @@ HTTP_OPTIONS = frozenset({
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def build_http_client(endpoint: Optional[str], auth: Any, options: Dict[str, Any],
-                      **defaults: Any) -> "HTTPClient":
-    """The one HTTPClient of a backend, from the API's keywords.
-
-    Pops the :data:`HTTP_OPTIONS` out of ``options`` (so what is left is the
-    backend's own); ``defaults`` apply where the caller set nothing.
-    """
-    from .http import HTTPClient
+def _http_options(options: Dict[str, Any], defaults: Dict[str, Any]) -> Dict[str, Any]:
+    """Pop the :data:`HTTP_OPTIONS` out of ``options`` (so what is left is
+    the backend's own), typed as HTTPClient takes them; ``defaults`` apply
+    where the caller set nothing."""
     kwargs = dict(defaults)
     for key in list(options):
         if key in HTTP_OPTIONS:
@@ -68,7 +65,35 @@ def build_http_client(endpoint: Optional[str], auth: Any, options: Dict[str, Any
         kwargs["pool_maxsize"] = int(kwargs["pool_maxsize"])
     if isinstance(kwargs.get("verify"), str) and kwargs["verify"].lower() in _TRUE + _FALSE:
         kwargs["verify"] = kwargs["verify"].lower() in _TRUE
-    return HTTPClient(endpoint, auth=auth, **kwargs)
+    return kwargs
+
+
+def build_http_client(endpoint: Optional[str], auth: Any, options: Dict[str, Any],
+                      **defaults: Any) -> "HTTPClient":
+    """The one HTTPClient of a backend, from the API's keywords.
+
+    Pops the :data:`HTTP_OPTIONS` out of ``options`` (so what is left is the
+    backend's own); ``defaults`` apply where the caller set nothing.
+    """
+    return http_client_recipe(endpoint, auth, options, **defaults)()
+
+
+def http_client_recipe(endpoint: Optional[str], auth: Any, options: Dict[str, Any],
+                       **defaults: Any) -> Callable[[], "HTTPClient"]:
+    """What :func:`build_http_client` builds, to be built later.
+
+    The options are taken out of ``options`` now, so a typo is still refused
+    when the backend is made; the HTTP stack (requests, urllib3: about 60 ms
+    of imports) is loaded only when the recipe is called.  A backend that may
+    never send a request (the local one) passes it as ``Backend.http_recipe``.
+    """
+    kwargs = _http_options(options, defaults)
+
+    def build() -> "HTTPClient":
+        from .http import HTTPClient
+        return HTTPClient(endpoint, auth=auth, **kwargs)
+
+    return build
 
 
 def bool_option(name: str, value: Any, default: bool) -> bool:
@@ -467,6 +492,10 @@ class DirectoryClient(_SubClient):
         return {}
 
 
+#: one backend's HTTP client is built once, whichever thread asks first
+_HTTP_BUILD = threading.Lock()
+
+
 @attrs.define(eq=False)
 class Backend:
     """One backend instance: its name, rules, capabilities and sub-clients.
@@ -476,7 +505,9 @@ class Backend:
     """
 
     name: str
-    http: "HTTPClient"
+    #: the HTTP client, or None until :attr:`http` builds it from
+    #: :attr:`http_recipe` (the init argument is ``http``).
+    _http: Optional["HTTPClient"]
     capabilities: FrozenSet[Capability]
     names: NameRules = attrs.field(factory=NameRules)
     account: AccountClient = attrs.field(default=None)
@@ -486,7 +517,23 @@ class Backend:
     #: the account used when a facade call passes None (S3: the key owner).
     default_account: Optional[str] = None
     description: str = ""
+    #: builds the HTTP client on first use when ``http`` is None (see
+    #: :func:`http_client_recipe`): the local backend imports no HTTP stack
+    #: until something asks for :attr:`http`.
+    http_recipe: Optional[Callable[[], "HTTPClient"]] = None
+
+    @property
+    def http(self) -> "HTTPClient":
+        """The one HTTP client all sub-clients share."""
+        if self._http is None:
+            with _HTTP_BUILD:
+                if self._http is None:
+                    if self.http_recipe is None:
+                        raise TypeError(f"the {self.name} backend has no HTTP client")
+                    self._http = self.http_recipe()
+        return self._http
 
     def close(self) -> None:
         """Release connections and files."""
-        self.http.close()
+        if self._http is not None:
+            self._http.close()

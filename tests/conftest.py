@@ -12,7 +12,7 @@ server that is down fails loudly there.
 from __future__ import annotations
 
 import os
-from typing import List
+from typing import Iterator, List
 
 import pytest
 
@@ -93,3 +93,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep(
             "=", f"{len(_DESELECTED)} server tests deselected (no --servers)", yellow=True)
         terminalreporter.write_line(HOW_TO_RUN)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_token_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """TempAuth and Keystone keep tokens in ``$XDG_CACHE_HOME`` by default:
+    never the real ``~/.cache``, even for fixtures wider than one test
+    (subprocesses inherit it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _private_token_cache(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own token cache: a token one test got never serves another."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

@@ -18,14 +18,15 @@ tools/keystone-server and tests/functional/keystone/).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Literal, Mapping, Optional,
+                    Union)
 
 from ..exceptions import InvalidArgument, NotFound, Unauthorized
 from ..http.redact import redact_value
 from ..timestamps import iso_to_epoch
 from .base import ExpiringTokenAuth
 from .clock import ServerClock, server_time_of
-from .token_cache import TokenCache
+from .token_cache import TokenCache, cache_or_default
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
@@ -97,7 +98,9 @@ class KeystoneAuth(ExpiringTokenAuth):
     :param application_credential_secret: the application credential's secret.
     :param project_name: project to scope to (with ``project_domain_*``).
     :param project_id: project to scope to, by id.
-    :param token_cache: keep tokens on disk between runs.
+    :param token_cache: where tokens are kept between runs: None (the
+        default) the default file (``$XDG_CACHE_HOME/objclient/tokens.json``),
+        a :class:`TokenCache`, or False for nowhere.
     :param clock: the local clock (epoch seconds), ``time.time`` by default;
         the learned offset of Keystone's clock is added to it.
     """
@@ -114,7 +117,7 @@ class KeystoneAuth(ExpiringTokenAuth):
                  application_credential_id: Optional[str] = None,
                  application_credential_secret: Optional[str] = None,
                  application_credential_name: Optional[str] = None,
-                 token_cache: Optional[TokenCache] = None,
+                 token_cache: Union[TokenCache, Literal[False], None] = None,
                  clock: Optional[Callable[[], float]] = None) -> None:
         self.auth_url = auth_url.rstrip("/")
         if not self.auth_url.endswith("/v3"):
@@ -131,7 +134,8 @@ class KeystoneAuth(ExpiringTokenAuth):
         self.application_credential_id = application_credential_id
         self.application_credential_name = application_credential_name
         self._app_secret = application_credential_secret
-        super().__init__(token_cache)
+        super().__init__(None if token_cache is False else token_cache)
+        self._default_cache = token_cache is None  # taken at the first authentication
         self._catalog: List[Mapping[str, Any]] = []
         self._issued: Optional[float] = None
         self.clock = ServerClock(clock, server="Keystone")
@@ -189,16 +193,25 @@ class KeystoneAuth(ExpiringTokenAuth):
 
     # -- plugin contract ---------------------------------------------------------
     @property
+    def _secret(self) -> str:
+        """What this plugin logs in with (part of its cache key)."""
+        if self.application_credential_id or self.application_credential_name:
+            return self._app_secret or ""
+        return self._password or ""
+
+    @property
     def _cache_key(self) -> str:
+        secret = self._secret
         if self.application_credential_id:
-            return TokenCache.key(self.auth_url, f"appcred:{self.application_credential_id}")
+            return TokenCache.key(self.auth_url, f"appcred:{self.application_credential_id}",
+                                  secret)
         who = self.user_id or f"{self.user_domain_id or self.user_domain_name}/{self.user}"
         if self.application_credential_name:
             return TokenCache.key(self.auth_url,
-                                  f"appcred:{self.application_credential_name}@{who}")
+                                  f"appcred:{self.application_credential_name}@{who}", secret)
         scope = self.project_id or (
             f"{self.project_domain_id or self.project_domain_name}/{self.project_name}")
-        return TokenCache.key(self.auth_url, f"{who}@{scope}")
+        return TokenCache.key(self.auth_url, f"{who}@{scope}", secret)
 
     @property
     def expires(self) -> Optional[float]:
@@ -227,6 +240,7 @@ class KeystoneAuth(ExpiringTokenAuth):
         with self._lock:
             if self.valid:
                 return
+            self.token_cache = cache_or_default(self.token_cache, self._default_cache)
             entry = self._cached()
             if entry and isinstance(entry.get("catalog"), list):
                 # The cache keeps times on this host's clock (it judges

@@ -9,12 +9,12 @@ token in ``X-Auth-Token`` (or ``X-Storage-Token``), the storage URL in
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Dict, Optional
+from typing import TYPE_CHECKING, Dict, Literal, Optional, Union
 
 from ..exceptions import InvalidArgument, Unauthorized
 from ..http.redact import redact_url, redact_value
 from .base import ExpiringTokenAuth
-from .token_cache import TokenCache
+from .token_cache import TokenCache, cache_or_default
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
@@ -29,14 +29,16 @@ class TempAuth(ExpiringTokenAuth):
     :param user: ``account:user``.
     :param key: the user's key (password).
     :param storage_url: use this storage URL instead of the one returned.
-    :param token_cache: keep the token on disk between runs.
+    :param token_cache: where the token is kept between runs: None (the
+        default) the default file (``$XDG_CACHE_HOME/objclient/tokens.json``),
+        a :class:`TokenCache`, or False for nowhere.
     """
 
     secret_headers = ("X-Auth-Key", "X-Auth-Token", "X-Storage-Token")
 
     def __init__(self, auth_url: str, user: str, key: str, *,
                  storage_url: Optional[str] = None,
-                 token_cache: Optional[TokenCache] = None) -> None:
+                 token_cache: Union[TokenCache, Literal[False], None] = None) -> None:
         for name, value in (("user", user), ("key", key)):
             if not value or any(c in value for c in "\r\n\0"):
                 raise InvalidArgument(f"TempAuth {name} must be a non-empty single line")
@@ -44,7 +46,8 @@ class TempAuth(ExpiringTokenAuth):
         self.user = user
         self._key = key
         self.storage_url_override = storage_url
-        super().__init__(token_cache)
+        super().__init__(None if token_cache is False else token_cache)
+        self._default_cache = token_cache is None  # taken at the first authentication
         self._storage_url: Optional[str] = None
         # Renew this long before expiry; shorter for short-lived tokens, so
         # that a fresh token is never already "expired".
@@ -52,12 +55,13 @@ class TempAuth(ExpiringTokenAuth):
 
     @property
     def _cache_key(self) -> str:
-        return TokenCache.key(self.auth_url, self.user)
+        return TokenCache.key(self.auth_url, self.user, self._key)
 
     def authenticate(self, http: "HTTPClient") -> None:
         with self._lock:
             if self.valid:
                 return
+            self.token_cache = cache_or_default(self.token_cache, self._default_cache)
             entry = self._cached()
             if entry:
                 self._token = entry["token"]

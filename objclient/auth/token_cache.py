@@ -1,8 +1,15 @@
 """A token cache on disk, so that short scripts do not authenticate each run.
 
-Tokens are kept in one JSON file (mode 0600, written atomically) keyed by a
-hash of the auth endpoint and the user name; an entry is dropped when it
-expires or when the server refuses it.
+Tokens are kept in one JSON file (mode 0600 in a 0700 folder, written
+atomically) keyed by a SHA-256 of the auth endpoint, the user (and scope) and
+the secret, so that a wrong secret never picks up a token another one got and
+the file holds no secret; an entry is dropped when it expires or when the
+server refuses it.
+
+TempAuth and Keystone use the default file (:func:`default_cache_path`)
+unless told otherwise: ``token_cache=None`` (the default) means that file,
+``token_cache=False`` none, a :class:`TokenCache` or a path that one.  A
+second process then sends no authentication request while the token lives.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import threading
 import time
 from typing import Any, Dict, Optional
 
-__all__ = ["TokenCache", "default_cache_path"]
+__all__ = ["TokenCache", "default_cache_path", "cache_or_default"]
 
 
 def default_cache_path() -> str:
@@ -31,13 +38,16 @@ class TokenCache:
     """
 
     def __init__(self, path: Optional[str] = None) -> None:
-        self.path = path or default_cache_path()
+        self.path = os.path.expanduser(path) if path else default_cache_path()
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(endpoint: str, user: str) -> str:
-        """The cache key for an auth endpoint and a user."""
-        return hashlib.sha256(f"{endpoint}\0{user}".encode("utf-8")).hexdigest()
+    def key(endpoint: str, user: str, secret: str = "") -> str:
+        """The cache key for an auth endpoint, a user (with its scope) and
+        the secret it logs in with: a SHA-256, so neither the names nor the
+        secret are in the file."""
+        text = f"{endpoint}\0{user}\0{secret}"
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _read(self) -> Dict[str, Any]:
         try:
@@ -92,3 +102,16 @@ class TokenCache:
             doc = self._read()
             if doc.pop(key, None) is not None:
                 self._write(doc)
+
+
+def cache_or_default(cache: Optional[TokenCache], use_default: bool) -> Optional[TokenCache]:
+    """The cache a plugin authenticates with: its own, else (when it was made
+    with ``token_cache=None``) a :class:`TokenCache` on the default file.
+
+    Plugins call this at their first authentication, not when they are made:
+    HTTPClient's ``keyring_saver`` gives a plugin its cache in between, and
+    a plugin that already has one refuses it.
+    """
+    if cache is None and use_default:
+        return TokenCache()
+    return cache

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 from .._version import __version__
 from ..exceptions import (ClientError, Conflict, Forbidden, InvalidArgument, NotFound,
                           Unauthorized)
-from .options import add_output_options, output_options
+from .options import add_output_options, output_options, terminal_columns
 
 __all__ = ["build_parser", "main", "EXIT_CODES"]
 
@@ -414,6 +414,24 @@ _RESUME_HELP = ("send only what an interrupted upload of the same object did not
                 "(its parts checked first)")
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help formatter, sized by :func:`terminal_columns`: argparse
+    makes one for every ``add_argument`` and its own imports :mod:`shutil`."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         terminal_columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """The command line's parsers (sub-parsers are of the same class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def _add_global_options(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--url", help="storage URL (default: $OBJCLIENT_URL, profile, local store)")
@@ -454,7 +472,7 @@ def build_parser(only: Optional[str] = None,
     :param only_action: of that group, give this action its arguments only
         (the others are listed, bare); None: all of them.
     """
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="objclient", description="One command line for many object stores.",
         epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 auth, 5 conflict.")
     p.add_argument("--version", action="version", version=f"objclient {__version__}")
@@ -715,7 +733,7 @@ def _exit_code(err: ClientError) -> int:
     return EXIT_CODES["error"]
 
 
-class _GroupOnly(argparse.ArgumentParser):
+class _GroupOnly(_Parser):
     """A parser that never prints: :func:`_chosen` tries, main tells."""
 
     def error(self, message: str) -> Any:  # type: ignore[override]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
-from ...contract import Backend, Capability, build_http_client, reject_unknown_options
+from ...contract import Backend, Capability, http_client_recipe, reject_unknown_options
 from ...exceptions import Conflict, InvalidArgument, NoSuchContainer
 from ...models import ObjectInfo
 from ...names import NameRules
@@ -197,9 +197,9 @@ def create_backend(url: str, *, auth: Any = None, fsync: Optional[bool] = None,
     path, query = _root_of(url)
     if fsync is None:
         fsync = query.get("fsync", ["1"])[0] not in ("0", "false", "no", "off")
-    http = build_http_client(None, auth, options)
+    http_recipe = http_client_recipe(None, auth, options)  # no request: no HTTP stack
     reject_unknown_options("local", options)
-    backend = LocalBackend(name="local", http=http,
+    backend = LocalBackend(name="local", http=None, http_recipe=http_recipe,
                            capabilities=LOCAL_CAPABILITIES, names=LOCAL_NAME_RULES,
                            default_account=default_account
                            or query.get("account", ["default"])[0],

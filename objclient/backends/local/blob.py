@@ -13,13 +13,13 @@ from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import ChecksumMismatch, DeadlineReached, NoSuchContainer, NoSuchObject
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import resolve_range
-from ...source import Source
 from ...streaming import ChunkStream
 from .container import row_to_info
 from .resume import resumable_file, write_resumed
 from .store import write_stream
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ...source import Source  # not at run time: it loads the integrity module
     from . import LocalBackend
 
 __all__ = ["LocalBlobClient", "FileStream"]

@@ -34,7 +34,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import threading
 import time
@@ -319,6 +318,7 @@ class LocalStore:
             except OSError:
                 tmp = self.tmp_path(dst_account)
                 try:
+                    import shutil  # rare path; shutil loads bz2, lzma
                     shutil.copyfile(src, tmp)
                     os.rename(tmp, dst)
                 except BaseException:
@@ -388,6 +388,7 @@ class LocalStore:
         doomed = os.path.join(self.root, f".deleted-{uuid.uuid4().hex}")
         with storage_errors(f"deleting account {account!r}"):
             os.rename(folder, doomed)
+        import shutil  # rare path; shutil loads bz2, lzma
         shutil.rmtree(doomed, ignore_errors=True)
 
     # -- meta helpers ------------------------------------------------------------------------

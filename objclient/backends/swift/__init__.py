@@ -15,7 +15,9 @@ the one the credentials give.  Backend options: ``segment_threshold`` and
 ``segment_size`` (bytes; uploads larger than the threshold become static
 large objects), ``segment_workers`` (parallel segment uploads, default 4),
 ``upfront_md5_limit`` (see below), ``checksum`` (default True; see below),
-``token_cache`` (a path or :class:`~objclient.auth.TokenCache`).
+``token_cache`` (TempAuth and Keystone tokens are kept in
+``$XDG_CACHE_HOME/objclient/tokens.json`` by default; a path or a
+:class:`~objclient.auth.TokenCache` moves them, False or ``off`` keeps none).
 
 Integrity of uploads: a body of known size up to ``upfront_md5_limit``
 bytes (default 16 MiB) is hashed first and its MD5 sent as ``ETag``, so
@@ -196,6 +198,20 @@ class SwiftBackend(Backend):
         return "sha256" if "sha256" in allowed else "sha1"
 
 
+def _token_cache(value: Any) -> Any:
+    """The ``token_cache`` option as the auth plugins take it: a path (from
+    a profile or URL) becomes a TokenCache, yes (or True) None (the default
+    file), no False (none)."""
+    if value is True:
+        return None
+    if not isinstance(value, str):
+        return value
+    try:
+        return None if bool_option("token_cache", value, True) else False
+    except InvalidArgument:
+        return TokenCache(value)
+
+
 def _auth_for(url: str, options: Dict[str, Any]) -> tuple:
     """``(auth plugin, endpoint)`` from the URL and credential options."""
     scheme, _, rest = url.partition("://")
@@ -207,9 +223,7 @@ def _auth_for(url: str, options: Dict[str, Any]) -> tuple:
     storage_url = options.pop("storage_url", None)
     user = options.pop("user", None)
     key = options.pop("key", None)
-    cache = options.pop("token_cache", None)
-    if isinstance(cache, str):
-        cache = TokenCache(cache)
+    cache = _token_cache(options.pop("token_cache", None))
     path = urlsplit(http_url).path.rstrip("/")
     if token:
         endpoint = storage_url or (http_url if "/v1/" in path + "/" else None)

@@ -102,3 +102,17 @@ def test_completion_scripts(env):
     for shell in ("bash", "zsh"):
         code, out, _ = run(env, "completion", shell)
         assert code == 0 and "complete -o filenames -F _objclient objclient" in out
+
+
+def test_a_second_process_sends_no_auth_request(env, tmp_path):
+    own = dict(env, XDG_CACHE_HOME=str(tmp_path))
+    sent = []
+    for _ in range(2):
+        code, _out, err = run(own, "--profile", "swift", "--timings", "-f", "json",
+                              "container", "list", "--limit", "1")
+        assert code == 0, err
+        sent.append([line.split("|")[2].strip() for line in err.splitlines()
+                     if line.startswith("| GET")])
+    assert [url for url in sent[0] if url.endswith("/auth/v1.0")] == [SWIFT_AUTH]
+    assert sent[1] and not any(url.endswith("/auth/v1.0") for url in sent[1])
+    assert server_env.SWIFT_KEY not in (tmp_path / "objclient" / "tokens.json").read_text()

@@ -16,7 +16,7 @@ from .conftest import AUTH_URL, KEY, USER, make_api
 def test_rejected_cached_token_is_replaced_by_a_new_one(tmp_path, container):
     cache_path = tmp_path / "tokens.json"
     cache = TokenCache(str(cache_path))
-    cache.save(TokenCache.key(AUTH_URL, USER), {
+    cache.save(TokenCache.key(AUTH_URL, USER, KEY), {
         "token": "AUTH_tk00000000000000000000000000000000",
         "endpoint": "http://127.0.0.1:8080/v1/AUTH_test", "expires": time.time() + 3600})
     api = make_api(token_cache=str(cache_path), timings=True)

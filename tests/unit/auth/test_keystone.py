@@ -3,12 +3,15 @@ endpoint errors, unscoped tokens, the renewal margin of short-lived tokens.
 (The HTTP exchanges are in tests/unit/backends/swift/test_swift_keystone.py and,
 against a real Keystone, tests/functional/keystone/.)"""
 
+import os
 import time
 
 import pytest
+import responses
 
 from objclient.auth.keystone import KeystoneAuth, describe_endpoints
 from objclient.exceptions import InvalidArgument, NotFound
+from objclient.http import HTTPClient
 
 KS = "https://keystone.example/v3"
 
@@ -115,3 +118,56 @@ def test_token_without_issue_time_keeps_the_default_margin():
     auth = _scoped(KeystoneAuth(KS, user="alice", password="p", project_id="p"),
                    expires_in=10)
     assert not auth.valid
+
+
+def _token_answer(rsps, token):
+    now = time.time()
+    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(t))  # noqa: E731
+    rsps.add(responses.POST, f"{KS}/auth/tokens", status=201,
+             headers={"X-Subject-Token": token},
+             json={"token": {"issued_at": stamp(now), "expires_at": stamp(now + 3600),
+                             "catalog": _catalog(), "project": {"id": "p"}}})
+
+
+def _auth(password="pw", **kwargs):
+    return KeystoneAuth(KS, user="alice", password=password, project_id="p", **kwargs)
+
+
+def test_a_second_plugin_takes_the_token_from_the_default_cache():
+    with responses.RequestsMock() as rsps:
+        _token_answer(rsps, "tok-1")
+        HTTPClient(auth=_auth()).authenticate()
+    again = _auth()
+    with responses.RequestsMock() as rsps:  # no request allowed
+        HTTPClient(auth=again).authenticate()
+    assert again.token == "tok-1"
+    assert again.get_endpoint() == "https://s1/v1/AUTH_p"
+    path = os.path.join(os.environ["XDG_CACHE_HOME"], "objclient", "tokens.json")
+    assert "pw" not in open(path, encoding="utf-8").read()
+
+
+def test_another_password_or_no_cache_authenticates_again():
+    with responses.RequestsMock() as rsps:
+        _token_answer(rsps, "tok-1")
+        HTTPClient(auth=_auth()).authenticate()
+    for auth in (_auth(password="other"), _auth(token_cache=False)):
+        with responses.RequestsMock() as rsps:
+            _token_answer(rsps, "tok-2")
+            HTTPClient(auth=auth).authenticate()
+            assert len(rsps.calls) == 1
+        assert auth.token == "tok-2"
+
+
+def test_a_token_past_its_expires_at_is_not_taken_from_the_cache():
+    with responses.RequestsMock() as rsps:
+        _token_answer(rsps, "tok-1")
+        first = _auth()
+        HTTPClient(auth=first).authenticate()
+    cache = first.token_cache
+    entry = cache.load(first._cache_key)
+    cache.save(first._cache_key, dict(entry, expires=time.time() - 1))
+    with responses.RequestsMock() as rsps:
+        _token_answer(rsps, "tok-2")
+        again = _auth()
+        HTTPClient(auth=again).authenticate()
+    assert again.token == "tok-2"

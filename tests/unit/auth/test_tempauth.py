@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 from typing import Iterator, List, Optional
 
@@ -104,7 +106,7 @@ def test_a_short_lived_token_is_used_until_near_its_expiry(swift: SwiftAuth) -> 
 
 
 def test_an_expired_token_is_renewed_before_use(swift: SwiftAuth) -> None:
-    plugin = _plugin(swift)
+    plugin = _plugin(swift, token_cache=False)  # the cache would still hold tok-1
     http = HTTPClient(auth=plugin)
     http.get("c")
     plugin._expires = time.time() - 1
@@ -172,3 +174,71 @@ def test_repr_hides_the_key() -> None:
 def test_empty_or_multiline_credentials_are_refused(user: str, key: str) -> None:
     with pytest.raises(InvalidArgument):
         TempAuth("http://h/auth/v1.0", user, key)
+
+
+# -- the default token cache ($XDG_CACHE_HOME, made private per test by tests/conftest.py)
+def _default_file() -> str:
+    return os.path.join(os.environ["XDG_CACHE_HOME"], "objclient", "tokens.json")
+
+
+def test_a_second_client_sends_no_auth_request_by_default(swift: SwiftAuth) -> None:
+    HTTPClient(auth=_plugin(swift)).get("c")
+    second = _plugin(swift)
+    HTTPClient(auth=second).get("c")
+    assert len(swift.server.requests_to("/auth/v1.0")) == 1
+    assert second.token == "tok-1"
+    assert second.get_endpoint() == f"{swift.server.url}/v1/AUTH_test"
+    path = _default_file()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    text = open(path, encoding="utf-8").read()
+    assert KEY not in text and USER not in text
+
+
+def test_token_cache_false_keeps_no_file(swift: SwiftAuth) -> None:
+    for _ in range(2):
+        HTTPClient(auth=_plugin(swift, token_cache=False)).get("c")
+    assert swift.issued == ["tok-1", "tok-2"]
+    assert not os.path.exists(_default_file())
+
+
+def test_a_wrong_key_never_gets_the_cached_token(swift: SwiftAuth) -> None:
+    HTTPClient(auth=_plugin(swift)).get("c")
+    wrong = TempAuth(f"{swift.server.url}/auth/v1.0", USER, "wrong-key")
+    with pytest.raises(Unauthorized):
+        HTTPClient(auth=wrong).get("c")
+    assert wrong.token is None
+    assert len(swift.server.requests_to("/auth/v1.0")) == 2
+
+
+def test_a_token_near_its_expiry_is_not_taken_from_the_cache(swift: SwiftAuth) -> None:
+    swift.expires = "20"  # X-Auth-Token-Expires: within the cache's 30 s margin
+    HTTPClient(auth=_plugin(swift)).get("c")
+    HTTPClient(auth=_plugin(swift)).get("c")
+    assert swift.issued == ["tok-1", "tok-2"]
+
+
+def test_a_refused_cached_token_is_renewed_once_and_the_file_rewritten(
+        swift: SwiftAuth) -> None:
+    HTTPClient(auth=_plugin(swift)).get("c")
+    swift.live.clear()  # the server forgets tok-1; the file still has it
+    assert HTTPClient(auth=_plugin(swift)).get("c").status_code == 200
+    assert swift.issued == ["tok-1", "tok-2"]
+    tokens = [s.headers["X-Auth-Token"] for s in swift.server.requests_to("/v1/AUTH_test/c")]
+    assert tokens == ["tok-1", "tok-1", "tok-2"]
+    third = _plugin(swift)
+    HTTPClient(auth=third).get("c")
+    assert third.token == "tok-2" and swift.issued == ["tok-1", "tok-2"]
+
+
+def _auth_modules_after(statement: str) -> str:
+    code = f"import sys; {statement}; print(sorted(m for m in sys.modules if 'auth.' in m))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_a_tempauth_script_loads_neither_keystone_nor_sigv4() -> None:
+    out = _auth_modules_after("from objclient.auth import TempAuth")
+    assert "tempauth" in out and "keystone" not in out and "sigv4" not in out
+    assert "objclient.auth.keystone" in _auth_modules_after(
+        "from objclient.auth import KeystoneAuth")

@@ -38,6 +38,17 @@ def test_key_differs_by_endpoint_and_user() -> None:
     assert "u" not in TokenCache.key("http://a", "user")  # a hash, not the name
 
 
+def test_key_differs_by_secret() -> None:
+    assert TokenCache.key("http://a", "u", "k1") != TokenCache.key("http://a", "u", "k2")
+    assert "k1" not in TokenCache.key("http://a", "u", "k1")
+
+
+def test_a_path_with_a_tilde_is_under_home(monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert TokenCache("~/t.json").path == str(tmp_path / "t.json")
+
+
 def test_expired_or_nearly_expired_entries_are_not_returned(tmp_path: Path) -> None:
     cache = TokenCache(str(tmp_path / "tokens.json"))
     cache.save("old", {"token": "t", "expires": time.time() + 5})

@@ -10,6 +10,7 @@ import responses
 
 import objclient
 from objclient.auth.keystone import KeystoneAuth, find_endpoint, parse_expires_at
+from objclient.auth.token_cache import default_cache_path
 from objclient.exceptions import InvalidArgument, NotFound, Unauthorized
 from objclient.http import HTTPClient
 
@@ -163,3 +164,27 @@ def test_repr_hides_the_password():
     auth = KeystoneAuth(KS, user="alice", password="hunter2-long-secret",
                         project_id=PROJECT_ID)
     assert "hunter2-long-secret" not in repr(auth)
+
+
+@pytest.mark.parametrize("value, kept", [
+    (None, True), (True, True), ("yes", True), ("on", True),
+    (False, False), ("off", False), ("0", False), ("false", False)])
+def test_token_cache_option_turns_the_default_file_on_or_off(value, kept):
+    api = objclient.ObjectStorageApi(f"swift+{KS}", user="alice", password="pw",
+                                     project_id=PROJECT_ID, token_cache=value)
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.POST, f"{KS}/auth/tokens", status=201,
+                 headers={"X-Subject-Token": "tok"}, json=_token_body())
+        api.http.authenticate()
+    cache = api.http.auth.token_cache
+    if kept:
+        assert cache.path == default_cache_path()
+    else:
+        assert cache is None
+
+
+def test_token_cache_option_as_a_path(tmp_path):
+    api = objclient.ObjectStorageApi(f"swift+{KS}", user="alice", password="pw",
+                                     project_id=PROJECT_ID,
+                                     token_cache=str(tmp_path / "t.json"))
+    assert api.http.auth.token_cache.path == str(tmp_path / "t.json")
