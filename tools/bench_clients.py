@@ -105,8 +105,8 @@ class RawSwift(Client):
                                  headers=self.headers).status == 200
 
     def delete(self, key: str) -> None:
-        """HEAD then DELETE: the two requests objclient's object_delete sends."""
-        self.head(key)
+        """One DELETE (404 raises), as objclient's object_delete sends in a
+        container without a segment container."""
         self.cleanup(key)
 
     def cleanup(self, key: str) -> None:

@@ -38,9 +38,10 @@ from typing import Any, Dict, FrozenSet, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from ...auth import TempAuth, TokenAuth, TokenCache
-from ...contract import (Backend, Capability, bool_option, build_http_client,
+from ...contract import (Backend, CallOptions, Capability, bool_option, build_http_client,
                          reject_unknown_options)
-from ...exceptions import ClientError, ConnectionFailed, InvalidArgument, Timeout
+from ...exceptions import (ClientError, ConnectionFailed, InvalidArgument, NoSuchContainer,
+                           Timeout)
 from ...http.redact import redact_url
 from ...names import NameRules
 from .account import SwiftAccountClient
@@ -48,6 +49,7 @@ from .blob import SwiftBlobClient
 from .common import refine
 from .container import SwiftContainerClient
 from .directory import SwiftDirectoryClient
+from .segments import SegmentContainers, segment_container
 from .wire import PROPERTY_KEY_CHARS, split_storage_url
 
 __all__ = ["create_backend", "SwiftBackend", "SWIFT_NAME_RULES", "BASE_CAPABILITIES",
@@ -99,6 +101,8 @@ class SwiftBackend(Backend):
         #: whether the client hashes what it sends and reads (``checksum`` option)
         self.checksum = checksum
         self.temp_url_keys: Dict[str, str] = {}
+        #: which containers have a segment container (shared by uploads and deletes)
+        self.segment_containers = SegmentContainers()
         super().__init__(*args, **kwargs)
         if self.segment_size <= 0 or self.segment_threshold < 0:
             raise InvalidArgument("segment_size must be > 0 and segment_threshold >= 0")
@@ -182,6 +186,18 @@ class SwiftBackend(Backend):
                     doc = None  # /info not exposed (404, 403 ...)
                 self._info = doc if isinstance(doc, dict) else {}
             return self._info
+
+    def may_hold_large(self, account: str, container: str, opts: CallOptions) -> bool:
+        """Whether ``container`` may hold static large objects: it has a
+        segment container (known, or asked with one HEAD that concurrent
+        callers share, see :mod:`.segments`)."""
+        def probe() -> bool:
+            try:
+                self.container.show(account, segment_container(container), opts)
+            except NoSuchContainer:
+                return False
+            return True
+        return self.segment_containers.has(account, container, probe)
 
     def bulk_delete_limit(self) -> int:
         """How many deletes one bulk request may carry (0: no bulk middleware)."""

@@ -37,6 +37,7 @@ from ...source import Source
 from ...transfer.engine import PartBody, TransferEngine
 from ...transfer.resume import StoredPart, plan_resume
 from .common import merged_headers
+from .segments import segment_container
 from .wire import etag_of_etags, object_path, slo_manifest, unquote_etag
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,11 +49,6 @@ __all__ = ["upload_slo", "segment_container", "segment_prefix", "upload_root",
 
 #: Swift's default ``max_manifest_segments`` (``/info`` gives the cluster's).
 MAX_SEGMENTS = 1000
-
-
-def segment_container(container: str) -> str:
-    """Where the segments of ``container``'s large objects go."""
-    return f"{container}_segments"
 
 
 def upload_root(obj: str, size: int, segment_size: int) -> str:
