@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tools import bench_net_report as report
 from tools.bench_net_report import COLD, OBJCLIENT, UNCHECKED, Segment
 from tools.tls_front import LogCounts, nginx_conf, parse_log
@@ -96,3 +98,10 @@ def test_a_small_workload_is_not_judged_on_the_unchecked_row():
     found = _by_target(report.targets("swift", rows))
     assert found["16 threads: PUT 1000 x 4 KiB: objclient's wall <= python-swiftclient's"][
         "pass"]
+
+
+def test_an_unknown_workload_is_refused_before_anything_starts(capsys):
+    from tools import bench_net
+    with pytest.raises(SystemExit):
+        bench_net.main(["--workload", "small,nope"])
+    assert "unknown workload(s) nope" in capsys.readouterr().err
