@@ -146,10 +146,10 @@ class RawSwift(Client):
 class ObjclientClient(Client):
     """objclient on any backend, through the facade.
 
-    :param download_workers: parallel ranged GETs of :meth:`get_file`
-        (``object_download``), like the peer's download to a file: 1 against
-        python-swiftclient (one GET), 10 against boto3 (``download_file``:
-        ``max_concurrency`` 10, 8 MiB ranges).
+    :param download_workers: parallel ranged GETs of :meth:`get_file`, like
+        the peer's download to a file: 1 against python-swiftclient (one
+        streamed GET, ``object_fetch``), 10 against boto3 (``download_file``:
+        ``max_concurrency`` 10, 8 MiB ranges; ``object_download``).
     """
 
     def __init__(self, url: str, account: Optional[str], name: str,
@@ -188,8 +188,14 @@ class ObjclientClient(Client):
         self.api.object_create(self.account, self.container, file_or_path=path, obj_name=key)
 
     def get_file(self, key: str, path: str) -> None:
-        self.api.object_download(self.account, self.container, key, path,
-                                 workers=self.download_workers, part_size=BOTO3_PART_SIZE)
+        if self.download_workers > 1:
+            self.api.object_download(self.account, self.container, key, path,
+                                     workers=self.download_workers, part_size=BOTO3_PART_SIZE)
+            return
+        _meta, stream = self.api.object_fetch(self.account, self.container, key)
+        with open(path, "wb") as fh:
+            for chunk in stream:
+                fh.write(chunk)
 
 
 class SwiftclientClient(Client):
