@@ -49,7 +49,8 @@ from .blob import SwiftBlobClient
 from .common import refine
 from .container import SwiftContainerClient
 from .directory import SwiftDirectoryClient
-from .segments import SegmentContainers, segment_container
+from .segments import ContainerFlags, segment_container
+from .versions import keeps_old_versions
 from .wire import PROPERTY_KEY_CHARS, split_storage_url
 
 __all__ = ["create_backend", "SwiftBackend", "SWIFT_NAME_RULES", "BASE_CAPABILITIES",
@@ -102,7 +103,9 @@ class SwiftBackend(Backend):
         self.checksum = checksum
         self.temp_url_keys: Dict[str, str] = {}
         #: which containers have a segment container (shared by uploads and deletes)
-        self.segment_containers = SegmentContainers()
+        self.segment_containers = ContainerFlags()
+        #: which containers keep old versions (their segments are never deleted)
+        self.versioned_containers = ContainerFlags()
         super().__init__(*args, **kwargs)
         if self.segment_size <= 0 or self.segment_threshold < 0:
             raise InvalidArgument("segment_size must be > 0 and segment_threshold >= 0")
@@ -198,6 +201,22 @@ class SwiftBackend(Backend):
                 return False
             return True
         return self.segment_containers.has(account, container, probe)
+
+    def keeps_versions(self, account: str, container: str, opts: CallOptions) -> bool:
+        """Whether ``container`` may keep older versions of its objects, whose
+        manifests read the segments of the current one (see
+        :func:`.versions.keeps_old_versions`): known, or asked with one HEAD
+        of the container that concurrent callers share.  Asked only before
+        segments would be deleted (every HEAD of the container, such as an
+        upload's check that it exists, tells it too).  A missing container
+        keeps nothing."""
+        def probe() -> bool:
+            try:
+                system = self.container.show(account, container, opts).system
+            except NoSuchContainer:
+                return False
+            return keeps_old_versions(system)
+        return self.versioned_containers.has(account, container, probe)
 
     def bulk_delete_limit(self) -> int:
         """How many deletes one bulk request may carry (0: no bulk middleware)."""

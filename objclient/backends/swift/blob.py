@@ -94,7 +94,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                 self._ensure_container(account, container, policy, container_properties, opts)
             info = upload_slo(self, account, container, obj, source, headers=headers,
                               etag=etag, policy=policy, opts=opts, resume=resume)
-            backend.segment_containers.found(account, container)
+            backend.segment_containers.learn(account, container, True)
             url = backend.url(object_path(account, container, obj))
             return info, [ChunkInfo(url=url, pos="0", size=info.size, hash=info.hash)]
         replaced = self._replaced_segments(account, container, obj, opts)
@@ -109,7 +109,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
         if replaced:
             from .slo import delete_segments
-            delete_segments(self, account, replaced, opts)
+            delete_segments(self, account, container, replaced, opts)
         when = parse_http_date(resp.headers.get("Last-Modified")) or time.time()
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
                           mime_type=headers["Content-Type"], ctime=when, mtime=when,
@@ -122,11 +122,12 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                            opts: CallOptions) -> Dict[str, List[str]]:
         """The segments of the large object that a plain PUT of ``obj`` will
         replace (Swift keeps them, unused, forever).  Asked (one HEAD) only in
-        containers that have a segment container (:mod:`.segments`)."""
-        from .slo import old_segments
+        containers that have a segment container and are not known to keep
+        old versions (:mod:`.segments`)."""
+        from .slo import replaced_segments
         if not self.swift.may_hold_large(account, container, opts):
             return {}
-        return old_segments(self, account, container, obj, opts)
+        return replaced_segments(self, account, container, obj, opts)
 
     def _ensure_container(self, account: str, container: str, policy: Optional[str],
                           properties: Optional[Mapping[str, str]], opts: CallOptions) -> None:

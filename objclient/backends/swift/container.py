@@ -17,8 +17,8 @@ from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import iso_to_epoch
 from .account import SERVER_LISTING_LIMIT, listing_params, page_truncated
 from .common import SwiftRequests, int_header, refine
-from .versions import (is_delete_marker, purge_versions, version_of, version_query,
-                       versioning_header, versioning_state)
+from .versions import (is_delete_marker, keeps_old_versions, purge_versions, version_of,
+                       version_query, versioning_header, versioning_state)
 from .wire import (bulk_delete_body, container_path, decode_header_value,
                    encode_header_value, meta_headers, object_path, parse_bulk_response,
                    parse_http_date, parse_timestamp, quote_name,
@@ -176,6 +176,7 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         state = versioning_state(h)
         if state:
             system["versioning"] = state
+        self.swift.versioned_containers.learn(account, container, keeps_old_versions(system))
         ts = parse_timestamp(h.get("X-Timestamp"))
         return ContainerInfo(
             name=container, account=account, objects=int_header(h, "X-Container-Object-Count"),
@@ -365,13 +366,23 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
                 raise refine(err, NoSuchObject, f"version {version} of object {obj!r} does "
                              "not exist") from None
             return False, str(version)
-        if obj in self._known_large(account, container) or self.swift.may_hold_large(
-                account, container, opts):
+        if self._with_segments(account, container, obj, opts):
             resp = self._delete_large(account, container, obj, opts)
         else:
             resp = self._delete_plain(account, container, obj, opts)
         marker = version_of(resp.headers.get("X-Object-Version-Id"))
         return marker is not None, marker
+
+    def _with_segments(self, account: str, container: str, obj: str,
+                       opts: CallOptions) -> bool:
+        """Whether deleting ``obj`` takes the segments of a static large
+        object with it: when the object may be one (a listing said so, or
+        the container has a segment container) and the container keeps no
+        older versions, whose manifests would still read those segments
+        (asked only then, :mod:`.segments`)."""
+        maybe_large = obj in self._known_large(account, container) or \
+            self.swift.may_hold_large(account, container, opts)
+        return maybe_large and not self.swift.keeps_versions(account, container, opts)
 
     def _delete_plain(self, account: str, container: str, obj: str, opts: CallOptions) -> Any:
         """One DELETE.  A 404 is NoSuchObject; in a versioned container

@@ -1,12 +1,20 @@
-"""Which containers may hold static large objects: those with a segment container.
+"""What decides whether objclient may delete the segments of static large
+objects in a container, asked once per container.
 
-An upload that replaces an object, and a delete, must remove the segments of
-a static large object (Swift keeps them, unused, forever).  Finding out
-whether the object is one costs a request per object; objclient asks instead
-whether its container has a segment container (``<container>_segments``, the
-name objclient, python-swiftclient and rclone use): one HEAD per container,
-remembered for good when it has one and for :data:`NO_SEGMENTS_TTL` seconds
-when it has none.  Threads that need the answer at the same time share one
+An upload that replaces an object, and a delete, remove the segments of a
+static large object (Swift keeps them, unused, forever) -- unless the
+container keeps old versions (:func:`~.versions.keeps_old_versions`): the
+manifest of an older version still points at those segments, so they stay.
+
+Finding out whether an object is a large one costs a request per object;
+objclient asks instead whether its container has a segment container
+(``<container>_segments``, the name objclient, python-swiftclient and rclone
+use), and only when segments are about to be deleted, whether it keeps
+versions.  Each is one HEAD per container, remembered by a
+:class:`ContainerFlags`: for good when the answer is yes, for
+:data:`NO_TTL` seconds when it is no (a "yes" that turns into "no" costs
+unused segments at worst; the wrong way round it would cost data, so a "no"
+is asked again).  Threads that need an answer at the same time share one
 HEAD (a lock per container), so 16 threads starting to upload into one
 container send one probe, not 16.
 """
@@ -17,10 +25,10 @@ import threading
 import time
 from typing import Callable, Dict, Optional, Tuple
 
-__all__ = ["SegmentContainers", "segment_container", "NO_SEGMENTS_TTL"]
+__all__ = ["ContainerFlags", "segment_container", "NO_TTL"]
 
-#: Seconds a container without a segment container is believed to have none.
-NO_SEGMENTS_TTL = 60.0
+#: Seconds a "no" (no segment container, no versioning) is believed.
+NO_TTL = 60.0
 
 _Key = Tuple[str, str]
 
@@ -30,26 +38,26 @@ def segment_container(container: str) -> str:
     return f"{container}_segments"
 
 
-class SegmentContainers:
-    """What is known of each container's segment container, probed once
-    per container at a time.
+class ContainerFlags:
+    """A yes/no fact about each container (it has a segment container, it
+    keeps versions), probed once per container at a time.
 
-    :param ttl: seconds a "has none" answer is kept.
+    :param ttl: seconds a "no" answer is kept ("yes" is kept for good).
     :param clock: monotonic seconds (a parameter so tests need not sleep).
     """
 
-    def __init__(self, ttl: float = NO_SEGMENTS_TTL,
+    def __init__(self, ttl: float = NO_TTL,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self._clock = clock
-        #: container -> until when its answer holds (``inf``: it has one)
+        #: container -> until when its answer holds (``inf``: yes)
         self._until: Dict[_Key, float] = {}
         self._locks: Dict[_Key, threading.Lock] = {}
         self._guard = threading.Lock()
 
     def known(self, account: str, container: str) -> Optional[bool]:
-        """Whether the container has a segment container, without asking:
-        None when that is not known (never asked, or the answer expired)."""
+        """The fact for the container, without asking: None when it is not
+        known (never asked, or the "no" expired)."""
         until = self._until.get((account, container))
         if until is None:
             return None
@@ -58,8 +66,8 @@ class SegmentContainers:
         return False if self._clock() < until else None
 
     def has(self, account: str, container: str, probe: Callable[[], bool]) -> bool:
-        """Whether the container has a segment container; ``probe()`` asks
-        the server when nobody knows, and only one thread per container asks
+        """The fact for the container; ``probe()`` asks the server when
+        nobody knows, and only one thread per container asks
         at a time (the others wait for its answer).  An exception of
         ``probe`` is raised and nothing is remembered."""
         answer = self.known(account, container)
@@ -72,10 +80,10 @@ class SegmentContainers:
                 self._remember((account, container), answer)
         return answer
 
-    def found(self, account: str, container: str) -> None:
-        """Remember that the container has a segment container (after a
-        large upload made it)."""
-        self._remember((account, container), True)
+    def learn(self, account: str, container: str, answer: bool) -> None:
+        """Remember an answer learnt on the way (a large upload made the
+        segment container; a HEAD of the container told its versioning)."""
+        self._remember((account, container), answer)
 
     def _remember(self, key: _Key, has: bool) -> None:
         self._until[key] = float("inf") if has else self._clock() + self.ttl

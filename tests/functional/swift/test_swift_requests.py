@@ -12,7 +12,7 @@ import pytest
 
 from objclient.exceptions import NoSuchContainer, NoSuchObject
 
-from .conftest import drop_container, make_api
+from .conftest import drop_container, drop_versioned, make_api
 
 MiB = 1024 * 1024
 
@@ -83,7 +83,8 @@ def test_a_plain_object_beside_large_ones_takes_a_second_delete(counted, contain
     assert [o.name for o in counted.object_list_iter(None, container)] == ["big"]
 
 
-def test_a_large_object_seen_in_a_listing_loses_its_segments_without_a_probe(container):
+def test_a_large_object_seen_in_a_listing_loses_its_segments_without_a_segments_probe(
+        container):
     writer = make_api(segment_threshold=2 * MiB, segment_size=MiB)
     deleter = _counting(make_api())
     try:
@@ -91,7 +92,9 @@ def test_a_large_object_seen_in_a_listing_loses_its_segments_without_a_probe(con
         list(deleter.object_list_iter(None, container))
         _sent(deleter)
         deleter.object_delete(None, container, "big")
-        assert _sent(deleter) == [("DELETE", "big", "multipart-manifest=delete")]
+        # segments are about to go: is the container versioned? (asked once)
+        assert _sent(deleter) == [("HEAD", container, ""),
+                                  ("DELETE", "big", "multipart-manifest=delete")]
         assert _segments(writer, container) == []
     finally:
         writer.close()
@@ -107,6 +110,35 @@ def test_a_missing_object_leaves_no_delete_marker_in_a_versioned_container(count
         assert list(counted.object_list_iter(None, name, versions=True, deleted=True)) == []
     finally:
         drop_container(counted, None, name)
+
+
+def test_in_a_versioned_container_a_large_object_is_deleted_by_one_plain_delete(counted):
+    name = f"ft-{uuid.uuid4().hex[:10]}"
+    counted.container_create(None, name, system={"versioning": "enabled"})
+    deleter = _counting(make_api())
+    try:
+        counted.object_create(None, name, data=os.urandom(3 * MiB), obj_name="big")
+        counted.object_create(None, name, data=os.urandom(3 * MiB), obj_name="big2")
+        deleter.object_delete(None, name, "big")
+        assert _sent(deleter) == [("HEAD", name + "_segments", ""), ("HEAD", name, ""),
+                                  ("DELETE", "big", "")]
+        deleter.object_delete(None, name, "big2")
+        assert _sent(deleter) == [("DELETE", "big2", "")]
+        assert len(_segments(counted, name)) == 6  # the versions' segments stay
+    finally:
+        drop_versioned(counted, name)
+
+
+def test_an_overwrite_in_a_versioned_container_reads_no_old_manifest(counted):
+    name = f"ft-{uuid.uuid4().hex[:10]}"
+    counted.container_create(None, name, system={"versioning": "enabled"})
+    try:
+        counted.object_create(None, name, data=os.urandom(3 * MiB), obj_name="big")
+        _sent(counted)
+        counted.object_create(None, name, data=b"small", obj_name="big")
+        assert _sent(counted) == [("PUT", "big", "")]
+    finally:
+        drop_versioned(counted, name)
 
 
 def test_concurrent_first_uploads_share_one_segments_probe(counted, container):

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from objclient.backends.swift.segments import SegmentContainers, segment_container
+from objclient.backends.swift.segments import ContainerFlags, segment_container
+from objclient.backends.swift.versions import keeps_old_versions
 
 
 class Clock:
@@ -22,7 +23,7 @@ def test_segment_container_is_the_containers_name_and_segments():
 
 def test_none_is_remembered_for_the_ttl_then_asked_again():
     clock, asked = Clock(), []
-    known = SegmentContainers(ttl=60, clock=clock)
+    known = ContainerFlags(ttl=60, clock=clock)
     assert known.known("a", "c") is None
     assert known.has("a", "c", lambda: asked.append(1) or False) is False
     clock.now += 59
@@ -36,15 +37,15 @@ def test_none_is_remembered_for_the_ttl_then_asked_again():
 
 def test_a_segment_container_found_is_remembered_for_good():
     clock = Clock()
-    known = SegmentContainers(ttl=60, clock=clock)
-    known.found("a", "c")
+    known = ContainerFlags(ttl=60, clock=clock)
+    known.learn("a", "c", True)
     clock.now += 1e9
     assert known.has("a", "c", lambda: pytest.fail("asked")) is True
     assert known.known("a", "other") is None
 
 
 def test_a_failed_probe_is_not_remembered():
-    known = SegmentContainers()
+    known = ContainerFlags()
 
     def fails():
         raise OSError("no answer")
@@ -56,7 +57,7 @@ def test_a_failed_probe_is_not_remembered():
 
 
 def test_concurrent_callers_share_one_probe_per_container():
-    known, asked = SegmentContainers(), []
+    known, asked = ContainerFlags(), []
     barrier = threading.Barrier(16)
 
     def probe():
@@ -74,3 +75,11 @@ def test_concurrent_callers_share_one_probe_per_container():
     for thread in threads:
         thread.join()
     assert len(asked) == 2  # one per container
+
+
+@pytest.mark.parametrize("system, keeps", [
+    ({}, False), ({"policy": "gold"}, False),
+    ({"versioning": "enabled"}, True), ({"versioning": "suspended"}, True),
+    ({"versions_location": "old"}, True), ({"history_location": "old"}, True)])
+def test_a_container_keeps_old_versions_with_any_versioning_ever_on(system, keeps):
+    assert keeps_old_versions(system) is keeps
