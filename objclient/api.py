@@ -846,22 +846,26 @@ class ObjectStorageApi:
                         file_or_path: Any, *, verify: bool = True, workers: int = 1,
                         part_size: Optional[int] = None,
                         progress: Optional[Callable[[int, Optional[int]], None]] = None,
+                        parallel_threshold: Optional[int] = None,
                         **kwargs: Unpack[CallKeywords]) -> ObjectInfo:
         """Save an object to a path (through a temporary name, renamed on
         success) or a binary file object, in constant memory.
 
         :param verify: check the MD5 of what was received; a mismatch raises
             ChecksumMismatch and leaves no partial file at the path.
-        :param workers: parallel ranged requests for large objects.
+        :param workers: parallel ranged requests (of ``part_size`` bytes, 8 MiB
+            by default) for objects of at least ``parallel_threshold`` bytes
+            (64 MiB by default).
         :param progress: ``progress(bytes_done, bytes_total)``.
         :returns: the object's metadata.
         """
-        from .transfer import DEFAULT_PART_SIZE, download
+        from .transfer import DEFAULT_PART_SIZE, PARALLEL_THRESHOLD, download
         acct, cont, name = self._names(account, container, obj)
+        threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
         try:
             return download(self, acct, cont, name, file_or_path, verify=verify,
                             workers=workers, part_size=part_size or DEFAULT_PART_SIZE,
-                            progress=progress, **kwargs)
+                            progress=progress, parallel_threshold=threshold, **kwargs)
         except ClientError as err:
             err.with_context(self.backend, "object_download")
             raise

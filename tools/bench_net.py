@@ -1,8 +1,10 @@
 """The network benchmark: every client over TLS, through a link with latency.
 
 Usage: ``python -m tools.bench_net [--quick] [--delay-ms 10] [--server swift,s3]
-[--out build/bench-network.md] [--json build/bench-network.json] [--publish]``
-(normally ``tools/bench --network``).
+[--workload small,...] [--client objclient,...] [--out build/bench-network.md]
+[--json build/bench-network.json] [--publish]`` (normally ``tools/bench
+--network``).  ``--workload`` runs only some of :data:`WORKLOADS` and
+``--client`` only some clients (by name): a partial run, never published.
 
 The path of every request: client -> :mod:`tools.netproxy` (a delaying TCP
 proxy in a child process: ``--delay-ms`` each way, so twice that per round
@@ -197,29 +199,40 @@ def cold_starts(server: str, names: List[str], meter: Meter, container: str, run
             methods=methods)
 
 
-def run_server(server: str, meter: Meter, sizes: Dict[str, int]) -> Rows:
-    """Every workload on one server, through the network."""
+#: the workloads, by the name ``--workload`` takes, in the order they run
+WORKLOADS = ("small", "list100", "threaded", "listing", "large", "cold")
+
+
+def run_server(server: str, meter: Meter, sizes: Dict[str, int],
+               workloads: Tuple[str, ...] = WORKLOADS,
+               names: Optional[List[str]] = None) -> Rows:
+    """The workloads on one server, through the network, for the clients
+    named in ``names`` (default: all)."""
     from tools.bench_clients import make_client, make_clients
-    clients = make_clients(server)
+    clients = [c for c in make_clients(server) if names is None or c.name in names]
     home = f"bench-net-{uuid.uuid4().hex[:8]}"
     print(f"== {server}: {', '.join(c.name for c in clients)}", flush=True)
     for client in clients:
         client.setup(home)
     filler = make_client(server, clients[0].name)  # not one of the measured clients
-    fill(filler, "bench-list-100", 100)
-    fill(filler, f"bench-list-{sizes['list']}", sizes["list"])
+    if {"list100", "cold"} & set(workloads):
+        fill(filler, "bench-list-100", 100)
+    if "listing" in workloads:
+        fill(filler, f"bench-list-{sizes['list']}", sizes["list"])
     rows: Rows = {}
-    phases: List[Tuple[str, Callable[[], None]]] = [
-        ("small operations", lambda: small_ops(clients, meter, sizes["small"], rows)),
-        ("LIST 100", lambda: list_small(clients, meter, sizes["list_small"],
-                                        "bench-list-100", home, rows)),
-        ("16 threads", lambda: threaded(clients, meter, sizes["threaded"], rows)),
-        ("listing", lambda: listing(clients, meter, sizes["list"],
-                                    f"bench-list-{sizes['list']}", home, rows)),
-        ("large object", lambda: large(clients, meter, sizes["big"], rows)),
-        ("cold start", lambda: cold_starts(server, [c.name for c in clients], meter,
-                                           "bench-list-100", sizes["cold"], rows))]
-    for phase, func in phases:
+    phases: List[Tuple[str, str, Callable[[], None]]] = [
+        ("small", "small operations", lambda: small_ops(clients, meter, sizes["small"], rows)),
+        ("list100", "LIST 100", lambda: list_small(clients, meter, sizes["list_small"],
+                                                   "bench-list-100", home, rows)),
+        ("threaded", "16 threads", lambda: threaded(clients, meter, sizes["threaded"], rows)),
+        ("listing", "listing", lambda: listing(clients, meter, sizes["list"],
+                                               f"bench-list-{sizes['list']}", home, rows)),
+        ("large", "large object", lambda: large(clients, meter, sizes["big"], rows)),
+        ("cold", "cold start", lambda: cold_starts(server, [c.name for c in clients], meter,
+                                                   "bench-list-100", sizes["cold"], rows))]
+    for key, phase, func in phases:
+        if key not in workloads:
+            continue
         t0 = time.perf_counter()
         func()
         print(f"   {phase}: {time.perf_counter() - t0:.0f} s", flush=True)
@@ -279,6 +292,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--delay-ms", type=float, default=10.0,
                         help="one-way delay per direction (default %(default)s)")
     parser.add_argument("--server", default="swift,s3")
+    parser.add_argument("--workload", default=",".join(WORKLOADS),
+                        help="comma-separated, of: %(default)s")
+    parser.add_argument("--client", default=None,
+                        help="comma-separated client names (default: every client)")
     parser.add_argument("--out", default="build/bench-network.md")
     parser.add_argument("--json", default="build/bench-network.json")
     parser.add_argument("--publish", action=argparse.BooleanOptionalAction, default=None,
@@ -286,12 +303,21 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "with the default delay and servers)")
     args = parser.parse_args(argv)
     servers = args.server.split(",")
+    workloads = tuple(args.workload.split(","))
+    unknown = set(workloads) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(sorted(unknown))}; "
+                     f"known: {', '.join(WORKLOADS)}")
+    names = args.client.split(",") if args.client else None
     sizes = QUICK if args.quick else FULL
+    partial = workloads != WORKLOADS or names is not None
     publish = args.publish if args.publish is not None else (
-        not args.quick and args.delay_ms == 10.0 and args.server == "swift,s3")
+        not args.quick and not partial and args.delay_ms == 10.0
+        and args.server == "swift,s3")
     from tools.bench_report import check_markdown_converts, machine
     meta: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
-                            "run": "quick" if args.quick else "full",
+                            "run": ("quick" if args.quick else "full")
+                            + (" partial" if partial else ""),
                             "delay_ms": args.delay_ms, "sizes": sizes}
     started = time.time()
     load0 = os.getloadavg()[0]
@@ -301,7 +327,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             _point_clients_at({s: p.port for s, p in proxies.items()}, front.cacert)
             for server in servers:
-                per_server[server] = run_server(server, Meter(front, proxies[server]), sizes)
+                per_server[server] = run_server(server, Meter(front, proxies[server]), sizes,
+                                                workloads, names)
         finally:
             for proxy in proxies.values():
                 proxy.close()

@@ -26,8 +26,9 @@ THREADED_CONNECTIONS = 16
 #: workload -> why objclient sends more than a peer, per server
 KEPT_SEMANTICS = {("swift", "DELETE 4 KiB"): (
     "objclient's object_delete reports a missing object (OpenIO's NoSuchObject) and "
-    "removes a static large object's segments: on Swift it sends HEAD then DELETE; "
-    "python-swiftclient sends one DELETE")}
+    "removes a static large object's segments: on Swift it sends one DELETE, two for a "
+    "plain object in a container that has a segment container; python-swiftclient "
+    "sends one DELETE")}
 
 
 @attr.frozen

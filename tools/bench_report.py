@@ -21,12 +21,14 @@ from typing import Any, Dict, List, Optional
 Result = Dict[str, Dict[str, tuple]]
 Memory = Dict[str, Dict[str, float]]
 
-#: the 4 KiB operations, in order; objclient's (and so the floors') DELETE is two requests
+#: the 4 KiB operations, in order
 DELETE_OP = "DELETE"
 SMALL_OPS = ("PUT", "GET", "HEAD", DELETE_OP)
 DELETE_NOTE = ("`DELETE`: objclient's `object_delete` reports a missing object (OpenIO "
-               "semantics: NoSuchObject).  On Swift it sends HEAD then DELETE (the HEAD also "
-               "finds a static large object, whose segments go too); on S3 one DELETE with "
+               "semantics: NoSuchObject) and removes a static large object's segments.  On Swift "
+               "it sends one DELETE (with `?multipart-manifest=delete` in a container that "
+               "has a segment container; a plain object there takes a second, plain DELETE); "
+               "on S3 one DELETE with "
                "`If-Match: *`, which the server answers with 412 for a missing key.  Each "
                "floor sends the same requests as objclient; the peers send one DELETE.")
 #: the growth of peak RSS that still counts as "constant memory" for the listing ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ..contract import Capability
 from ..exceptions import ChecksumMismatch
@@ -32,14 +32,18 @@ def _is_md5(info: ObjectInfo) -> bool:
 def download(api: Any, account: Optional[str], container: str, obj: str,
              file_or_path: Any, *, verify: bool = True, workers: int = 1,
              part_size: int = DEFAULT_PART_SIZE, progress: Optional[ProgressFn] = None,
-             deadline: Optional[float] = None, **kwargs: Any) -> ObjectInfo:
+             deadline: Optional[float] = None,
+             parallel_threshold: int = PARALLEL_THRESHOLD, **kwargs: Any) -> ObjectInfo:
     """Save an object to a path or a binary file object.
 
     :param verify: compare the MD5 of what was received with the object's
-        (when the backend reports a real MD5); a mismatch raises
-        :class:`ChecksumMismatch` and, for a path, removes the partial file.
-    :param workers: parallel ranged requests for objects of at least
-        :data:`PARALLEL_THRESHOLD` bytes.
+        (when the backend reports a real MD5: not the ETag of an S3 multipart
+        upload or a Swift large object, which the backend's own read checks
+        where it can); a mismatch raises :class:`ChecksumMismatch` and, for
+        a path, removes the partial file.  No MD5 is computed when there is
+        nothing to compare it with.
+    :param workers: parallel ranged requests (of ``part_size`` bytes) for
+        objects of at least ``parallel_threshold`` bytes.
     :param progress: ``progress(bytes_done, bytes_total)``.
     :returns: the object's metadata.
     """
@@ -52,7 +56,8 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
             with open(tmp, "wb") as fh:
                 info = download(api, account, container, obj, fh, verify=verify,
                                 workers=workers, part_size=part_size, progress=progress,
-                                deadline=deadline, **kwargs)
+                                deadline=deadline, parallel_threshold=parallel_threshold,
+                                **kwargs)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -63,10 +68,9 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
         return info
 
     out = file_or_path
-    md5 = hashlib.md5()
     if workers > 1 and Capability.RANGES in api.capabilities:
         info = api._object_info(account, container, obj, deadline=deadline, **kwargs)
-        if info.size >= PARALLEL_THRESHOLD:
+        if info.size >= parallel_threshold:
             engine: TransferEngine[bytes] = TransferEngine(workers=workers, deadline=deadline)
 
             def fetch(part: Any, _unused: bytes) -> bytes:
@@ -78,33 +82,41 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
                 finally:
                     stream.close()
 
-            for data in engine.download(plan_parts(info.size, part_size), fetch,
-                                        progress=progress, total=info.size):
-                md5.update(data)
-                out.write(data)
-            _check(verify, info, md5)
+            parts = engine.download(plan_parts(info.size, part_size), fetch,
+                                    progress=progress, total=info.size)
+            _save(parts, out, info, verify)
             return info
     info, stream = api.object_fetch(account, container, obj, deadline=deadline, **kwargs)
-    done = 0
     try:
-        for chunk in stream:
-            md5.update(chunk)
-            out.write(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, info.size)
+        done = _save(stream, out, info, verify, progress)
     finally:
         stream.close()
     if done != info.size:
         raise ChecksumMismatch(f"received {done} bytes of {info.size}",
                                expected=str(info.size), actual=str(done))
-    _check(verify, info, md5)
     return info
 
 
-def _check(verify: bool, info: ObjectInfo, md5: "hashlib._Hash") -> None:
-    if verify and _is_md5(info):
-        actual = md5.hexdigest()
-        if actual != (info.hash or "").lower():
-            raise ChecksumMismatch(f"downloaded data has MD5 {actual}, the server "
-                                   f"reported {info.hash}", expected=info.hash, actual=actual)
+def _save(chunks: Iterator[bytes], out: Any, info: ObjectInfo, verify: bool,
+          progress: Optional[ProgressFn] = None) -> int:
+    """Write ``chunks`` to ``out``, hashed when ``verify`` and the object's
+    hash is an MD5 to compare with; :returns: the bytes written."""
+    md5 = hashlib.md5() if verify and _is_md5(info) else None
+    done = 0
+    for chunk in chunks:
+        if md5 is not None:
+            md5.update(chunk)
+        out.write(chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, info.size)
+    if md5 is not None:
+        _check(info, md5)
+    return done
+
+
+def _check(info: ObjectInfo, md5: "hashlib._Hash") -> None:
+    actual = md5.hexdigest()
+    if actual != (info.hash or "").lower():
+        raise ChecksumMismatch(f"downloaded data has MD5 {actual}, the server "
+                               f"reported {info.hash}", expected=info.hash, actual=actual)

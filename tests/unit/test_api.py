@@ -73,8 +73,7 @@ def test_autocreate_false_is_the_methods_own_argument_not_an_ignored_openio_keyw
 @responses.activate
 def test_a_delete_resent_after_a_lost_answer_that_finds_the_object_gone_succeeds():
     storage = "http://swift.test/v1/AUTH_t"
-    responses.add(responses.HEAD, f"{storage}/c/o", status=200,
-                  headers={"Content-Length": "1", "Etag": "0" * 32})
+    responses.add(responses.HEAD, f"{storage}/c_segments", status=404)
     responses.add(responses.DELETE, f"{storage}/c/o",
                   body=requests.exceptions.ConnectionError("reset by peer"))
     responses.add(responses.DELETE, f"{storage}/c/o", status=404)
@@ -86,8 +85,22 @@ def test_a_delete_resent_after_a_lost_answer_that_finds_the_object_gone_succeeds
 @responses.activate
 def test_a_delete_answered_404_at_once_still_says_no_such_object():
     storage = "http://swift.test/v1/AUTH_t"
-    responses.add(responses.HEAD, f"{storage}/c/o", status=404)
+    responses.add(responses.HEAD, f"{storage}/c_segments", status=404)
     responses.add(responses.DELETE, f"{storage}/c/o", status=404)
     api = objclient.ObjectStorageApi(f"swift+{storage}", token="tok")
     with pytest.raises(NoSuchObject):
         api.object_delete(None, "c", "o")
+    assert [c.request.method for c in responses.calls] == ["HEAD", "DELETE"]
+
+
+@responses.activate
+def test_the_delete_marker_a_missing_objects_delete_left_is_removed():
+    storage = "http://swift.test/v1/AUTH_t"
+    responses.add(responses.HEAD, f"{storage}/c_segments", status=404)
+    responses.add(responses.DELETE, f"{storage}/c/o", status=404,
+                  headers={"X-Object-Version-Id": "1796375625.86289"})
+    responses.add(responses.DELETE, f"{storage}/c/o?version-id=1796375625.86289", status=204)
+    api = objclient.ObjectStorageApi(f"swift+{storage}", token="tok")
+    with pytest.raises(NoSuchObject):
+        api.object_delete(None, "c", "o")
+    assert responses.calls[-1].request.url.endswith("/c/o?version-id=1796375625.86289")

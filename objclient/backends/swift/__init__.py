@@ -40,9 +40,10 @@ from typing import Any, Dict, FrozenSet, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from ...auth import TempAuth, TokenAuth, TokenCache
-from ...contract import (Backend, Capability, bool_option, build_http_client,
+from ...contract import (Backend, CallOptions, Capability, bool_option, build_http_client,
                          reject_unknown_options)
-from ...exceptions import ClientError, ConnectionFailed, InvalidArgument, Timeout
+from ...exceptions import (ClientError, ConnectionFailed, InvalidArgument, NoSuchContainer,
+                           Timeout)
 from ...http.redact import redact_url
 from ...names import NameRules
 from .account import SwiftAccountClient
@@ -50,6 +51,8 @@ from .blob import SwiftBlobClient
 from .common import refine
 from .container import SwiftContainerClient
 from .directory import SwiftDirectoryClient
+from .segments import VERSIONING_NO_TTL, ContainerFlags, segment_container
+from .versions import keeps_old_versions
 from .wire import PROPERTY_KEY_CHARS, split_storage_url
 
 __all__ = ["create_backend", "SwiftBackend", "SWIFT_NAME_RULES", "BASE_CAPABILITIES",
@@ -101,6 +104,12 @@ class SwiftBackend(Backend):
         #: whether the client hashes what it sends and reads (``checksum`` option)
         self.checksum = checksum
         self.temp_url_keys: Dict[str, str] = {}
+        #: which containers have a segment container (shared by uploads and deletes)
+        self.segment_containers = ContainerFlags()
+        #: which containers keep old versions (their segments are never deleted);
+        #: a "no" is believed for seconds only, since trusting it after
+        #: versioning was turned on would delete an older version's segments
+        self.versioned_containers = ContainerFlags(ttl=VERSIONING_NO_TTL)
         super().__init__(*args, **kwargs)
         if self.segment_size <= 0 or self.segment_threshold < 0:
             raise InvalidArgument("segment_size must be > 0 and segment_threshold >= 0")
@@ -184,6 +193,34 @@ class SwiftBackend(Backend):
                     doc = None  # /info not exposed (404, 403 ...)
                 self._info = doc if isinstance(doc, dict) else {}
             return self._info
+
+    def may_hold_large(self, account: str, container: str, opts: CallOptions) -> bool:
+        """Whether ``container`` may hold static large objects: it has a
+        segment container (known, or asked with one HEAD that concurrent
+        callers share, see :mod:`.segments`)."""
+        def probe() -> bool:
+            try:
+                self.container.show(account, segment_container(container), opts)
+            except NoSuchContainer:
+                return False
+            return True
+        return self.segment_containers.has(account, container, probe)
+
+    def keeps_versions(self, account: str, container: str, opts: CallOptions) -> bool:
+        """Whether ``container`` may keep older versions of its objects, whose
+        manifests read the segments of the current one (see
+        :func:`.versions.keeps_old_versions`): known, or asked with one HEAD
+        of the container that concurrent callers share.  Asked only before
+        segments would be deleted (every HEAD of the container, such as an
+        upload's check that it exists, tells it too).  A missing container
+        keeps nothing."""
+        def probe() -> bool:
+            try:
+                system = self.container.show(account, container, opts).system
+            except NoSuchContainer:
+                return False
+            return keeps_old_versions(system)
+        return self.versioned_containers.has(account, container, probe)
 
     def bulk_delete_limit(self) -> int:
         """How many deletes one bulk request may carry (0: no bulk middleware)."""

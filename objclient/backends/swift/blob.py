@@ -30,8 +30,6 @@ _BLOCK = 1024 * 1024
 #: Bodies up to this size are read into memory and sent as bytes.
 _IN_MEMORY = 1024 * 1024
 _MD5_HEX = re.compile(r"[0-9a-f]{32}")
-#: Seconds a container without a segment container is believed to have none.
-_NO_SEGMENTS_TTL = 60.0
 
 
 class PartsStream(ChunkStream):
@@ -74,12 +72,6 @@ def _prehash(source: Source) -> str:
 class SwiftBlobClient(SwiftRequests, BlobClient):
     """Object data on the proxy."""
 
-    def __init__(self, backend: Any) -> None:
-        super().__init__(backend)
-        #: ``(account, container)`` -> until when (monotonic) it is known
-        #: whether the container has a segment container (``inf``: it has).
-        self._segmented: Dict[Tuple[str, str], float] = {}
-
     # -- upload --------------------------------------------------------------------
     def upload(self, account: str, container: str, obj: str, source: Source, *,
                mime_type: Optional[str], properties: Mapping[str, str],
@@ -102,7 +94,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                 self._ensure_container(account, container, policy, container_properties, opts)
             info = upload_slo(self, account, container, obj, source, headers=headers,
                               etag=etag, policy=policy, opts=opts, resume=resume)
-            self._segmented[(account, container)] = float("inf")
+            backend.segment_containers.learn(account, container, True)
             url = backend.url(object_path(account, container, obj))
             return info, [ChunkInfo(url=url, pos="0", size=info.size, hash=info.hash)]
         replaced = self._replaced_segments(account, container, obj, opts)
@@ -117,7 +109,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             resp, md5, size = self._put(account, container, obj, source, headers, etag, opts)
         if replaced:
             from .slo import delete_segments
-            delete_segments(self, account, replaced, opts)
+            delete_segments(self, account, container, replaced, opts)
         when = parse_http_date(resp.headers.get("Last-Modified")) or time.time()
         info = ObjectInfo(name=obj, size=size, hash=md5, hash_method="md5",
                           mime_type=headers["Content-Type"], ctime=when, mtime=when,
@@ -130,22 +122,12 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
                            opts: CallOptions) -> Dict[str, List[str]]:
         """The segments of the large object that a plain PUT of ``obj`` will
         replace (Swift keeps them, unused, forever).  Asked (one HEAD) only in
-        containers that have a segment container; a container without one is
-        looked at again after :data:`_NO_SEGMENTS_TTL` seconds."""
-        from .slo import old_segments, segment_container
-        known = self._segmented
-        now = time.monotonic()
-        until = known.get((account, container))
-        if until is None or (until != float("inf") and until < now):
-            try:
-                self.swift.container.show(account, segment_container(container), opts)
-                until = float("inf")
-            except NoSuchContainer:
-                until = now + _NO_SEGMENTS_TTL
-            known[(account, container)] = until
-        if until != float("inf"):
+        containers that have a segment container and are not known to keep
+        old versions (:mod:`.segments`)."""
+        from .slo import replaced_segments
+        if not self.swift.may_hold_large(account, container, opts):
             return {}
-        return old_segments(self, account, container, obj, opts)
+        return replaced_segments(self, account, container, obj, opts)
 
     def _ensure_container(self, account: str, container: str, policy: Optional[str],
                           properties: Optional[Mapping[str, str]], opts: CallOptions) -> None:

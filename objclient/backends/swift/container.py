@@ -12,14 +12,16 @@ import attrs
 
 from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
-                           NoSuchContainer, NoSuchObject, NotFound, NotSupported, TooLarge)
+                           NoSuchContainer, NoSuchObject, NotFound, NotSupported, TooLarge,
+                           from_response)
+from ...http.redact import redact_url
 from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import iso_to_epoch
 from .account import SERVER_LISTING_LIMIT, listing_params, page_truncated
 from .common import SwiftRequests, int_header, refine
 from .slo import copy_slo
-from .versions import (is_delete_marker, purge_versions, version_of, version_query,
-                       versioning_header, versioning_state)
+from .versions import (is_delete_marker, keeps_old_versions, purge_versions, version_of,
+                       version_query, versioning_header, versioning_state)
 from .wire import (bulk_delete_body, container_path, decode_header_value,
                    encode_header_value, meta_headers, object_path, parse_bulk_response,
                    parse_http_date, parse_timestamp, quote_name,
@@ -89,10 +91,6 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
         properties=read_meta("object", headers), container=container, account=account,
         chunk_method=extra.get("large_object"),
         version=version_of(headers.get("X-Object-Version-Id")), extra=extra)
-
-
-#: the query of a HEAD that shows a static large object's manifest, encoded once
-_MANIFEST_GET = "multipart-manifest=get"
 
 
 def listing_row_info(row: Mapping[str, Any], account: str, container: str) -> ObjectInfo:
@@ -184,6 +182,7 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
         state = versioning_state(h)
         if state:
             system["versioning"] = state
+        self.swift.versioned_containers.learn(account, container, keeps_old_versions(system))
         ts = parse_timestamp(h.get("X-Timestamp"))
         return ContainerInfo(
             name=container, account=account, objects=int_header(h, "X-Container-Object-Count"),
@@ -373,32 +372,69 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
                 raise refine(err, NoSuchObject, f"version {version} of object {obj!r} does "
                              "not exist") from None
             return False, str(version)
-        # HEAD first: it tells a large object, and a DELETE of an absent
-        # object would still leave a delete marker in a versioned container.
-        head = self._head(account, container, obj, opts, _MANIFEST_GET)
-        is_slo = head.headers.get("X-Static-Large-Object", "").lower() == "true"
-        try:
-            if is_slo:
-                resp = self._delete_slo(account, container, obj, opts)
-            else:
-                resp = self._send("DELETE", object_path(account, container, obj), opts,
-                                  "object")
-        except NotFound as err:
-            raise refine(err, NoSuchObject, f"object {obj!r} does not exist") from None
+        if self._with_segments(account, container, obj, opts):
+            resp = self._delete_large(account, container, obj, opts)
+        else:
+            resp = self._delete_plain(account, container, obj, opts)
         marker = version_of(resp.headers.get("X-Object-Version-Id"))
         return marker is not None, marker
 
-    def _delete_slo(self, account: str, container: str, obj: str, opts: CallOptions) -> Any:
-        """Delete a static large object and its segments."""
+    def _with_segments(self, account: str, container: str, obj: str,
+                       opts: CallOptions) -> bool:
+        """Whether deleting ``obj`` takes the segments of a static large
+        object with it: when the object may be one (a listing said so, or
+        the container has a segment container) and the container keeps no
+        older versions, whose manifests would still read those segments
+        (asked only then, :mod:`.segments`)."""
+        maybe_large = obj in self._known_large(account, container) or \
+            self.swift.may_hold_large(account, container, opts)
+        return maybe_large and not self.swift.keeps_versions(account, container, opts)
+
+    def _delete_plain(self, account: str, container: str, obj: str, opts: CallOptions) -> Any:
+        """One DELETE.  A 404 is NoSuchObject; in a versioned container
+        Swift still leaves a delete marker then (its id in
+        ``X-Object-Version-Id``), which is deleted first, so that a missing
+        object leaves nothing behind."""
+        path = object_path(account, container, obj)
+        resent: List[int] = []
+        resp = self._send("DELETE", path, opts, "object", raise_on_error=False,
+                          on_retry=resent.append)
+        if resp.status_code < 400:
+            return resp
+        err = from_response(resp.status_code, resp.headers, resp.content, method="DELETE",
+                            url=redact_url(resp.url or path), attempts=len(resent) + 1)
+        if not isinstance(err, NotFound):
+            raise err
+        marker = version_of(resp.headers.get("X-Object-Version-Id"))
+        if marker is not None:
+            try:
+                self._send("DELETE", path, opts, "object", params=version_query(marker))
+            except ClientError:
+                LOG.debug("could not remove the delete marker %s of %r", marker, obj)
+        raise refine(err, NoSuchObject, f"object {obj!r} does not exist") from None
+
+    def _delete_large(self, account: str, container: str, obj: str, opts: CallOptions) -> Any:
+        """Delete an object that may be a static large object, with its
+        segments: ``DELETE ?multipart-manifest=delete``, one request for a
+        large or a missing object (which leaves no delete marker).  Swift
+        refuses it for any other object (``400``, the object's own path in
+        the errors: "Not an SLO manifest"); that one gets a plain DELETE."""
+        resent: List[int] = []
         resp, doc = self._json("DELETE", object_path(account, container, obj), opts,
-                                "object", params={"multipart-manifest": "delete"})
-        if isinstance(doc, dict):
-            deleted, not_found, errors, status = parse_bulk_response(doc)
-            if errors:
-                raise ClientError(f"deleting large object {obj!r} left {len(errors)} "
-                                  f"segment(s): {errors[0][0]}: {errors[0][1]}")
-            if deleted == 0 and not_found:
-                raise NoSuchObject(f"object {obj!r} does not exist")
+                               "object", params={"multipart-manifest": "delete"},
+                               on_retry=resent.append)
+        if not isinstance(doc, dict):
+            return resp
+        deleted, not_found, errors, status = parse_bulk_response(doc)
+        if status.startswith("400") and [p for p, _why in errors] == [f"/{container}/{obj}"]:
+            return self._delete_plain(account, container, obj, opts)
+        if errors:
+            raise ClientError(f"deleting large object {obj!r} left {len(errors)} "
+                              f"segment(s): {errors[0][0]}: {errors[0][1]}")
+        if deleted == 0 and not_found:
+            raise NoSuchObject(f"object {obj!r} does not exist", status=404, method="DELETE",
+                               url=redact_url(resp.url or ""), attempts=len(resent) + 1,
+                               request_id=resp.headers.get("X-Openstack-Request-Id"))
         return resp
 
     def content_delete_many(self, account: str, container: str, objs: Sequence[str],

@@ -37,22 +37,19 @@ from ...source import Source
 from ...transfer.engine import Part, PartBody, TransferEngine
 from ...transfer.resume import StoredPart, plan_resume
 from .common import merged_headers
+from .segments import segment_container
+from .versions import version_of
 from .wire import etag_of_etags, object_path, quote_name, slo_manifest, unquote_etag
 
 if TYPE_CHECKING:  # pragma: no cover
     from .blob import SwiftBlobClient
 
 __all__ = ["upload_slo", "copy_slo", "segment_container", "segment_prefix", "upload_root",
-           "old_segments", "delete_segments",
+           "old_segments", "replaced_segments", "delete_segments",
            "resumable_segments", "MAX_SEGMENTS"]
 
 #: Swift's default ``max_manifest_segments`` (``/info`` gives the cluster's).
 MAX_SEGMENTS = 1000
-
-
-def segment_container(container: str) -> str:
-    """Where the segments of ``container``'s large objects go."""
-    return f"{container}_segments"
 
 
 def upload_root(obj: str, size: int, segment_size: int) -> str:
@@ -117,11 +114,11 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
     backend.container.create(account, seg_cont, properties={},
                              system={"policy": policy} if policy else {}, opts=opts)
     size = source.size or 0
-    replaced = old_segments(blob, account, container, obj, opts)
+    replaced = replaced_segments(blob, account, container, obj, opts)
     prefix, reuse = None, None
     if resume:
         root = upload_root(obj, size, backend.segment_size)
-        prefix, reuse = _resume(blob, account, seg_cont, root, size,
+        prefix, reuse = _resume(blob, account, container, root, size,
                                 replaced.get(seg_cont, []), opts)
     prefix = prefix or segment_prefix(obj, size, backend.segment_size, time.time())
     done: List[Tuple[str, str, int]] = []
@@ -147,15 +144,15 @@ def upload_slo(blob: "SwiftBlobClient", account: str, container: str, obj: str,
     except BaseException:
         _cleanup(blob, account, seg_cont, sorted(set(stored) | {n for n, _e, _s in done}), opts)
         raise
-    _put_manifest(blob, account, container, obj, manifest, headers, opts, stored)
-    delete_segments(blob, account, replaced, opts)
+    version = _put_manifest(blob, account, container, obj, manifest, headers, opts, stored)
+    delete_segments(blob, account, container, replaced, opts)
     now = time.time()
     return ObjectInfo(name=obj, size=source.bytes_read,
                       hash=md5 or etag_of_etags([e for _n, e, _s in manifest]),
                       hash_method="md5" if md5 else "etag",
                       mime_type=headers.get("Content-Type") or "application/octet-stream",
                       ctime=now, mtime=now, container=container, account=account,
-                      chunk_method="slo", extra={"segments": len(done),
+                      chunk_method="slo", version=version, extra={"segments": len(done),
                                                  "segment_container": seg_cont})
 
 
@@ -189,7 +186,7 @@ def copy_slo(blob: "SwiftBlobClient", source: Tuple[str, str, str], account: str
                           "segments cannot be copied one by one")
     seg_cont = segment_container(container)
     backend.container.create(account, seg_cont, properties={}, system={}, opts=opts)
-    replaced = old_segments(blob, account, container, obj, opts)
+    replaced = replaced_segments(blob, account, container, obj, opts)
     prefix = segment_prefix(obj, sum(size for _n, _e, size in segments),
                             max(size for _n, _e, size in segments), time.time())
     stored: List[str] = []
@@ -222,16 +219,20 @@ def copy_slo(blob: "SwiftBlobClient", source: Tuple[str, str, str], account: str
         _cleanup(blob, account, seg_cont, stored, opts)
         raise
     _put_manifest(blob, account, container, obj, manifest, headers, opts, stored)
-    delete_segments(blob, account, replaced, opts)
+    delete_segments(blob, account, container, replaced, opts)
 
 
 def _put_manifest(blob: "SwiftBlobClient", account: str, container: str, obj: str,
                   manifest: List[Tuple[str, str, int]], headers: Mapping[str, str],
-                  opts: CallOptions, stored: List[str]) -> None:
+                  opts: CallOptions, stored: List[str]) -> Optional[str]:
     """PUT the manifest; on failure delete the upload's segments, unless the
     server did store the manifest and only its answer was lost (then the
     upload succeeded), or nobody can tell (then the segments are kept: a
-    broken object would be worse than unused segments)."""
+    broken object would be worse than unused segments).
+
+    :returns: the version id Swift gave the object (None when it is not
+        versioned, or the answer was lost).
+    """
     backend = blob.swift
     seg_cont = segment_container(container)
     names = sorted(set(stored) | {path.split("/", 2)[2] for path, _e, _s in manifest})
@@ -245,13 +246,14 @@ def _put_manifest(blob: "SwiftBlobClient", account: str, container: str, obj: st
         if got != expected:
             raise ChecksumMismatch(f"manifest of {obj!r} stored with ETag {got}, expected "
                                    f"{expected}", expected=expected, actual=got)
+        return version_of(resp.headers.get("X-Object-Version-Id"))
     except ChecksumMismatch:
         _cleanup(blob, account, seg_cont, names, opts)
         raise
     except BaseException:
         live = _manifest_live(blob, account, container, obj, manifest, opts)
         if live:
-            return  # stored: only the answer was lost
+            return None  # stored: only the answer was lost
         if live is not None:
             _cleanup(blob, account, seg_cont, names, opts)
         raise
@@ -267,6 +269,15 @@ def _manifest_live(blob: "SwiftBlobClient", account: str, container: str, obj: s
         return None
     return live.get(segment_container(container)) == [
         path.split("/", 2)[2] for path, _e, _s in manifest]
+
+
+def replaced_segments(blob: "SwiftBlobClient", account: str, container: str, obj: str,
+                      opts: CallOptions) -> Dict[str, List[str]]:
+    """:func:`old_segments`, or nothing without a request when ``container``
+    is already known to keep old versions (their segments stay)."""
+    if blob.swift.versioned_containers.known(account, container):
+        return {}
+    return old_segments(blob, account, container, obj, opts)
 
 
 def old_segments(blob: "SwiftBlobClient", account: str, container: str, obj: str,
@@ -294,17 +305,20 @@ def old_segments(blob: "SwiftBlobClient", account: str, container: str, obj: str
     return out
 
 
-def _resume(blob: "SwiftBlobClient", account: str, seg_cont: str, root: str, size: int,
+def _resume(blob: "SwiftBlobClient", account: str, container: str, root: str, size: int,
             in_use: List[str], opts: CallOptions
             ) -> Tuple[Optional[str], Optional[Dict[int, StoredPart]]]:
     """The prefix and reusable segments of the interrupted upload to take
     over, ``(None, None)`` when there is none.  An upload whose segments do
-    not follow the plan is deleted."""
+    not follow the plan is deleted.  A container that keeps old versions
+    takes over nothing: the segments found may be an older version's
+    (taking them over would write over or delete them)."""
+    seg_cont = segment_container(container)
     listed = ((e.name, e.size, e.hash) for e in blob.swift.container.content_iter(
         account, seg_cont, prefix=root, delimiter=None, marker=None, end_marker=None,
         page_size=10000, versions=False, deleted=False, properties=False, opts=opts))
     prefix, segments = resumable_segments(root, listed, in_use)
-    if prefix is None:
+    if prefix is None or blob.swift.keeps_versions(account, container, opts):
         return None, None
     plan = plan_resume(size, blob.swift.segment_size, segments)
     if plan is None:
@@ -348,10 +362,14 @@ def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix:
                                      max_parts=int(limit or MAX_SEGMENTS), reuse=reuse))
 
 
-def delete_segments(blob: "SwiftBlobClient", account: str, segments: Dict[str, List[str]],
-                    opts: CallOptions) -> None:
-    """Delete the segments of a replaced large object, ``{container: names}``
-    as :func:`old_segments` gives them (best effort)."""
+def delete_segments(blob: "SwiftBlobClient", account: str, container: str,
+                    segments: Dict[str, List[str]], opts: CallOptions) -> None:
+    """Delete the segments of the large object an upload into ``container``
+    replaced, ``{container: names}`` as :func:`old_segments` gives them
+    (best effort), unless ``container`` keeps old versions: the replaced
+    manifest is one of them then, and still reads its segments."""
+    if not segments or blob.swift.keeps_versions(account, container, opts):
+        return
     for cont, names in segments.items():
         _cleanup(blob, account, cont, names, opts)
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .container import SwiftContainerClient
 
 __all__ = ["version_query", "version_of", "is_delete_marker", "versioning_header",
-           "versioning_state", "purge_versions", "DELETE_MARKER_TYPE"]
+           "versioning_state", "keeps_old_versions", "purge_versions", "DELETE_MARKER_TYPE"]
 
 #: The content type Swift gives delete markers in ``?versions`` listings.
 DELETE_MARKER_TYPE = "application/x-deleted;swift_versions_deleted=1"
@@ -72,6 +72,22 @@ def versioning_state(headers: Mapping[str, str]) -> Optional[str]:
     if value is None:
         return None
     return "enabled" if value.lower() == "true" else "suspended"
+
+
+def keeps_old_versions(system: Mapping[str, str]) -> bool:
+    """Whether a container may keep older versions of its objects, from
+    the system properties of its HEAD (:meth:`SwiftContainerClient.show`).
+
+    True with ``object_versioning`` enabled or suspended (suspended keeps
+    the versions written before, and the current object may be one of
+    them), and with the legacy ``X-Versions-Location`` or
+    ``X-History-Location`` (old versions are copied to another container
+    as they are: an SLO's copy is its manifest).  Either way an older
+    version of a static large object reads the same segments as the
+    current one, so they must not be deleted with it.
+    """
+    return bool(system.get("versioning") or system.get("versions_location")
+                or system.get("history_location"))
 
 
 def purge_versions(client: "SwiftContainerClient", account: str, container: str,

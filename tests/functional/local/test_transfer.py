@@ -39,6 +39,25 @@ def test_download_to_path_is_atomic_and_verified(api, tmp_path):
     assert [p for p in os.listdir(dest.parent) if p.startswith(".")] == []
 
 
+def test_a_parallel_download_in_ranges_is_verified_as_a_whole(api, tmp_path):
+    data = os.urandom(1_000_003)
+    api.object_create("a", "c", data=data, obj_name="blob")
+    dest = tmp_path / "blob.bin"
+    seen = []
+    api.object_download("a", "c", "blob", str(dest), workers=4, part_size=100_000,
+                        parallel_threshold=500_000,
+                        progress=lambda done, total: seen.append(done))
+    assert dest.read_bytes() == data and len(seen) == 11 and seen[-1] == len(data)
+    _meta, chunks = api.object_locate("a", "c", "blob")
+    with open(chunks[0]["url"][len("file://"):], "r+b") as fh:
+        fh.seek(777_777)
+        fh.write(b"\0" if data[777_777] else b"\1")
+    with pytest.raises(ChecksumMismatch):
+        api.object_download("a", "c", "blob", str(tmp_path / "corrupt.bin"), workers=4,
+                            part_size=100_000, parallel_threshold=500_000)
+    assert not (tmp_path / "corrupt.bin").exists()
+
+
 def test_upload_progress_reaches_the_total(api):
     seen = []
     api.object_create("a", "c", data=b"x" * 5000, obj_name="p",

@@ -37,11 +37,34 @@ def drop_container(api, account, name):
         pass
 
 
+def drop_versioned(api, name):
+    """Delete every version and delete marker of a versioned container, then
+    the container and its segment container (best effort)."""
+    try:
+        rows = api.object_list(None, name, versions=True, deleted=True)["objects"]
+        for info in rows:
+            api.object_delete(None, name, info["name"], version=info["version"] or "null")
+        api.container_set_properties(None, name, system={"versioning": "suspended"})
+    except ClientError:
+        pass
+    drop_container(api, None, name)
+    drop_container(api, None, name + "_segments")
+
+
 @pytest.fixture(scope="module")
 def api():
     client = make_api()
     yield client
     client.close()
+
+
+@pytest.fixture
+def versioned(api):
+    """A container with object versioning enabled."""
+    name = f"ft-ver-{uuid.uuid4().hex[:8]}"
+    api.container_create(None, name, system={"versioning": "enabled"})
+    yield name
+    drop_versioned(api, name)
 
 
 @pytest.fixture

@@ -1,25 +1,10 @@
 """Object versions through Swift's object_versioning (X-Versions-Enabled)."""
 
-import uuid
 
 import pytest
 
 from objclient.contract import Capability
 from objclient.exceptions import NoSuchObject
-
-
-def _drop_versioned(api, name):
-    for info in api.object_list(None, name, versions=True, deleted=True)["objects"]:
-        api.object_delete(None, name, info["name"], version=info["version"] or "null")
-    api.container_delete(None, name)
-
-
-@pytest.fixture
-def versioned(api):
-    name = f"ft-ver-{uuid.uuid4().hex[:8]}"
-    api.container_create(None, name, system={"versioning": "enabled"})
-    yield name
-    _drop_versioned(api, name)
 
 
 def test_capabilities_come_from_info(api):

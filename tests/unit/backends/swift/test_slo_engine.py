@@ -39,6 +39,7 @@ def _mock(max_segments=1000, bad_index=None):
 
     responses.add_callback(responses.PUT, SEGMENTS, callback=segment)
     responses.add(responses.HEAD, SEGMENTS, status=200)
+    responses.add(responses.HEAD, STORAGE + "/box_segments_segments", status=404)
     responses.add(responses.DELETE, SEGMENTS, status=204)
 
     def manifest(request):
