@@ -254,7 +254,7 @@ def test_chunked_response_is_read_whole(server: ScriptedServer) -> None:
 def test_stream_true_returns_before_the_body_is_read(server: ScriptedServer) -> None:
     server.script("/big", Step(body=b"z" * 200000))
     resp = HTTPClient(server.url).get("/big", stream=True)
-    assert not resp._content_consumed
+    assert not resp.consumed
     assert len(resp.raw.read()) == 200000
     resp.close()
 
