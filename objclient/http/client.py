@@ -682,9 +682,7 @@ class HTTPClient(ServiceClients):
         total = 0
         raw = resp.raw
         try:
-            if method == "HEAD" or resp.status_code in (204, 304):
-                data = b""  # no body, whatever Content-Length says
-            elif _small(resp.headers):
+            if _small(resp.headers) or method == "HEAD":
                 data = raw.read(decode_content=True)  # one read, no generator
             else:
                 for chunk in raw.stream(_READ_CHUNK, decode_content=True):
@@ -723,8 +721,10 @@ class HTTPClient(ServiceClients):
             return resp.content
         body = b""
         try:
-            if method != "HEAD":
-                body = resp.raw.read(_ERROR_BODY_LIMIT, decode_content=True) or b""
+            # Read even for a HEAD (nothing comes): the connection is then reused.
+            body = resp.raw.read(_ERROR_BODY_LIMIT, decode_content=True) or b""
+            if len(body) < _ERROR_BODY_LIMIT:
+                resp.content = body  # all of it: close() keeps the connection
         except Exception:  # noqa: BLE001 - a broken error body must not hide the error
             body = b""
         finally:
