@@ -433,11 +433,10 @@ class HTTPClient(ServiceClients):
         :raises ClientError: the call failed for good.
         """
         try:
-            resp, generation = self._send(call)
+            resp, generation = self._send(call, timed)
         except SendError as err:
             return self._send_failed(call, err)
         call.body.mark_sent()
-        timed.url = resp.url
         status = timed.status = resp.status_code
         if self.debug:
             self._log_response(resp)
@@ -466,8 +465,9 @@ class HTTPClient(ServiceClients):
                 LOG.debug("RESP BODY: %s", text)
         return resp
 
-    def _send(self, call: "_Call") -> Tuple[Response, int]:
-        """Build, sign and send the request of one attempt.
+    def _send(self, call: "_Call", timed: _Attempt) -> Tuple[Response, int]:
+        """Build, sign and send the request of one attempt (``timed`` learns
+        its absolute URL, recorded without the query parameters).
 
         :returns: the response and the authentication generation it used.
         :raises SendError: the transport failed.
@@ -480,6 +480,7 @@ class HTTPClient(ServiceClients):
             url = self._absolute(call.url, generation)
         else:
             url = self.url_for(call.url)
+        timed.url = url
         body = call.body
         if body.size is not None:
             headers["Content-Length"] = str(body.size)
@@ -698,8 +699,7 @@ class HTTPClient(ServiceClients):
         except Exception as exc:  # noqa: BLE001 - translated by the one table
             resp.close()
             raise translate(exc, method, url, reading=True).error from None
-        resp.content = data
-        raw.release_conn()
+        resp.content = data  # (urllib3 gave the connection back once all was read)
         return len(data)
 
     def _correct_clock(self, resp: Response, method: str) -> bool:
