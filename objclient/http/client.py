@@ -28,7 +28,7 @@ from .._version import __version__
 from ..exceptions import (ClientError, ConnectionFailed, DeadlineReached, InvalidArgument,
                           Timeout, from_response)
 from ..models import TimingRecord
-from .apiclient import ServiceClients, saver_hook
+from .apiclient import ServiceClients, encode_json, saver_hook
 from .body import RequestBody
 from .errors import SendError, translate
 from .headers import check_header
@@ -36,6 +36,7 @@ from .redact import RedactingFilter, curl_command, loggable_body, redact_headers
 from .redirects import MAX_REDIRECTS, redirect_target, same_origin, without_secrets
 from .retry import RetryPolicy, RetryState
 from .signer import Auth
+from .timing import AttemptTimer
 from .transport import Request, Response, Transport, Urllib3Transport, with_query
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,45 +70,6 @@ TimeoutArg = Union[None, float, Tuple[float, float]]
 #: The environment variable that makes ``requests`` the default transport
 #: (``OBJCLIENT_TRANSPORT=requests``).
 TRANSPORT_ENV = "OBJCLIENT_TRANSPORT"
-
-
-class _Attempt:
-    """Times one attempt (a context manager) and records it on exit."""
-
-    __slots__ = ("client", "method", "url", "attempt", "body", "perfdata", "service",
-                 "status", "received", "start", "start_wall")
-
-    def __init__(self, client: "HTTPClient", method: str, url: str, attempt: int,
-                 body: RequestBody, perfdata: Optional[Dict[str, Any]],
-                 service: Optional[str]) -> None:
-        self.client, self.method, self.url, self.attempt = client, method, url, attempt
-        self.body, self.perfdata, self.service = body, perfdata, service
-        self.status: Optional[int] = None
-        self.received = 0
-
-    def __enter__(self) -> "_Attempt":
-        self.start_wall = time.time()
-        self.start = time.monotonic()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        elapsed = time.monotonic() - self.start
-        client = self.client
-        if client.timings:
-            rec = TimingRecord(method=self.method, url=redact_url(self.url), status=self.status,
-                               start=self.start_wall, elapsed=elapsed,
-                               bytes_sent=self.body.length, bytes_received=self.received,
-                               attempt=self.attempt)
-            with client._lock:
-                client._times.append(rec)
-        perfdata = self.perfdata
-        if perfdata is not None:
-            with client._lock:  # parts moved by several threads share one perfdata
-                phase = perfdata.setdefault(self.service or "http", {})
-                phase["overall"] = phase.get("overall", 0.0) + elapsed
-                phase["requests"] = phase.get("requests", 0) + 1
-                if self.attempt > 1:
-                    phase["retries"] = phase.get("retries", 0) + 1
 
 
 class HTTPClient(ServiceClients):
@@ -382,7 +344,7 @@ class HTTPClient(ServiceClients):
         """
         method = method.upper()
         call = _Call(method, url, params, self._headers(headers, json, data),
-                     RequestBody(data if json is None else _json_body(json)),
+                     RequestBody(data if json is None else encode_json(json)),
                      authenticated and self.auth is not None, deadline, idempotent,
                      RetryState(retries if retries is not None else self.retries))
         call.asked = self._timeout_pair(timeout, self.timeout)
@@ -400,7 +362,7 @@ class HTTPClient(ServiceClients):
                                       attempts=call.attempt - 1)
             if call.attempt > 1:
                 call.body.rewind()
-            with _Attempt(self, call.method, call.url, call.attempt, call.body, perfdata,
+            with AttemptTimer(self, call.method, call.url, call.attempt, call.body, perfdata,
                           service) as timed:
                 outcome = self._exchange(call, timed)
             if isinstance(outcome, Response):
@@ -426,7 +388,7 @@ class HTTPClient(ServiceClients):
             sent.setdefault("Content-Type", "application/json")
         return sent
 
-    def _exchange(self, call: "_Call", timed: _Attempt) -> Union[Response, ClientError, None]:
+    def _exchange(self, call: "_Call", timed: AttemptTimer) -> Union[Response, ClientError, None]:
         """One attempt: the response to return, an error to retry after,
         or None to send again at once (a redirect, a renewed token).
 
@@ -465,7 +427,7 @@ class HTTPClient(ServiceClients):
                 LOG.debug("RESP BODY: %s", text)
         return resp
 
-    def _send(self, call: "_Call", timed: _Attempt) -> Tuple[Response, int]:
+    def _send(self, call: "_Call", timed: AttemptTimer) -> Tuple[Response, int]:
         """Build, sign and send the request of one attempt (``timed`` learns
         its absolute URL, recorded without the query parameters).
 
@@ -766,10 +728,6 @@ class _Call:
         self.on_retry: Optional[Callable[[int], None]] = None
         self.attempt = self.redirects = 0
         self.reauthed = self.clock_checked = False
-
-
-def _json_body(document: Any) -> bytes:
-    return jsonlib.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _left(deadline: Optional[float]) -> Optional[float]:
