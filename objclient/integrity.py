@@ -25,8 +25,6 @@ than MD5) is what the S3 backend sends by default where the server confirms
 it.  CRC32C has no standard-library implementation: the ``crc32c`` package
 (``pip install objclient[fast]``) is used whenever it is installed (see
 :data:`CRC32C_FAST`), else the table-driven one below, slow but exact.
-:class:`VerifiedStream` checks a download against the checksum the server
-reported.
 """
 
 from __future__ import annotations
@@ -37,15 +35,14 @@ import importlib
 import queue
 import threading
 import zlib
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, List, Optional
 
 from .exceptions import ChecksumMismatch, InvalidArgument
-from .streaming import ChunkStream
 
 __all__ = ["BackgroundHash", "INLINE_LIMIT", "new_md5", "close_hash", "PartsCheck",
            "combined_etag",
            "CHECKSUM_ALGORITHMS", "crc32c", "Crc32c", "Crc32", "new_hasher", "checksum_b64",
-           "checksum_header", "check_algorithm", "check_digest", "VerifiedStream",
+           "checksum_header", "check_algorithm", "check_digest",
            "CRC32C_FAST"]
 
 #: Bodies up to this size are hashed on the calling thread.
@@ -382,37 +379,3 @@ def check_digest(algorithm: str, hasher: Any, expected: str, **context: Any) -> 
         raise ChecksumMismatch(f"downloaded data has {algorithm} {actual}, the server "
                                f"reported {expected}", expected=expected, actual=actual,
                                **context)
-
-
-class VerifiedStream(ChunkStream):
-    """A download stream checked, at its end, against a base64 checksum.
-
-    :param stream: the stream to read (a ``BodyStream``: size and MD5 are
-        checked there).
-    :param algorithm: ``sha256``, ``crc32c`` or ``crc32``.
-    :param expected: the base64 digest the server reported for the body.
-    """
-
-    def __init__(self, stream: Any, algorithm: str, expected: str) -> None:
-        self._stream = stream
-        self.algorithm = algorithm
-        self.expected = expected
-        self._hasher = new_hasher(algorithm)
-
-    @property
-    def headers(self) -> Any:
-        """The response headers of the wrapped stream."""
-        return getattr(self._stream, "headers", {})
-
-    def _generate(self) -> Iterator[bytes]:
-        for chunk in self._stream:
-            self._hasher.update(chunk)
-            yield chunk
-        try:
-            check_digest(self.algorithm, self._hasher, self.expected)
-        except ChecksumMismatch:
-            self.close()
-            raise
-
-    def _release(self) -> None:
-        self._stream.close()

@@ -12,7 +12,9 @@ server that is down fails loudly there.
 from __future__ import annotations
 
 import os
-from typing import Iterator, List
+import sys
+import types
+from typing import Any, Iterator, List
 
 import pytest
 
@@ -43,6 +45,36 @@ HOW_TO_RUN = ("run them with `tools/test` (starts the servers), or "
 
 _TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 _DESELECTED: List[pytest.Item] = []
+
+
+def _imports_responses(module: Any) -> bool:
+    """Whether ``module``, or a module it takes names from, imports ``responses``."""
+    for value in vars(module).values():
+        source = value if isinstance(value, types.ModuleType) else sys.modules.get(
+            getattr(value, "__module__", None) or "")
+        if source is not None and (source.__name__ == "responses"
+                                   or isinstance(getattr(source, "responses", None),
+                                                 types.ModuleType)):
+            return True
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _requests_transport_under_responses(request: pytest.FixtureRequest,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that mock HTTP with ``responses`` (which hooks requests) get
+    HTTPClients that send through requests, the way a user asks for it:
+    ``OBJCLIENT_TRANSPORT=requests``.  A test counts as one when its module
+    or a conftest above it imports ``responses`` (directly or through a fake
+    it uses); every other test uses the default urllib3 transport."""
+    module = getattr(request, "module", None)
+    if module is None:
+        return
+    rel = os.path.relpath(str(request.path), _TESTS_DIR).replace(os.sep, "/").split("/")[:-1]
+    conftests = [sys.modules.get(".".join(["tests", *rel[:i], "conftest"]))
+                 for i in range(len(rel) + 1)]
+    if any(m is not None and _imports_responses(m) for m in [module, *conftests]):
+        monkeypatch.setenv("OBJCLIENT_TRANSPORT", "requests")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

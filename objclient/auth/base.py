@@ -17,10 +17,9 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
-import requests
-
 from ..exceptions import InvalidArgument
 from ..http.redact import redact_value
+from ..http.signer import Request
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
@@ -29,7 +28,11 @@ __all__ = ["AuthPlugin", "NoAuth", "TokenAuth", "ExpiringTokenAuth"]
 
 
 class AuthPlugin:
-    """Base of every auth plugin; by itself it adds nothing to requests."""
+    """Base of every auth plugin; by itself it adds nothing to requests.
+
+    It implements :class:`objclient.http.signer.Auth`, the interface the
+    wire layer asks for.
+    """
 
     #: Extra header names this plugin puts secrets in (redacted in logs).
     secret_headers: Tuple[str, ...] = ()
@@ -73,13 +76,12 @@ class AuthPlugin:
         """
         return False
 
-    #: True when :meth:`sign` takes ``request.headers`` as a plain dict too
-    #: (names in any case); otherwise it gets a case-insensitive mapping, as
-    #: requests' prepared requests have.
-    plain_headers = False
+    def sign(self, request: Request) -> None:
+        """Sign the final request; called once per attempt.
 
-    def sign(self, request: requests.PreparedRequest) -> None:
-        """Sign the final request; called once per attempt."""
+        :param request: its ``headers`` are a plain ``dict`` (names in any
+            case); a plugin may change them and its ``url``.
+        """
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -30,10 +30,9 @@ import time
 from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-import requests
-
 from ..exceptions import InvalidArgument
 from ..http.redact import redact_value
+from ..http.signer import Request
 from ..timestamps import iso_to_epoch
 from .base import AuthPlugin
 from .clock import ServerClock, server_time_of
@@ -277,8 +276,6 @@ class SigV4Auth(AuthPlugin):
         the learned offset of the server's clock is added to it.
     """
 
-    plain_headers = True
-
     secret_headers = ("X-Amz-Security-Token",)
 
     def __init__(self, access_key: str, secret_key: str, region: str = "us-east-1", *,
@@ -298,7 +295,7 @@ class SigV4Auth(AuthPlugin):
         self.sign_payload = sign_payload
         self.clock = ServerClock(clock, server="the S3 server")
 
-    def sign(self, request: requests.PreparedRequest) -> None:
+    def sign(self, request: Request) -> None:
         """Add ``x-amz-date``, ``x-amz-content-sha256`` and ``Authorization``."""
         parts = urlsplit(request.url or "")
         s3_path = self.service == "s3" and not self.normalize_path
@@ -313,11 +310,8 @@ class SigV4Auth(AuthPlugin):
             if sent != parts.path:
                 request.url = urlunsplit((parts.scheme, parts.netloc, sent, parts.query, ""))
         headers = request.headers
-        # One pass: lower-cased names and values (a case-insensitive mapping
-        # or a plain dict, see plain_headers).
-        lower_items = getattr(headers, "lower_items", None)
-        items = list(lower_items() if lower_items is not None
-                     else ((k.lower(), v) for k, v in headers.items()))
+        # One pass: lower-cased names and values (a plain dict).
+        items = [(k.lower(), v) for k, v in headers.items()]
         stale = False
         chosen = None
         for name, value in items:
@@ -342,12 +336,13 @@ class SigV4Auth(AuthPlugin):
                 del headers[name]
             items = [(n, v) for n, v in items if n not in _SIGNING_HEADERS]
         amzdate = amz_date(self.clock.now())
-        headers["X-Amz-Date"] = amzdate
-        headers["X-Amz-Content-SHA256"] = payload
         signed = {"x-amz-date": amzdate, "x-amz-content-sha256": payload}
         if self._token:
-            headers["X-Amz-Security-Token"] = self._token
+            headers.update({"X-Amz-Date": amzdate, "X-Amz-Content-SHA256": payload,
+                            "X-Amz-Security-Token": self._token})
             signed["x-amz-security-token"] = self._token
+        else:
+            headers.update({"X-Amz-Date": amzdate, "X-Amz-Content-SHA256": payload})
         host = None
         for name, value in items:
             if name == "host":

@@ -1,7 +1,8 @@
 """The wire layer: HTTPClient, its retry policy, body streams and redaction.
 
 The names are imported on first use, so that ``import objclient`` does not
-pay for ``requests`` until an API that talks HTTP is built.
+pay for urllib3 until an API that talks HTTP is built; requests is imported
+only for a caller who passes a :class:`requests.Session`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ if TYPE_CHECKING:
     from .keyring_saver import KeyringSaver
     from .retry import RetryPolicy
     from .stream import BodyStream
+    from .transport import Request, Response, Transport, Urllib3Transport
 
 __all__ = ["HTTPClient", "BaseClient", "KeyringSaver", "RetryPolicy", "BodyStream",
-           "DEFAULT_TIMEOUT", "check_header"]
+           "DEFAULT_TIMEOUT", "check_header", "Request", "Response", "Transport",
+           "Urllib3Transport"]
 
 _HOME = {"HTTPClient": ".client", "DEFAULT_TIMEOUT": ".client", "check_header": ".client",
          "RetryPolicy": ".retry", "BodyStream": ".stream", "BaseClient": ".apiclient",
-         "KeyringSaver": ".keyring_saver"}
+         "KeyringSaver": ".keyring_saver", "Request": ".transport", "Response": ".transport",
+         "Transport": ".transport", "Urllib3Transport": ".transport"}
 
 
 def __getattr__(name: str) -> Any:

@@ -28,14 +28,13 @@ import importlib
 import json as jsonlib
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Union
 
-from ..auth.token_cache import TokenCache
+from .token_cache import TokenCache
 from ..exceptions import InvalidArgument, UnsupportedVersion
 from .keyring_saver import KeyringSaver
 
 if TYPE_CHECKING:  # pragma: no cover
-    import requests
-
     from .client import HTTPClient
+    from .transport import Response
 
 __all__ = ["BaseClient", "ServiceClients", "saver_hook", "encode_json"]
 
@@ -96,7 +95,7 @@ class ServiceClients:
         _auth_generation: int
 
         _auth_headers: Callable[[], Any]
-        request: Callable[..., requests.Response]
+        request: Callable[..., Response]
 
     @property
     def auth_plugin(self) -> Any:
@@ -137,7 +136,7 @@ class ServiceClients:
             kwargs["data"] = encode_json(document)
 
     def client_request(self, client: "BaseClient", method: str, url: str,
-                       **kwargs: Any) -> requests.Response:
+                       **kwargs: Any) -> Response:
         """Send a request to ``url`` below ``client``'s endpoint.
 
         The endpoint is the client's ``cached_endpoint`` or, once per
@@ -206,31 +205,31 @@ class BaseClient:
             if extension.manager_class:
                 setattr(self, extension.name, extension.manager_class(self))
 
-    def client_request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def client_request(self, method: str, url: str, **kwargs: Any) -> Response:
         """:meth:`HTTPClient.client_request <ServiceClients.client_request>` for this client."""
         return self.http_client.client_request(self, method, url, **kwargs)
 
-    def head(self, url: str, **kwargs: Any) -> requests.Response:
+    def head(self, url: str, **kwargs: Any) -> Response:
         """``client_request("HEAD", url, ...)``."""
         return self.client_request("HEAD", url, **kwargs)
 
-    def get(self, url: str, **kwargs: Any) -> requests.Response:
+    def get(self, url: str, **kwargs: Any) -> Response:
         """``client_request("GET", url, ...)``."""
         return self.client_request("GET", url, **kwargs)
 
-    def post(self, url: str, **kwargs: Any) -> requests.Response:
+    def post(self, url: str, **kwargs: Any) -> Response:
         """``client_request("POST", url, ...)``; not resent unless ``idempotent=True``."""
         return self.client_request("POST", url, **kwargs)
 
-    def put(self, url: str, **kwargs: Any) -> requests.Response:
+    def put(self, url: str, **kwargs: Any) -> Response:
         """``client_request("PUT", url, ...)``."""
         return self.client_request("PUT", url, **kwargs)
 
-    def delete(self, url: str, **kwargs: Any) -> requests.Response:
+    def delete(self, url: str, **kwargs: Any) -> Response:
         """``client_request("DELETE", url, ...)``."""
         return self.client_request("DELETE", url, **kwargs)
 
-    def patch(self, url: str, **kwargs: Any) -> requests.Response:
+    def patch(self, url: str, **kwargs: Any) -> Response:
         """``client_request("PATCH", url, ...)``."""
         return self.client_request("PATCH", url, **kwargs)
 

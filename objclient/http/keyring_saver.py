@@ -17,7 +17,7 @@ import importlib
 import json
 from typing import Any, Dict, Optional
 
-from ..auth.token_cache import TokenCache
+from .token_cache import TokenCache
 from ..exceptions import NotSupported
 
 __all__ = ["KeyringSaver", "load_keyring", "usable_keyring"]

@@ -13,7 +13,7 @@ from typing import Any, FrozenSet, Optional
 
 import attrs
 
-__all__ = ["RetryPolicy", "IDEMPOTENT_METHODS", "RETRY_STATUSES"]
+__all__ = ["RetryPolicy", "RetryState", "IDEMPOTENT_METHODS", "RETRY_STATUSES"]
 
 #: Methods whose repetition cannot change the result.
 IDEMPOTENT_METHODS: FrozenSet[str] = frozenset(
@@ -101,3 +101,37 @@ class RetryPolicy:
                 return None
             wait = max(wait, retry_after)
         return wait
+
+
+@attrs.frozen
+class RetryState:
+    """Where one call stands in its policy: an immutable value, like
+    urllib3's ``Retry``; :meth:`increment` returns the next state or raises.
+
+    :param policy: the call's :class:`RetryPolicy`.
+    :param retries: retries already granted.
+    :param wait: seconds to wait before the retry this state grants.
+    """
+
+    policy: RetryPolicy
+    retries: int = 0
+    wait: float = 0.0
+
+    def increment(self, error: BaseException, retry_after: Optional[float] = None,
+                  rng: Optional[random.Random] = None,
+                  deadline_left: Optional[float] = None) -> "RetryState":
+        """The state for one more attempt after ``error``.
+
+        :param error: raised when no retry is left, when the server asked
+            for a wait longer than the policy allows, or when the wait would
+            end past the deadline.
+        :param retry_after: the server's ``Retry-After``, in seconds.
+        :param deadline_left: seconds until the call's deadline, if any.
+        :raises BaseException: ``error``.
+        """
+        if self.retries >= self.policy.total:
+            raise error
+        wait = self.policy.wait_before(self.retries + 1, retry_after, rng)
+        if wait is None or (deadline_left is not None and wait >= deadline_left):
+            raise error
+        return RetryState(self.policy, self.retries + 1, wait)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Iterator, Optional, Tuple
 
-import requests
 import urllib3
 
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
 from ..integrity import PartsCheck, check_digest, close_hash, new_hasher, new_md5
 from ..streaming import ChunkStream
 from .redact import redact_url
+from .transport import Response
 
 __all__ = ["BodyStream", "DEFAULT_CHUNK_SIZE"]
 
@@ -41,7 +41,7 @@ class BodyStream(ChunkStream):
         ETag (:class:`objclient.integrity.PartsCheck`); checked at the end.
     """
 
-    def __init__(self, resp: requests.Response, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+    def __init__(self, resp: Response, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
                  expected_md5: Optional[str] = None, expected_size: Optional[int] = None,
                  deadline: Optional[float] = None,
                  on_close: Optional[Callable[[], None]] = None,
@@ -107,8 +107,7 @@ class BodyStream(ChunkStream):
             self.close()
             raise Timeout(f"read timeout after {self.bytes_read} bytes of the body",
                           method=self._method, url=self._url) from exc
-        except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException,
-                OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             self.close()
             raise ConnectionFailed(
                 f"body cut short after {self.bytes_read} bytes: {type(exc).__name__}",

@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from objclient import integrity
-from objclient.exceptions import ChecksumMismatch, InvalidArgument
-from objclient.integrity import (BackgroundHash, Crc32c, PartsCheck, VerifiedStream,
+from objclient.exceptions import InvalidArgument
+from objclient.integrity import (BackgroundHash, Crc32c, PartsCheck,
                                  check_algorithm, checksum_b64, checksum_header, crc32c)
 
 
@@ -87,32 +87,6 @@ def test_algorithm_option_is_normalised_or_refused():
     assert check_algorithm("CRC-32C") == "crc32c"
     with pytest.raises(InvalidArgument, match="checksum_algorithm"):
         check_algorithm("md4")
-
-
-class _Chunks:
-    def __init__(self, chunks):
-        self.chunks = chunks
-        self.closed = False
-
-    def __iter__(self):
-        return iter(self.chunks)
-
-    def close(self):
-        self.closed = True
-
-
-def test_verified_stream_passes_data_with_the_reported_checksum():
-    expected = checksum_b64("sha256", b"hello world")
-    stream = VerifiedStream(_Chunks([b"hello ", b"world"]), "sha256", expected)
-    assert stream.read() == b"hello world"
-
-
-def test_verified_stream_raises_on_a_checksum_mismatch_and_closes():
-    inner = _Chunks([b"hello ", b"w0rld"])
-    stream = VerifiedStream(inner, "crc32c", checksum_b64("crc32c", b"hello world"))
-    with pytest.raises(ChecksumMismatch, match="crc32c"):
-        b"".join(stream)
-    assert inner.closed
 
 
 def _threads():

@@ -23,7 +23,6 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type
 from urllib.parse import urlsplit
 
 import attrs
-import requests
 
 from ...contract import CallOptions
 from ...exceptions import (ClientError, ConnectionFailed, DeadlineReached, InvalidArgument,
@@ -31,6 +30,7 @@ from ...exceptions import (ClientError, ConnectionFailed, DeadlineReached, Inval
 from ...http import HTTPClient
 from ...http.redact import redact_url
 from ...http.retry import RetryPolicy
+from ...http.transport import Response
 from .models import GetMetadataResponse
 from .names import check_key, parse_size
 
@@ -169,7 +169,7 @@ class RouterTransport:
                 service: str = "router", router: Optional[str] = None,
                 headers: Optional[Mapping[str, str]] = None,
                 retries: Optional[RetryPolicy] = None, write: bool = False, **kwargs: Any
-                ) -> Tuple[str, requests.Response]:
+                ) -> Tuple[str, Response]:
         """Send ``method path`` to a router, failing over on connection errors.
 
         :param path: the path after the router's base URL (``/api/v4/...``).
@@ -259,7 +259,7 @@ class RouterTransport:
         return out
 
     @staticmethod
-    def _error(resp: requests.Response, method: str, url: str) -> ClientError:
+    def _error(resp: Response, method: str, url: str) -> ClientError:
         body = resp.content or b""
         error = from_response(resp.status_code, resp.headers, body, method=method,
                               url=redact_url(url))
@@ -277,7 +277,7 @@ def _router_of(url: Optional[str]) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _json_or_none(resp: requests.Response) -> Any:
+def _json_or_none(resp: Response) -> Any:
     if not resp.content:
         return None
     try:

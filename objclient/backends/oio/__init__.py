@@ -18,13 +18,13 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
-import requests
 
 from ...contract import (Backend, CallOptions, Capability, build_http_client,
                          reject_unknown_options)
 from ...exceptions import ClientError, ConnectionFailed, InvalidArgument, ServiceUnavailable
 from ...http.retry import RetryPolicy
 from ...names import NameRules
+from ...http.transport import Response
 from .account import OioAccountClient
 from .blob import OioBlobClient
 from .container import OioContainerClient
@@ -84,7 +84,7 @@ class OioBackend(Backend):
               params: Optional[Mapping[str, Any]] = None, body: Any = None,
               headers: Optional[Mapping[str, str]] = None, autocreate: bool = False,
               retriable: bool = False, kind: str = "object",
-              ) -> Tuple[requests.Response, Any]:
+              ) -> Tuple[Response, Any]:
         """One proxy call, failing over between proxies on connection errors.
 
         :param body: a document sent as pre-serialised JSON (no content type,
@@ -133,7 +133,7 @@ class OioBackend(Backend):
     def account_call(self, method: str, action: str, opts: CallOptions, *,
                      params: Optional[Mapping[str, Any]] = None, body: Any = None,
                      retriable: bool = False, kind: str = "account",
-                     ) -> Tuple[requests.Response, Any]:
+                     ) -> Tuple[Response, Any]:
         """One call to ``/v1.0/account/<action>`` of the account service."""
         url = f"{self.account_base(opts)}/v1.0/account/{action}"
         query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -150,7 +150,7 @@ class OioBackend(Backend):
         super().close()
 
 
-def decode_json(resp: requests.Response) -> Any:
+def decode_json(resp: Response) -> Any:
     """The JSON body, decoded only when ``Content-Type`` says JSON (as OpenIO does)."""
     ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if ctype != "application/json" or not resp.content:

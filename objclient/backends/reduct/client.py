@@ -26,7 +26,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional,
                     Tuple, Union)
 
 import attrs
-import requests
+import urllib3
 
 from ...contract import DEFAULT_OPTS, CallOptions
 from ...exceptions import (ClientError, Conflict, InvalidArgument, NoSuchContainer,
@@ -34,12 +34,15 @@ from ...exceptions import (ClientError, Conflict, InvalidArgument, NoSuchContain
                            parse_retry_after, server_message_of)
 from ...http import HTTPClient
 from ...http.redact import redact_url
+from ...http.transport import Response
 from .errors import ReductError, as_reduct_error, reduct_class
 from .models import (BucketInfo, FullTokenInfo, Permissions, ReplicationDetailInfo,
                      ReplicationInfo, ReplicationSettings, ServerInfo, Token, model_from)
 from .wire import from_header, json_settings
 
 if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
     from .bucket import Bucket
 
 __all__ = ["ReductClient", "Client", "API_PREFIX", "SUPPORTED_MAJOR"]
@@ -130,7 +133,7 @@ class ReductClient:
         """Whether the server's API is ``1.<minor>`` or newer."""
         return self.server_version()[1] >= minor
 
-    def _note_version(self, resp: requests.Response) -> None:
+    def _note_version(self, resp: Response) -> None:
         value = resp.headers.get("x-reduct-api")
         if not value:
             return
@@ -159,7 +162,7 @@ class ReductClient:
                 json: Any = None, stream: bool = False, idempotent: Optional[bool] = None,
                 authenticated: bool = True,
                 on_retry: Optional[Callable[[int], None]] = None,
-                opts: CallOptions = DEFAULT_OPTS, write: bool = False) -> requests.Response:
+                opts: CallOptions = DEFAULT_OPTS, write: bool = False) -> Response:
         """Send one request; raise the mapped error for a status >= 400.
 
         :param on_retry: called with the retry number before each resend.
@@ -196,13 +199,13 @@ class ReductClient:
                               url=redact_url(resp.url or path)) from None
 
     @staticmethod
-    def error_of(resp: requests.Response, method: str) -> ReductError:
+    def error_of(resp: Response, method: str) -> ReductError:
         """The error for an error response (§1.3): a :class:`ReductError` of the
         objclient class the status picks."""
         status = resp.status_code
         try:
             body = b"" if method == "HEAD" else resp.content[:65536]
-        except (requests.exceptions.RequestException, OSError):
+        except (urllib3.exceptions.HTTPError, OSError):
             body = b""
         finally:
             resp.close()

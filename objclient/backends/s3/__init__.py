@@ -52,7 +52,6 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
-import requests
 
 from ...auth.sigv4 import SigV4Auth
 from ...contract import (Backend, CallOptions, Capability, bool_option, build_http_client,
@@ -61,6 +60,7 @@ from ...exceptions import (ChecksumMismatch, ClientError, Conflict, ContainerNot
                            InvalidArgument, NoSuchContainer, NoSuchObject, NotFound)
 from ...http.stream import DEFAULT_CHUNK_SIZE
 from ...integrity import check_algorithm
+from ...http.transport import Response
 from .container import COPY_OBJECT_LIMIT
 from .names import S3_NAME_RULES, key_path
 
@@ -153,7 +153,7 @@ class S3Backend(Backend):
     def call(self, method: str, bucket: Optional[str] = None, key: Optional[str] = None, *,
              query: Optional[List[Tuple[str, str]]] = None, opts: CallOptions,
              headers: Optional[Mapping[str, str]] = None, service: str = "s3",
-             write: bool = False, **kwargs: Any) -> requests.Response:
+             write: bool = False, **kwargs: Any) -> Response:
         """Send one request to S3; errors come back refined (see :func:`refine`).
 
         :param query: ``(name, value)`` pairs; a value of None is a bare name.

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import attrs
 
 from ...exceptions import InvalidName
-from ...http.direct import lower_items
+from ...http.headers import lower_items
 from ...names import NameRules
 
 __all__ = ["S3NameRules", "S3_NAME_RULES", "check_bucket", "encode_meta_value",

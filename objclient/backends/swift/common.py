@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
-import requests
 
 from ...contract import Backend, CallOptions
 from ...exceptions import ClientError
+from ...http.transport import Response
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import SwiftBackend
@@ -52,7 +52,7 @@ class SwiftRequests:
 
     def _send(self, method: str, path: str, opts: CallOptions, service: str, *,
               headers: Optional[Mapping[str, str]] = None, **kwargs: Any
-              ) -> requests.Response:
+              ) -> Response:
         """One request to ``/v1<path>`` (``path`` already quoted)."""
         return self.swift.http.request(
             method, self.swift.url(path), headers=merged_headers(opts, headers),
@@ -60,7 +60,7 @@ class SwiftRequests:
 
     def _json(self, method: str, path: str, opts: CallOptions, service: str, *,
               headers: Optional[Mapping[str, str]] = None, **kwargs: Any
-              ) -> Tuple[requests.Response, Any]:
+              ) -> Tuple[Response, Any]:
         """Like :meth:`_send`, decoding a JSON body."""
         return self.swift.http.request_json(
             method, self.swift.url(path), headers=merged_headers(opts, headers),

@@ -15,7 +15,7 @@ import json
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
-from ...http.direct import lower_items
+from ...http.headers import lower_items
 from ...timestamps import http_date_to_epoch, iso_to_epoch
 
 __all__ = [

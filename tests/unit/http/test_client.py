@@ -254,7 +254,7 @@ def test_chunked_response_is_read_whole(server: ScriptedServer) -> None:
 def test_stream_true_returns_before_the_body_is_read(server: ScriptedServer) -> None:
     server.script("/big", Step(body=b"z" * 200000))
     resp = HTTPClient(server.url).get("/big", stream=True)
-    assert not resp._content_consumed
+    assert not resp.consumed
     assert len(resp.raw.read()) == 200000
     resp.close()
 
@@ -358,3 +358,10 @@ def test_child_after_fork_uses_a_new_connection(server: ScriptedServer) -> None:
     # The parent's own pooled connection still works after the child used the client.
     http.get("/parent")
     assert [s.connection_id for s in server.requests_to("/parent")] == [parent_conn] * 2
+
+
+def test_timings_record_the_absolute_url_without_the_query_parameters(
+        server: ScriptedServer) -> None:
+    http = HTTPClient(server.url, timings=True)
+    http.post("/bulk", params={"bulk-delete": ""}, data=b"x")
+    assert [r.url for r in http.get_timing_records()] == [server.url + "/bulk"]

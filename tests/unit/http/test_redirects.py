@@ -79,3 +79,22 @@ def test_redirects_are_not_followed_for_put(two_servers):
     resp = http.put("/jump", data=b"x")
     assert resp.status_code == 302
     assert [port for port, _p, _h in handler.seen] == [first.server_address[1]]
+
+
+# -- the pure parts ----------------------------------------------------------------------
+def test_redirect_target_resolves_relative_locations_and_303_becomes_get() -> None:
+    from objclient.http.redirects import redirect_target
+    assert redirect_target(301, "/b", "http://h/a", "GET") == ("http://h/b", "GET")
+    assert redirect_target(303, "http://o/c", "http://h/a", "POST") == ("http://o/c", "GET")
+    assert redirect_target(303, "/c", "http://h/a", "HEAD") == ("http://h/c", "HEAD")
+    assert redirect_target(200, "/b", "http://h/a", "GET") is None
+    assert redirect_target(302, None, "http://h/a", "GET") is None
+
+
+def test_secrets_go_and_origins_compare_scheme_host_and_port() -> None:
+    from objclient.http.redirects import same_origin, without_secrets
+    kept = without_secrets({"X-Auth-Token": "t", "X-Custom-Secret": "s", "Accept": "a"},
+                           frozenset({"x-custom-secret"}))
+    assert kept == {"Accept": "a"}
+    assert same_origin("http://H:1/a", "http://h:1/b")
+    assert not same_origin("http://h:1/a", "https://h:1/a")

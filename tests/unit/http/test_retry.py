@@ -221,3 +221,30 @@ def test_a_per_call_policy_replaces_the_clients(
     with pytest.raises(ServiceUnavailable):
         _client(server).get("/r", retries=RetryPolicy(total=1, backoff_factor=0))
     assert len(server.requests_to("/r")) == 2
+
+
+# -- RetryState: the immutable state of one call -----------------------------------------
+def test_increment_returns_a_new_state_and_leaves_the_old_one() -> None:
+    from objclient.http.retry import RetryState
+    first = RetryState(RetryPolicy(total=2, backoff_factor=1.0, jitter=0))
+    second = first.increment(ValueError("boom"))
+    assert (first.retries, second.retries, second.wait) == (0, 1, 1.0)
+    assert second.increment(ValueError("boom")).wait == 2.0
+
+
+def test_increment_raises_the_error_when_no_retry_is_left() -> None:
+    from objclient.http.retry import RetryState
+    state = RetryState(RetryPolicy(total=1, jitter=0)).increment(ValueError("first"))
+    with pytest.raises(ValueError, match="second"):
+        state.increment(ValueError("second"))
+
+
+def test_increment_raises_for_a_long_retry_after_or_a_wait_past_the_deadline() -> None:
+    from objclient.http.retry import RetryState
+    state = RetryState(RetryPolicy(total=3, backoff_factor=1.0, jitter=0,
+                                   retry_after_max=10.0))
+    with pytest.raises(ValueError, match="too long"):
+        state.increment(ValueError("too long"), retry_after=11.0)
+    with pytest.raises(ValueError, match="deadline"):
+        state.increment(ValueError("deadline"), deadline_left=0.5)
+    assert state.increment(ValueError("x"), retry_after=5.0).wait == 5.0
