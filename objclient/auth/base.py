@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 from ..exceptions import InvalidArgument
 from ..http.redact import redact_value
 from ..http.signer import Request
+from .token_cache import cache_or_default
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
@@ -138,7 +139,10 @@ class ExpiringTokenAuth(AuthPlugin):
     _renew_margin: float = 30.0
 
     def __init__(self, token_cache: Any = None) -> None:
-        self.token_cache = token_cache
+        # None: the default file, taken at the first authentication (so that
+        # keyring_saver can still give its own cache in between); False: none
+        self.token_cache = None if token_cache is False else token_cache
+        self._default_cache = token_cache is None
         self._token: Optional[str] = None
         self._expires: Optional[float] = None
         self._lock = threading.Lock()
@@ -160,6 +164,7 @@ class ExpiringTokenAuth(AuthPlugin):
 
     def _cached(self) -> Optional[Dict[str, Any]]:
         """The cached entry for this plugin, if any and still valid."""
+        self.token_cache = cache_or_default(self.token_cache, self._default_cache)
         if self.token_cache is None:
             return None
         return self.token_cache.load(self._cache_key)  # type: ignore[no-any-return]

@@ -26,7 +26,7 @@ from ..http.redact import redact_value
 from ..timestamps import iso_to_epoch
 from .base import ExpiringTokenAuth
 from .clock import ServerClock, server_time_of
-from .token_cache import TokenCache, cache_or_default
+from .token_cache import TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
@@ -134,8 +134,7 @@ class KeystoneAuth(ExpiringTokenAuth):
         self.application_credential_id = application_credential_id
         self.application_credential_name = application_credential_name
         self._app_secret = application_credential_secret
-        super().__init__(None if token_cache is False else token_cache)
-        self._default_cache = token_cache is None  # taken at the first authentication
+        super().__init__(token_cache)
         self._catalog: List[Mapping[str, Any]] = []
         self._issued: Optional[float] = None
         self.clock = ServerClock(clock, server="Keystone")
@@ -240,7 +239,6 @@ class KeystoneAuth(ExpiringTokenAuth):
         with self._lock:
             if self.valid:
                 return
-            self.token_cache = cache_or_default(self.token_cache, self._default_cache)
             entry = self._cached()
             if entry and isinstance(entry.get("catalog"), list):
                 # The cache keeps times on this host's clock (it judges

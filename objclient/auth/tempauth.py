@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Dict, Literal, Optional, Union
 from ..exceptions import InvalidArgument, Unauthorized
 from ..http.redact import redact_url, redact_value
 from .base import ExpiringTokenAuth
-from .token_cache import TokenCache, cache_or_default
+from .token_cache import TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http.client import HTTPClient
@@ -46,8 +46,7 @@ class TempAuth(ExpiringTokenAuth):
         self.user = user
         self._key = key
         self.storage_url_override = storage_url
-        super().__init__(None if token_cache is False else token_cache)
-        self._default_cache = token_cache is None  # taken at the first authentication
+        super().__init__(token_cache)
         self._storage_url: Optional[str] = None
         # Renew this long before expiry; shorter for short-lived tokens, so
         # that a fresh token is never already "expired".
@@ -61,7 +60,6 @@ class TempAuth(ExpiringTokenAuth):
         with self._lock:
             if self.valid:
                 return
-            self.token_cache = cache_or_default(self.token_cache, self._default_cache)
             entry = self._cached()
             if entry:
                 self._token = entry["token"]
