@@ -427,7 +427,7 @@ class MultipartUploader:
 def etag_underived(headers: Mapping[str, str]) -> bool:
     """Whether an object's ETag cannot be derived from its bytes: a part copy
     made it on a server whose part ETags are not MD5s (:meth:`MultipartUploader.copy`)."""
-    return any(name.lower() == _UNDERIVED_HEADER for name in headers)
+    return headers.get(_UNDERIVED_HEADER) is not None
 
 
 def composite_checksum(algorithm: str, part_checksums: List[str]) -> str:
