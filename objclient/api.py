@@ -33,7 +33,7 @@ import attrs
 from .contract import DEFAULT_OPTS, Backend, CallOptions, Capability, ContainerProperties, Range
 from .exceptions import (ClientError, Conflict, InvalidArgument, NoSuchAccount, NotFound,
                          NotSupported)
-from .models import ContainerEntry, ObjectInfo, ResultDict, as_result
+from .models import ChunkInfo, ContainerEntry, ObjectInfo, ResultDict, as_result
 from .registry import backend_scheme, factory_for
 
 if TYPE_CHECKING:
@@ -685,6 +685,7 @@ class ObjectStorageApi:
             marker = page.next_marker
 
     # -- objects ------------------------------------------------------------------------
+    @_operation(operation="object_create_ext")
     def object_create(self, account: Optional[str], container: str,
                       file_or_path: Any = None, data: Any = None,
                       etag: Optional[str] = None, obj_name: Optional[str] = None,
@@ -701,11 +702,11 @@ class ObjectStorageApi:
 
         :returns: ``(chunks, size, hash)``: chunks is a list of dicts.
         """
-        chunks, size, md5, _meta = self.object_create_ext(
+        chunks, meta = self._create(
             account, container, file_or_path, data, etag, obj_name, mime_type, metadata,
-            policy, key_file, append, properties, autocreate, container_properties, progress,
-            resume, **kwargs)
-        return chunks, size, md5
+            policy, append, properties, autocreate, container_properties, progress,
+            resume, kwargs)
+        return as_result(chunks), meta.size, meta.hash
 
     @_operation()
     def object_create_ext(self, account: Optional[str], container: str,
@@ -752,10 +753,25 @@ class ObjectStorageApi:
         :returns: ``(chunks, size, hash, meta)``: chunks a list of dicts,
             meta a dict.
         """
+        chunks, meta = self._create(
+            account, container, file_or_path, data, etag, obj_name, mime_type, metadata,
+            policy, append, properties, autocreate, container_properties, progress,
+            resume, kwargs)
+        return as_result(chunks), meta.size, meta.hash, as_result(meta)
+
+    def _create(self, account: Optional[str], container: str, file_or_path: Any, data: Any,
+                etag: Optional[str], obj_name: Optional[str], mime_type: Optional[str],
+                metadata: Optional[Mapping[str, str]], policy: Optional[str], append: bool,
+                properties: Optional[Mapping[str, str]], autocreate: Optional[bool],
+                container_properties: Optional[Mapping[str, Any]],
+                progress: Optional[Callable[[int, Optional[int]], None]], resume: bool,
+                kwargs: "CallKeywords") -> Tuple[List[ChunkInfo], ObjectInfo]:
+        """What :meth:`object_create` and :meth:`object_create_ext` do, before
+        their results are shaped (``object_create`` needs no metadata dict)."""
         opts = self._call_options(kwargs)
         if metadata:
             warnings.warn("You'd better use 'properties' instead of 'metadata'",
-                          DeprecationWarning, stacklevel=3)
+                          DeprecationWarning, stacklevel=4)
             properties = {**(properties or {}), **metadata}
         if autocreate is None:
             autocreate = self._autocreate
@@ -785,7 +801,7 @@ class ObjectStorageApi:
                 autocreate=autocreate, container_properties=cprops, opts=opts, **extra)
         if opts.perfdata is not None:
             _data_perfdata(opts.perfdata, time.monotonic() - start, meta.size)
-        return as_result(chunks), meta.size, meta.hash, as_result(meta)
+        return chunks, meta
 
     def _container_properties(self, given: Optional[Mapping[str, Any]]
                               ) -> Optional[ContainerProperties]:

@@ -18,6 +18,7 @@ whose fields are worked out on first read.
 
 from __future__ import annotations
 
+import operator
 from typing import (Any, Callable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, TypeVar, Union, overload)
 
@@ -490,6 +491,47 @@ def _field_names(cls: type) -> Tuple[str, ...]:
 #: fields (an object_list page of 1,000 entries calls it for 17,000 of them)
 _AS_IS = frozenset({str, int, float, bool, type(None)})
 
+#: the declared field types whose values as_result copies as they are (the
+#: models' annotations are strings, under ``from __future__ import annotations``)
+_SCALAR_TYPES = frozenset({"str", "int", "float", "bool"}) | frozenset(
+    f"Optional[{name}]" for name in ("str", "int", "float", "bool"))
+
+_CONVERTERS: Dict[type, Callable[[Any], "ResultDict"]] = {}
+
+
+def _converter(cls: type) -> Callable[[Any], "ResultDict"]:
+    """The function that turns a model of class ``cls`` into its result dict.
+
+    Made once per class: one ``attrgetter`` reads every field, and only the
+    fields not declared as scalars (``properties``, ``version``, lists of
+    models...) are looked at one by one.  A scalar field holding anything
+    else would be a backend bug that mypy reports.
+    """
+    names = _field_names(cls)
+    read = operator.attrgetter(*names)
+    loose = tuple(f.name for f in attrs.fields(cls)
+                  if f.name != "extra" and f.type not in _SCALAR_TYPES)
+    has_extra = "extra" in attrs.fields_dict(cls)
+    length = issubclass(cls, ObjectInfo)
+    system = issubclass(cls, ObjectListing)
+
+    def convert(value: Any) -> ResultDict:
+        out = ResultDict(zip(names, read(value)))
+        for name in loose:
+            item = out[name]
+            if type(item) not in _AS_IS:
+                out[name] = as_result(item)
+        if has_extra and value.extra:
+            for key, item in value.extra.items():
+                out.setdefault(key, item if type(item) in _AS_IS else as_result(item))
+        if length:
+            out["length"] = out["size"]
+        elif system:
+            out.setdefault("system", {})
+        return out
+
+    return convert
+
 
 def as_result(value: Any) -> Any:
     """A model as OpenIO returns it: dicts (:class:`ResultDict`), lists and
@@ -498,22 +540,16 @@ def as_result(value: Any) -> Any:
     An object's metadata also gets ``length`` (OpenIO's name of its size);
     a listing gets ``system`` (empty where the backend has none).
     """
+    convert = _CONVERTERS.get(type(value))
+    if convert is not None:
+        return convert(value)
     if isinstance(value, ContainerEntry):
         return ContainerRow.from_entry(value)
     if isinstance(value, ListingEntry):
-        value = value.info()
+        return as_result(value.info())
     if isinstance(value, _DictAccess):
-        out = ResultDict()
-        for name in _field_names(type(value)):
-            item = getattr(value, name)
-            out[name] = item if type(item) in _AS_IS else as_result(item)
-        for key, item in (getattr(value, "extra", None) or {}).items():
-            out.setdefault(key, item if type(item) in _AS_IS else as_result(item))
-        if isinstance(value, ObjectInfo):
-            out["length"] = out["size"]
-        elif isinstance(value, ObjectListing):
-            out.setdefault("system", {})
-        return out
+        convert = _CONVERTERS[type(value)] = _converter(type(value))
+        return convert(value)
     if isinstance(value, (list, tuple)):
         return [as_result(v) for v in value]
     if isinstance(value, dict) and not isinstance(value, ResultDict):

@@ -56,6 +56,19 @@ class NameRules:
     lowercase_containers: bool = False
 
     def _check(self, kind: str, value: object, limit: int, forbidden: str) -> str:
+        if not (type(value) is str and value.isascii() and 0 < len(value) <= limit
+                and "\0" not in value):  # else not the common case: say what is wrong
+            self._check_unusual(kind, value, limit)
+        for char in forbidden:
+            if char in value:  # type: ignore[operator]
+                raise InvalidName(f"{kind} name {value!r} holds {char!r}, "
+                                  f"which this backend does not allow")
+        return value  # type: ignore[return-value]
+
+    @staticmethod
+    def _check_unusual(kind: str, value: object, limit: int) -> None:
+        """Raise for a name that is not a str, is empty, holds NUL or is too
+        long in UTF-8; accept a valid non-ASCII name."""
         if not isinstance(value, str):
             raise InvalidName(f"{kind} name must be a str, not {type(value).__name__}")
         if not value:
@@ -65,11 +78,6 @@ class NameRules:
         size = _utf8_len(value, f"{kind} name")
         if size > limit:
             raise InvalidName(f"{kind} name is {size} bytes long; this backend allows {limit}")
-        for char in forbidden:
-            if char in value:
-                raise InvalidName(f"{kind} name {value!r} holds {char!r}, "
-                                  f"which this backend does not allow")
-        return value
 
     def check_account(self, account: object) -> str:
         """Return ``account`` or raise :class:`InvalidName`."""

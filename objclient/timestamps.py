@@ -9,6 +9,7 @@ another reads HTTP dates (``Last-Modified``).
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Optional
 
 __all__ = ["iso_to_epoch", "http_date_to_epoch"]
@@ -47,6 +48,7 @@ _MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
+@functools.lru_cache(maxsize=1024)  # objects made in one second share their date
 def http_date_to_epoch(value: Optional[str]) -> Optional[float]:
     """Epoch seconds of an HTTP date (``Last-Modified``, RFC 9110).
 

@@ -33,7 +33,7 @@ from .body import RequestBody
 from .errors import SendError, translate
 from .headers import check_header
 from .redact import RedactingFilter, curl_command, loggable_body, redact_headers, redact_url
-from .redirects import MAX_REDIRECTS, redirect_target, same_origin, without_secrets
+from .redirects import MAX_REDIRECTS, REDIRECTS, redirect_target, same_origin, without_secrets
 from .retry import RetryPolicy, RetryState
 from .signer import Auth
 from .timing import AttemptTimer
@@ -264,8 +264,11 @@ class HTTPClient(ServiceClients):
         auth = self.auth
         if auth is not None:
             cached = self._endpoint_cache
-            if cached is not None and cached[0] == self._auth_generation and auth.valid:
-                return cached[1]  # every request asks: no lock, no headers built
+            if cached is not None and cached[0] == self._auth_generation:
+                # every request asks: no lock, no clock.  An expired token is
+                # renewed by the request itself (_auth_headers), and a new
+                # authentication makes a new generation, so a new look-up.
+                return cached[1]
             _headers, generation = self._auth_headers()
             return self._endpoint_of(generation)
         return None
@@ -402,7 +405,7 @@ class HTTPClient(ServiceClients):
         status = timed.status = resp.status_code
         if self.debug:
             self._log_response(resp)
-        if call.follow and call.redirects < MAX_REDIRECTS:
+        if status in REDIRECTS and call.follow and call.redirects < MAX_REDIRECTS:
             target = redirect_target(status, resp.headers.get("Location"), resp.url, call.method)
             if target is not None:
                 resp.close()

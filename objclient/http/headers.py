@@ -6,16 +6,19 @@ Request headers are a plain ``dict``; response headers are read through
 
 from __future__ import annotations
 
+import operator
 import re
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from ..exceptions import InvalidArgument
 
-__all__ = ["Headers", "check_header", "lower_items", "response_headers"]
+__all__ = ["Headers", "check_header", "lower_items", "lowered", "response_headers"]
 
 
 _BAD_NAME = re.compile("[\r\n\0:() \t,;]")
 _BAD_VALUE = re.compile("[\r\n\0]")
+#: an entry of urllib3's header store is [name as sent, value, more values...]
+_SECOND = operator.itemgetter(1)
 
 
 def check_header(name: str, value: str) -> None:
@@ -50,10 +53,11 @@ class Headers(Mapping[str, str]):
     as one value joined by ``", "``, as in requests.
     """
 
-    __slots__ = ("_store",)
+    __slots__ = ("_store", "_lowered")
 
     def __init__(self, store: Dict[str, List[str]]) -> None:
         self._store = store
+        self._lowered: Optional[Dict[str, str]] = None
 
     @staticmethod
     def _value(entry: List[str]) -> str:
@@ -86,10 +90,24 @@ class Headers(Mapping[str, str]):
         value = self._value
         return [(entry[0], value(entry)) for entry in self._store.values()]
 
-    def lower_items(self) -> List[Tuple[str, str]]:
+    def lower_items(self) -> Iterable[Tuple[str, str]]:
         """``(lower-case name, value)`` pairs, as requests' header dict has them."""
-        value = self._value
-        return [(name, value(entry)) for name, entry in self._store.items()]
+        return self.lowered().items()
+
+    def lowered(self) -> Dict[str, str]:
+        """A plain ``dict`` of lower-case name -> value, made on first call
+        (backends that read many headers of one response look them up in
+        it, a dict look-up each, instead of a method call each)."""
+        found = self._lowered
+        if found is None:
+            store = self._store
+            if max(map(len, store.values()), default=2) == 2:  # no name repeated
+                found = dict(zip(store, map(_SECOND, store.values())))
+            else:
+                found = {name: entry[1] if len(entry) == 2 else ", ".join(entry[1:])
+                         for name, entry in store.items()}
+            self._lowered = found
+        return found
 
     def copy(self) -> Dict[str, str]:
         """A mutable copy (names as the server spelled them)."""
@@ -106,6 +124,15 @@ def lower_items(headers: Mapping[str, str]) -> Iterable[Tuple[str, str]]:
     if pairs is not None:
         return pairs()  # type: ignore[no-any-return]
     return [(name.lower(), value) for name, value in headers.items()]
+
+
+def lowered(headers: Mapping[str, str]) -> Dict[str, str]:
+    """Any header mapping as a plain ``dict`` keyed by lower-case names
+    (repeated names, which a mapping holds joined, stay joined)."""
+    found = getattr(headers, "lowered", None)
+    if found is not None:
+        return found()  # type: ignore[no-any-return]
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def response_headers(raw: Any) -> Any:

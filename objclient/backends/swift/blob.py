@@ -12,6 +12,7 @@ from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import (BadRequest, ChecksumMismatch, ClientError, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound)
 from ...integrity import PartsCheck
+from ...http.headers import lowered
 from ...http.stream import BodyStream
 from ...models import ChunkInfo, ObjectInfo
 from ...ranges import range_header
@@ -262,20 +263,20 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             what = "object" if version is None else f"version {version} of object"
             raise refine(err, NoSuchObject, f"{what} {obj!r} does not exist in container "
                          f"{container!r}") from None
+        got = lowered(resp.headers)
         info = object_info(obj, resp.headers, account, container)
-        length = resp.headers.get("Content-Length")
+        length = got.get("content-length")
         size = int(length) if length and length.isdigit() else None
         whole = resp.status_code == 200
         md5 = info.hash if whole and info.hash_method == "md5" and self.swift.checksum \
             else None
         parts = None
-        if whole and self.swift.checksum and size and \
-                resp.headers.get("X-Static-Large-Object", "").lower() == "true":
-            parts = self._segments_check(path, version, resp.headers.get("Etag"), size, opts)
+        if whole and self.swift.checksum and size and info.chunk_method == "slo":
+            parts = self._segments_check(path, version, got.get("etag"), size, opts)
         body = BodyStream(resp, expected_size=size, expected_md5=md5, deadline=opts.deadline,
                           parts=parts)
         if resp.status_code == 206:
-            boundary = parse_content_type_boundary(resp.headers.get("Content-Type", ""))
+            boundary = parse_content_type_boundary(got.get("content-type", ""))
             if boundary:
                 return info, PartsStream(body, boundary)  # type: ignore[return-value]
         elif ranges and whole:

@@ -14,6 +14,7 @@ from ...contract import DEFAULT_OPTS, CallOptions, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, NotSupported, TooLarge,
                            from_response)
+from ...http.headers import lowered
 from ...http.redact import redact_url
 from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import iso_to_epoch
@@ -67,30 +68,32 @@ def _system_headers(system: Mapping[str, str]) -> Dict[str, str]:
 def object_info(name: str, headers: Mapping[str, str], account: str,
                 container: str) -> ObjectInfo:
     """ObjectInfo from the headers of a HEAD or GET of an object."""
-    etag = unquote_etag(headers.get("Etag"))
-    large = headers.get("X-Static-Large-Object", "").lower() == "true"
-    dlo = bool(headers.get("X-Object-Manifest"))
+    h = lowered(headers)
+    etag = unquote_etag(h.get("etag"))
+    large = h.get("x-static-large-object", "").lower() == "true"
+    manifest = h.get("x-object-manifest")
     extra: Dict[str, Any] = {}
     if large:
         extra["large_object"] = "slo"
-    elif dlo:
+    elif manifest:
         extra["large_object"] = "dlo"
-        extra["manifest"] = decode_header_value(headers["X-Object-Manifest"])
-    if headers.get("X-Delete-At"):
-        extra["delete_at"] = int(headers["X-Delete-At"])
-    ts = parse_timestamp(headers.get("X-Timestamp"))
-    size = headers.get("Content-Length")
-    crange = headers.get("Content-Range")
+        extra["manifest"] = decode_header_value(manifest)
+    delete_at = h.get("x-delete-at")
+    if delete_at:
+        extra["delete_at"] = int(delete_at)
+    ts = parse_timestamp(h.get("x-timestamp"))
+    size = h.get("content-length")
+    crange = h.get("content-range")
     if crange and "/" in crange:
         size = crange.rsplit("/", 1)[1]
     return ObjectInfo(
         name=name, size=int(size or 0), hash=etag,
-        hash_method="etag" if (large or dlo) else "md5",
-        mime_type=headers.get("Content-Type") or "application/octet-stream",
-        ctime=ts, mtime=parse_http_date(headers.get("Last-Modified")) or ts,
+        hash_method="etag" if (large or manifest) else "md5",
+        mime_type=h.get("content-type") or "application/octet-stream",
+        ctime=ts, mtime=parse_http_date(h.get("last-modified")) or ts,
         properties=read_meta("object", headers), container=container, account=account,
         chunk_method=extra.get("large_object"),
-        version=version_of(headers.get("X-Object-Version-Id")), extra=extra)
+        version=version_of(h.get("x-object-version-id")), extra=extra)
 
 
 def listing_row_info(row: Mapping[str, Any], account: str, container: str) -> ObjectInfo:

@@ -15,7 +15,7 @@ import json
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
-from ...http.headers import lower_items
+from ...http.headers import lowered
 from ...timestamps import http_date_to_epoch, iso_to_epoch
 
 __all__ = [
@@ -105,8 +105,11 @@ def read_meta(kind: str, headers: Mapping[str, str],
     :param skip: lower-case keys to leave out (secrets, quotas).
     """
     prefix = f"x-{kind.lower()}-meta-"
-    out = {}
-    for low, value in lower_items(headers):
+    out: Dict[str, str] = {}
+    found = lowered(headers)
+    if prefix not in "\n".join(found):
+        return out  # the common case, without a step per header
+    for low, value in found.items():
         if low.startswith(prefix):
             key = low[len(prefix):]
             if key and key not in skip:
@@ -124,9 +127,8 @@ def parse_timestamp(value: Optional[str]) -> Optional[float]:
         return None
 
 
-def parse_http_date(value: Optional[str]) -> Optional[float]:
-    """Epoch seconds of an HTTP date (``Last-Modified``)."""
-    return http_date_to_epoch(value)
+#: epoch seconds of an HTTP date (``Last-Modified``)
+parse_http_date = http_date_to_epoch
 
 
 def parse_listing_date(value: Optional[str]) -> Optional[float]:
