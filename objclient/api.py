@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import time
 import warnings
 import sys
@@ -225,6 +226,8 @@ class ObjectStorageApi:
         self._extra_keywords(url, options)
         self._url = url
         self._backend: Backend = factory_for(url)(url, auth=auth, **options)
+        #: the names rules, account and container of the last call (checked)
+        self._checked: Optional[Tuple[Any, ...]] = None
         #: the OpenIO namespace (None on other backends)
         self.namespace: Optional[str] = getattr(self._backend, "namespace", None)
 
@@ -369,11 +372,18 @@ class ObjectStorageApi:
 
     def _names(self, account: Optional[str], container: str,
                obj: Optional[str] = None) -> Tuple[str, ...]:
-        acct = self._account(account)
-        cont = self.names.check_container(container)
+        backend = self._backend
+        if account is None:
+            account = backend.default_account
+        rules = backend.names
+        checked = (rules, account, container)
+        if checked != self._checked:  # a script works in one container: check it once
+            rules.check_account(account)
+            rules.check_container(container)
+            self._checked = checked
         if obj is None:
-            return acct, cont
-        return acct, cont, self.names.check_object(obj)
+            return account, container  # type: ignore[return-value]
+        return account, container, rules.check_object(obj)  # type: ignore[return-value]
 
     def _need(self, capability: Capability) -> None:
         if capability not in self.capabilities:
@@ -1404,11 +1414,10 @@ def openio_sysmeta(meta: Mapping[str, Any]) -> ResultDict:
     if "deleted" in out:
         out["deleted"] = "True" if out["deleted"] in (True, "True", "true") else "False"
     digest = out.get("hash")
-    if isinstance(digest, str) and len(digest) == 32 and _is_hex(digest):
+    if isinstance(digest, str) and _MD5_HEX.fullmatch(digest):
         out["hash"] = digest.upper()
     return out
 
 
-def _is_hex(text: str) -> bool:
-    return all(c in "0123456789abcdefABCDEF" for c in text)
+_MD5_HEX = re.compile("[0-9a-fA-F]{32}")
 

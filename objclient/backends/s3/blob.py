@@ -33,6 +33,7 @@ from ...auth.sigv4 import UNSIGNED_PAYLOAD
 from ...contract import DEFAULT_OPTS, BlobClient, CallOptions, Range
 from ...exceptions import (ChecksumMismatch, ClientError, InvalidArgument, InvalidName,
                            NoSuchContainer)
+from ...http.headers import lowered
 from ...http.stream import BodyStream
 from ...integrity import CHECKSUM_ALGORITHMS, PartsCheck, checksum_b64, checksum_header, new_hasher
 from ...models import ChunkInfo, ObjectInfo
@@ -322,9 +323,10 @@ class S3BlobClient(BlobClient):
         resp = backend.call("GET", container, obj, query=query, headers=headers,
                             opts=opts, stream=True, service="blob")
         info = info_from_headers(resp.headers, account, container, obj)
-        length = resp.headers.get("Content-Length")
+        got = lowered(resp.headers)
+        length = got.get("content-length")
         whole = not ranges and resp.status_code == 200
-        reported = _full_object_checksum(resp.headers) if whole and headers else None
+        reported = _full_object_checksum(got) if whole and headers else None
         expected_md5 = info.hash if (whole and info.hash_method == "md5" and backend.checksum
                                      and reported is None) else None
         size = int(length) if length and length.isdigit() else None

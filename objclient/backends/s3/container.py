@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote_plus
 from ...contract import DEFAULT_OPTS, CallOptions, Capability, ContainerClient
 from ...exceptions import (ClientError, Conflict, ContainerNotEmpty, InvalidArgument,
                            NoSuchContainer, NoSuchObject, NotFound, PreconditionFailed)
+from ...http.headers import lowered
 from ...listing import name_key
 from ...models import ContainerInfo, ListingEntry, ObjectInfo, ObjectListing
 from ...timestamps import http_date_to_epoch
@@ -87,19 +88,22 @@ def etag_hash(etag: Optional[str], headers: Optional[Mapping[str, str]] = None
 def info_from_headers(headers: Mapping[str, str], account: str, container: str,
                       obj: str) -> ObjectInfo:
     """An :class:`ObjectInfo` from HEAD/GET response headers."""
-    digest, method = etag_hash(headers.get("ETag"), headers)
-    size = headers.get("Content-Length")
-    if headers.get("Content-Range"):
-        size = headers["Content-Range"].rsplit("/", 1)[-1]
-    mtime = http_date_to_epoch(headers.get("Last-Modified"))
+    h = lowered(headers)
+    etag = h.get("etag")
+    digest, method = etag_hash(etag, h)
+    size = h.get("content-length")
+    crange = h.get("content-range")
+    if crange:
+        size = crange.rsplit("/", 1)[-1]
+    mtime = http_date_to_epoch(h.get("last-modified"))
     return ObjectInfo(name=obj, size=int(size) if size and size.isdigit() else 0,
                       hash=digest, hash_method=method,
-                      mime_type=headers.get("Content-Type") or "application/octet-stream",
+                      mime_type=h.get("content-type") or "application/octet-stream",
                       ctime=mtime, mtime=mtime,
-                      version=version_of(headers.get("x-amz-version-id")),
+                      version=version_of(h.get("x-amz-version-id")),
                       properties=meta_from_headers(headers), container=container,
-                      account=account, policy=headers.get("x-amz-storage-class"),
-                      extra={"etag": headers.get("ETag")})
+                      account=account, policy=h.get("x-amz-storage-class"),
+                      extra={"etag": etag})
 
 
 def version_info(entry: VersionEntry, account: str, container: str) -> ObjectInfo:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import attrs
 
 from ...exceptions import InvalidName
-from ...http.headers import lower_items
+from ...http.headers import lowered
 from ...names import NameRules
 
 __all__ = ["S3NameRules", "S3_NAME_RULES", "check_bucket", "encode_meta_value",
@@ -139,8 +139,11 @@ def meta_headers(properties: Mapping[str, str]) -> Dict[str, str]:
 
 def meta_from_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     """Properties from response headers."""
-    out = {}
-    for low, value in lower_items(headers):
+    out: Dict[str, str] = {}
+    found = lowered(headers)
+    if META_PREFIX not in "\n".join(found):
+        return out  # the common case, without a step per header
+    for low, value in found.items():
         if low.startswith(META_PREFIX):
             out[low[len(META_PREFIX):]] = decode_meta_value(value)
     return out
