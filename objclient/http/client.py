@@ -179,6 +179,7 @@ class HTTPClient(ServiceClients):
         self._auth_generation = 0
         self._endpoint_cache: Optional[Tuple[int, Optional[str]]] = None
         self._times: List[TimingRecord] = []
+        self._start_state: Optional[RetryState] = None
         self._rng = random.Random()
 
     # -- transport -------------------------------------------------------------
@@ -349,7 +350,7 @@ class HTTPClient(ServiceClients):
         call = _Call(method, url, params, self._headers(headers, json, data),
                      RequestBody(data if json is None else encode_json(json)),
                      authenticated and self.auth is not None, deadline, idempotent,
-                     RetryState(retries if retries is not None else self.retries))
+                     self._first_state(retries if retries is not None else self.retries))
         call.asked = self._timeout_pair(timeout, self.timeout)
         if connection_timeout is not None:
             call.asked = (float(connection_timeout), call.asked[1])
@@ -372,6 +373,14 @@ class HTTPClient(ServiceClients):
                 return outcome
             if outcome is not None:  # a retry, after its wait
                 self._pause(call, outcome)
+
+    def _first_state(self, policy: RetryPolicy) -> RetryState:
+        """The state a call starts in under ``policy`` (an immutable value,
+        made once per policy rather than once per request)."""
+        state = self._start_state
+        if state is None or state.policy is not policy:
+            state = self._start_state = RetryState(policy)
+        return state
 
     def _headers(self, headers: Optional[Mapping[str, str]], json: Any,
                  data: Any) -> Dict[str, str]:

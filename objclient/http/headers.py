@@ -21,6 +21,13 @@ _BAD_VALUE = re.compile("[\r\n\0]")
 _SECOND = operator.itemgetter(1)
 
 
+#: a header value that needs no closer look: printable ASCII (tabs and spaces
+#: inside), no whitespace at either end, or empty
+_PLAIN_VALUE = re.compile("(?:[!-~](?:[ -~\t]*[!-~])?)?")
+#: names already found good (a client sends the same few again and again)
+_GOOD_NAMES: set = set()
+
+
 def check_header(name: str, value: str) -> None:
     """Refuse a header that would split or corrupt the request.
 
@@ -28,6 +35,8 @@ def check_header(name: str, value: str) -> None:
         value starts or ends with whitespace (servers drop it), or the name
         is empty or not a token.
     """
+    if name in _GOOD_NAMES and _PLAIN_VALUE.fullmatch(value):
+        return
     if not name or _BAD_NAME.search(name):
         raise InvalidArgument(f"invalid header name {name!r}")
     if _BAD_VALUE.search(value):
@@ -41,6 +50,8 @@ def check_header(name: str, value: str) -> None:
         except UnicodeEncodeError:
             raise InvalidArgument(f"header {name!r} has characters HTTP cannot carry "
                                   "(outside Latin-1); encode the value first") from None
+    if len(_GOOD_NAMES) < 4096:  # bounded: names made of user data stop being remembered
+        _GOOD_NAMES.add(name)
 
 
 class Headers(Mapping[str, str]):

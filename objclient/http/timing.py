@@ -26,7 +26,7 @@ class AttemptTimer:
     """
 
     __slots__ = ("client", "method", "url", "attempt", "body", "perfdata", "service",
-                 "status", "received", "start", "start_wall")
+                 "status", "received", "start")
 
     def __init__(self, client: Any, method: str, url: str, attempt: int,
                  body: RequestBody, perfdata: Optional[Dict[str, Any]],
@@ -37,16 +37,17 @@ class AttemptTimer:
         self.received = 0
 
     def __enter__(self) -> "AttemptTimer":
-        self.start_wall = time.time()
         self.start = time.monotonic()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        elapsed = time.monotonic() - self.start
         client = self.client
+        if not client.timings and self.perfdata is None:
+            return  # nothing records this attempt
+        elapsed = time.monotonic() - self.start
         if client.timings:
             rec = TimingRecord(method=self.method, url=redact_url(self.url), status=self.status,
-                               start=self.start_wall, elapsed=elapsed,
+                               start=time.time() - elapsed, elapsed=elapsed,
                                bytes_sent=self.body.length, bytes_received=self.received,
                                attempt=self.attempt)
             with client._lock:

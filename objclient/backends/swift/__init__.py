@@ -121,7 +121,7 @@ class SwiftBackend(Backend):
         if self._explicit_account:
             return self._explicit_account
         try:
-            return self._split(self.storage_url())[1]
+            return self._split()[1]
         except ClientError:
             raise
         except InvalidArgument:
@@ -162,17 +162,21 @@ class SwiftBackend(Backend):
                                   "storage_url, or Keystone credentials")
         return url
 
-    def _split(self, storage_url: str) -> Tuple[str, str]:
-        """:func:`split_storage_url`, remembered for the last URL (every
-        request needs it, and the URL changes only with a new login)."""
+    def _split(self) -> Tuple[str, str]:
+        """:func:`split_storage_url` of the storage URL, remembered for the
+        last URL (every request needs it, and the URL changes only with a new
+        login)."""
+        storage_url = self.http.get_endpoint()
         last = self._last_split
-        if last is None or last[0] != storage_url:
+        if last is None or last[0] is not storage_url:
+            if not storage_url:
+                self.storage_url()  # raises: no storage URL
             last = self._last_split = (storage_url, *split_storage_url(storage_url))
         return last[1], last[2]
 
     def url(self, path: str = "") -> str:
         """Absolute URL of ``path`` (``/<account>/...`` quoted) under ``/v1``."""
-        return self._split(self.storage_url())[0] + path
+        return self._split()[0] + path
 
     def info(self) -> Dict[str, Any]:
         """The cluster's ``/info`` document ({} when it is not exposed)."""
