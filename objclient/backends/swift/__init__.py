@@ -169,9 +169,9 @@ class SwiftBackend(Backend):
         storage_url = self.http.get_endpoint()
         last = self._last_split
         if last is None or last[0] is not storage_url:
-            if not storage_url:
-                self.storage_url()  # raises: no storage URL
-            last = self._last_split = (storage_url, *split_storage_url(storage_url))
+            storage_url = self.storage_url()  # raises when there is none
+            last = (storage_url, *split_storage_url(storage_url))
+            self._last_split = last
         return last[1], last[2]
 
     def url(self, path: str = "") -> str:
