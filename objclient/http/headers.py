@@ -12,7 +12,8 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from ..exceptions import InvalidArgument
 
-__all__ = ["Headers", "check_header", "lower_items", "lowered", "response_headers"]
+__all__ = ["Headers", "LoweredHeaders", "check_header", "lower_items", "lowered",
+           "response_headers"]
 
 
 _BAD_NAME = re.compile("[\r\n\0:() \t,;]")
@@ -54,6 +55,13 @@ def check_header(name: str, value: str) -> None:
         _GOOD_NAMES.add(name)
 
 
+class LoweredHeaders(Dict[str, str]):
+    """A plain ``dict`` of response headers keyed by lower-case names, as
+    :func:`lowered` returns it (and takes back as it is)."""
+
+    __slots__ = ()
+
+
 class Headers(Mapping[str, str]):
     """Response headers, case-insensitive, read without copying.
 
@@ -68,7 +76,7 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, store: Dict[str, List[str]]) -> None:
         self._store = store
-        self._lowered: Optional[Dict[str, str]] = None
+        self._lowered: Optional[LoweredHeaders] = None
 
     @staticmethod
     def _value(entry: List[str]) -> str:
@@ -105,7 +113,7 @@ class Headers(Mapping[str, str]):
         """``(lower-case name, value)`` pairs, as requests' header dict has them."""
         return self.lowered().items()
 
-    def lowered(self) -> Dict[str, str]:
+    def lowered(self) -> "LoweredHeaders":
         """A plain ``dict`` of lower-case name -> value, made on first call
         (backends that read many headers of one response look them up in
         it, a dict look-up each, instead of a method call each)."""
@@ -113,10 +121,11 @@ class Headers(Mapping[str, str]):
         if found is None:
             store = self._store
             if max(map(len, store.values()), default=2) == 2:  # no name repeated
-                found = dict(zip(store, map(_SECOND, store.values())))
+                found = LoweredHeaders(zip(store, map(_SECOND, store.values())))
             else:
-                found = {name: entry[1] if len(entry) == 2 else ", ".join(entry[1:])
-                         for name, entry in store.items()}
+                found = LoweredHeaders(
+                    (name, entry[1] if len(entry) == 2 else ", ".join(entry[1:]))
+                    for name, entry in store.items())
             self._lowered = found
         return found
 
@@ -137,13 +146,15 @@ def lower_items(headers: Mapping[str, str]) -> Iterable[Tuple[str, str]]:
     return [(name.lower(), value) for name, value in headers.items()]
 
 
-def lowered(headers: Mapping[str, str]) -> Dict[str, str]:
+def lowered(headers: Mapping[str, str]) -> LoweredHeaders:
     """Any header mapping as a plain ``dict`` keyed by lower-case names
     (repeated names, which a mapping holds joined, stay joined)."""
+    if type(headers) is LoweredHeaders:
+        return headers
     found = getattr(headers, "lowered", None)
     if found is not None:
         return found()  # type: ignore[no-any-return]
-    return {name.lower(): value for name, value in headers.items()}
+    return LoweredHeaders((name.lower(), value) for name, value in headers.items())
 
 
 def response_headers(raw: Any) -> Any:

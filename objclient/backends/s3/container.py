@@ -101,7 +101,7 @@ def info_from_headers(headers: Mapping[str, str], account: str, container: str,
                       mime_type=h.get("content-type") or "application/octet-stream",
                       ctime=mtime, mtime=mtime,
                       version=version_of(h.get("x-amz-version-id")),
-                      properties=meta_from_headers(headers), container=container,
+                      properties=meta_from_headers(h), container=container,
                       account=account, policy=h.get("x-amz-storage-class"),
                       extra={"etag": etag})
 

@@ -91,7 +91,7 @@ def object_info(name: str, headers: Mapping[str, str], account: str,
         hash_method="etag" if (large or manifest) else "md5",
         mime_type=h.get("content-type") or "application/octet-stream",
         ctime=ts, mtime=parse_http_date(h.get("last-modified")) or ts,
-        properties=read_meta("object", headers), container=container, account=account,
+        properties=read_meta("object", h), container=container, account=account,
         chunk_method=extra.get("large_object"),
         version=version_of(h.get("x-object-version-id")), extra=extra)
 
