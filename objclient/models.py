@@ -519,7 +519,9 @@ def _converter(cls: type) -> Callable[[Any], "ResultDict"]:
         out = ResultDict(zip(names, read(value)))
         for name in loose:
             item = out[name]
-            if type(item) not in _AS_IS:
+            if type(item) is dict:
+                out[name] = dict(item)  # properties: as_result's copy, without its tests
+            elif type(item) not in _AS_IS:
                 out[name] = as_result(item)
         if has_extra and value.extra:
             for key, item in value.extra.items():

@@ -31,7 +31,7 @@ from ..models import TimingRecord
 from .apiclient import ServiceClients, encode_json, saver_hook
 from .body import RequestBody
 from .errors import SendError, translate
-from .headers import check_header
+from .headers import check_header, lowered
 from .redact import RedactingFilter, curl_command, loggable_body, redact_headers, redact_url
 from .redirects import MAX_REDIRECTS, REDIRECTS, redirect_target, same_origin, without_secrets
 from .retry import RetryPolicy, RetryState
@@ -749,9 +749,10 @@ def _left(deadline: Optional[float]) -> Optional[float]:
 
 def _small(headers: Any) -> bool:
     """True for a response whose body is announced and at most one read chunk."""
-    length = headers.get("Content-Length")
+    found = lowered(headers)  # the backend reads this dict next
+    length = found.get("content-length")
     return (length is not None and length.isdigit() and int(length) <= _READ_CHUNK
-            and "Content-Encoding" not in headers)
+            and "content-encoding" not in found)
 
 
 def _endpoint_and_plugin(first: Any, endpoint: Optional[str],

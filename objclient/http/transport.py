@@ -228,6 +228,11 @@ def split_url(url: str) -> Tuple[str, str, Optional[str]]:
     return origin, parsed.request_uri, parsed.auth
 
 
+#: what a pool's urlopen is told besides the request: the pool was chosen by
+#: origin, so it need not compare hosts
+_SAME_HOST_UNCHECKED: Dict[str, Any] = {"assert_same_host": False}
+
+
 @functools.lru_cache(maxsize=64)
 def _timeout(connect: float, read: float) -> urllib3.Timeout:
     """One urllib3 Timeout per pair (the pool clones it for each request)."""
@@ -307,18 +312,26 @@ class Urllib3Transport:
         if basic is not None:
             headers = {**make_headers(basic_auth=basic), **headers}
         opener, full = self._pools.get(origin) or self._pool(origin)
-        kwargs = dict(body=request.body, headers=headers, retries=False, redirect=False,
-                      assert_same_host=False, preload_content=False, decode_content=False,
-                      timeout=_timeout(*timeout))
-        if full:
-            kwargs.pop("assert_same_host")
+        if full:  # a proxy manager: it is given the whole URL and checks no host
             target = origin + target
-        try:
-            raw = opener.urlopen(request.method, target, **kwargs)
-        except urllib3.exceptions.ClosedPoolError:
-            # The manager dropped this pool before it was used: nothing was
-            # sent, so asking for the current one is safe.
-            raw = self._pool(origin)[0].urlopen(request.method, target, **kwargs)
+            extra = {}
+        else:
+            extra = _SAME_HOST_UNCHECKED
+        retried = False
+        while True:
+            try:
+                raw = opener.urlopen(request.method, target, body=request.body,
+                                     headers=headers, retries=False, redirect=False,
+                                     preload_content=False, decode_content=False,
+                                     timeout=_timeout(*timeout), **extra)
+                break
+            except urllib3.exceptions.ClosedPoolError:
+                # The manager dropped this pool before it was used: nothing
+                # was sent, so asking for the current one is safe (once).
+                if retried:
+                    raise
+                retried = True
+                opener = self._pool(origin)[0]
         return Response(raw.status, raw.reason, response_headers(raw), raw, request.url,
                         request)
 
