@@ -69,6 +69,11 @@ class BodyStream(ChunkStream):
         return redact_url(self._raw_url)
 
     @property
+    def verifies_body(self) -> bool:
+        """Whether the body is checked against an MD5, a checksum or part ETags."""
+        return self._md5 is not None or self._hasher is not None or self._parts is not None
+
+    @property
     def headers(self) -> Any:
         """The response headers."""
         return self._resp.headers

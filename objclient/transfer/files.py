@@ -41,7 +41,8 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
         upload or a Swift large object, which the backend's own read checks
         where it can); a mismatch raises :class:`ChecksumMismatch` and, for
         a path, removes the partial file.  No MD5 is computed when there is
-        nothing to compare it with.
+        nothing to compare it with, nor when the stream of a single GET
+        checks the body itself (``verifies_body``): each byte is hashed once.
     :param workers: parallel ranged requests (of ``part_size`` bytes) for
         objects of at least ``parallel_threshold`` bytes.
     :param progress: ``progress(bytes_done, bytes_total)``.
@@ -87,8 +88,11 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
             _save(parts, out, info, verify)
             return info
     info, stream = api.object_fetch(account, container, obj, deadline=deadline, **kwargs)
+    # A stream that checks itself raises before its last chunk is written:
+    # hashing it here too would be a second pass over every byte.
+    checked = getattr(stream, "verifies_body", False)
     try:
-        done = _save(stream, out, info, verify, progress)
+        done = _save(stream, out, info, verify and not checked, progress)
     finally:
         stream.close()
     if done != info.size:
