@@ -135,12 +135,7 @@ class BodyStream(ChunkStream):
                     err.method, err.url = self._method, self._url
                     raise
             if self._parts is not None:
-                got = self._parts.actual()
-                if got != self._parts.expected:
-                    raise ChecksumMismatch(
-                        f"downloaded data makes ETag {got}, the server's is "
-                        f"{self._parts.expected}", expected=self._parts.expected,
-                        actual=got, method=self._method, url=self._url)
+                self._parts.verify(method=self._method, url=self._url)
             if self._md5 is not None:
                 actual = self._md5.hexdigest()
                 if actual != self.expected_md5:
