@@ -954,6 +954,14 @@ class ObjectStorageApi:
         return as_result(  # type: ignore[no-any-return]
             self.container.content_show(acct, cont, name, version, opts))
 
+    def _ranged_check(self, account: Optional[str], container: str, obj: str,
+                      **kwargs: Unpack[CallKeywords]) -> Any:
+        """The backend's check of a body assembled from ranges
+        (:meth:`objclient.contract.BlobClient.ranged_check`), or None."""
+        opts = self._call_options(kwargs)
+        acct, cont, name = self._names(account, container, obj)
+        return self.blob_client.ranged_check(acct, cont, name, opts)
+
     def object_show(self, account: Optional[str], container: str, obj: str,
                     version: Optional[Any] = None,
                     **kwargs: Unpack[CallKeywords]) -> ResultDict:

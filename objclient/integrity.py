@@ -233,6 +233,17 @@ class PartsCheck:
             return f"{base64.b64encode(whole.digest()).decode('ascii')}-{len(self.sizes)}"
         return combined_etag(self._parts.digests, self.style)
 
+    def verify(self, **context: Any) -> None:
+        """Compare what was fed with :attr:`expected` (call once, at the end).
+
+        :raises ChecksumMismatch: they differ (``context``: method, url ...).
+        """
+        got = self.actual()
+        if got != self.expected:
+            raise ChecksumMismatch(f"downloaded data makes ETag {got}, the server's is "
+                                   f"{self.expected}", expected=self.expected, actual=got,
+                                   **context)
+
     def close(self) -> None:
         """Stop the hashing thread (an abandoned download)."""
         self._hash.close()

@@ -21,6 +21,14 @@ class ChunkStream:
     _gen: Optional[Iterator[bytes]] = None
     _buffer: bytes = b""
 
+    @property
+    def verifies_body(self) -> bool:
+        """True when the stream itself checks the whole body against a digest
+        the server gave (an MD5, a checksum, part ETags) and raises
+        :class:`~objclient.exceptions.ChecksumMismatch` from its last read
+        otherwise, so a caller need not hash the body again."""
+        return False
+
     def _generate(self) -> Iterator[bytes]:
         """Produce the chunks; checks (size, checksum) go at its end."""
         raise NotImplementedError

@@ -69,6 +69,11 @@ class BodyStream(ChunkStream):
         return redact_url(self._raw_url)
 
     @property
+    def verifies_body(self) -> bool:
+        """Whether the body is checked against an MD5, a checksum or part ETags."""
+        return self._md5 is not None or self._hasher is not None or self._parts is not None
+
+    @property
     def headers(self) -> Any:
         """The response headers."""
         return self._resp.headers
@@ -130,12 +135,7 @@ class BodyStream(ChunkStream):
                     err.method, err.url = self._method, self._url
                     raise
             if self._parts is not None:
-                got = self._parts.actual()
-                if got != self._parts.expected:
-                    raise ChecksumMismatch(
-                        f"downloaded data makes ETag {got}, the server's is "
-                        f"{self._parts.expected}", expected=self._parts.expected,
-                        actual=got, method=self._method, url=self._url)
+                self._parts.verify(method=self._method, url=self._url)
             if self._md5 is not None:
                 actual = self._md5.hexdigest()
                 if actual != self.expected_md5:

@@ -7,12 +7,12 @@ partial file under the real name.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Any, Callable, Iterator, Optional
 
 from ..contract import Capability
 from ..exceptions import ChecksumMismatch
+from ..integrity import PartsCheck, close_hash, new_md5
 from ..models import ObjectInfo
 from .engine import DEFAULT_PART_SIZE, TransferEngine, plan_parts
 
@@ -41,7 +41,8 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
         upload or a Swift large object, which the backend's own read checks
         where it can); a mismatch raises :class:`ChecksumMismatch` and, for
         a path, removes the partial file.  No MD5 is computed when there is
-        nothing to compare it with.
+        nothing to compare it with, nor when the stream of a single GET
+        checks the body itself (``verifies_body``): each byte is hashed once.
     :param workers: parallel ranged requests (of ``part_size`` bytes) for
         objects of at least ``parallel_threshold`` bytes.
     :param progress: ``progress(bytes_done, bytes_total)``.
@@ -71,6 +72,10 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
     if workers > 1 and Capability.RANGES in api.capabilities:
         info = api._object_info(account, container, obj, deadline=deadline, **kwargs)
         if info.size >= parallel_threshold:
+            # No server checksum covers a range: an object whose hash is not
+            # an MD5 (multipart, large object) is checked part by part as a whole.
+            whole = None if not verify or _is_md5(info) else api._ranged_check(
+                account, container, obj, deadline=deadline, **kwargs)
             engine: TransferEngine[bytes] = TransferEngine(workers=workers, deadline=deadline)
 
             def fetch(part: Any, _unused: bytes) -> bytes:
@@ -84,11 +89,14 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
 
             parts = engine.download(plan_parts(info.size, part_size), fetch,
                                     progress=progress, total=info.size)
-            _save(parts, out, info, verify)
+            _save(parts, out, info, verify, whole=whole)
             return info
     info, stream = api.object_fetch(account, container, obj, deadline=deadline, **kwargs)
+    # A stream that checks itself raises before its last chunk is written:
+    # hashing it here too would be a second pass over every byte.
+    checked = getattr(stream, "verifies_body", False)
     try:
-        done = _save(stream, out, info, verify, progress)
+        done = _save(stream, out, info, verify and not checked, progress)
     finally:
         stream.close()
     if done != info.size:
@@ -98,24 +106,37 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
 
 
 def _save(chunks: Iterator[bytes], out: Any, info: ObjectInfo, verify: bool,
-          progress: Optional[ProgressFn] = None) -> int:
+          progress: Optional[ProgressFn] = None, whole: Optional[PartsCheck] = None) -> int:
     """Write ``chunks`` to ``out``, hashed when ``verify`` and the object's
-    hash is an MD5 to compare with; :returns: the bytes written."""
-    md5 = hashlib.md5() if verify and _is_md5(info) else None
+    hash is an MD5 to compare with, and fed to ``whole`` (checked at the end)
+    when given; :returns: the bytes written.
+
+    A large body is hashed on another thread (:func:`~objclient.integrity.new_md5`)
+    while this one writes it and the range workers fetch the next parts."""
+    md5 = new_md5(info.size) if verify and _is_md5(info) else None
     done = 0
-    for chunk in chunks:
+    try:
+        for chunk in chunks:
+            if md5 is not None:
+                md5.update(chunk)
+            if whole is not None:
+                whole.update(chunk)
+            out.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, info.size)
         if md5 is not None:
-            md5.update(chunk)
-        out.write(chunk)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, info.size)
-    if md5 is not None:
-        _check(info, md5)
+            _check(info, md5)
+        if whole is not None:
+            whole.verify()
+    finally:
+        close_hash(md5)
+        if whole is not None:
+            whole.close()
     return done
 
 
-def _check(info: ObjectInfo, md5: "hashlib._Hash") -> None:
+def _check(info: ObjectInfo, md5: Any) -> None:
     actual = md5.hexdigest()
     if actual != (info.hash or "").lower():
         raise ChecksumMismatch(f"downloaded data has MD5 {actual}, the server "

@@ -41,6 +41,11 @@ class FileStream(ChunkStream):
         self._expected = expected_md5.lower() if expected_md5 else None
         self._chunk = chunk_size
 
+    @property
+    def verifies_body(self) -> bool:
+        """Whether the whole body is checked against the stored MD5."""
+        return self._expected is not None
+
     def _generate(self) -> Iterator[bytes]:
         import hashlib
         md5 = hashlib.md5() if self._expected else None

@@ -339,6 +339,23 @@ class S3BlobClient(BlobClient):
                                 deadline=opts.deadline, chunk_size=backend.chunk_size,
                                 checksum=reported, parts=parts)
 
+    def ranged_check(self, account: str, container: str, obj: str,
+                     opts: CallOptions = DEFAULT_OPTS) -> Optional[PartsCheck]:
+        """A multipart object's check for a download in ranges: against its
+        composite checksum where the server reports one, else its ETag (see
+        :meth:`_parts_check`; a HEAD, then one more).  None for another
+        object (the download checks its MD5 ETag) or with ``checksum`` off."""
+        backend = self.backend
+        if not backend.checksum:
+            return None
+        head = backend.call("HEAD", container, obj, headers={"x-amz-checksum-mode": "ENABLED"},
+                            opts=opts, service="blob")
+        length = head.headers.get("Content-Length") or ""
+        if etag_underived(head.headers) or not length.isdigit():
+            return None
+        return self._parts_check(container, obj, None, head.headers.get("ETag"), int(length),
+                                 opts, _composite_checksum(head.headers))
+
     def _parts_check(self, bucket: str, key: str, query: Optional[List[Tuple[str, str]]],
                      etag: Optional[str], size: Optional[int], opts: CallOptions,
                      composite: Optional[Tuple[str, str]] = None) -> Optional[PartsCheck]:

@@ -284,6 +284,23 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             return info, _cut_ranges(body, ranges, info.size)  # type: ignore[return-value]
         return info, body  # type: ignore[return-value]
 
+    def ranged_check(self, account: str, container: str, obj: str,
+                     opts: CallOptions = DEFAULT_OPTS) -> Optional[PartsCheck]:
+        """A static large object's check for a download in ranges: its
+        segments' MD5s against its ETag (a HEAD, then the manifest).  None
+        for another object (the download checks its MD5 ETag) or with
+        ``checksum`` off."""
+        if not self.swift.checksum:
+            return None
+        path = object_path(account, container, obj)
+        resp = self.http.request("HEAD", self.swift.url(path), headers=merged_headers(opts),
+                                 **opts.http_kwargs("object"))
+        length = resp.headers.get("Content-Length") or ""
+        if resp.headers.get("X-Static-Large-Object", "").lower() != "true" \
+                or not length.isdigit():
+            return None
+        return self._segments_check(path, None, resp.headers.get("Etag"), int(length), opts)
+
     def _segments_check(self, path: str, version: Optional[Any], etag: Optional[str],
                         size: int, opts: CallOptions) -> Optional[PartsCheck]:
         """A check of a static large object's body, segment by segment, with

@@ -5,6 +5,8 @@ import tracemalloc
 
 import pytest
 
+from ..ranged import check_ranged_download
+
 MiB = 1 << 20
 
 
@@ -106,3 +108,13 @@ def test_mid_size_upload_is_streamed_once_and_verified(any_bucket, tmp_path):
         api.object_create(None, bucket, data=io.BytesIO(data), obj_name="mid-bad",
                           etag="0" * 32)
     assert api.object_head(None, bucket, "mid-bad") is False
+
+
+def test_a_download_in_ranges_is_checked_against_the_multipart_object(
+        seaweed, bucket, tmp_path, monkeypatch):
+    source = Pattern(12 * MiB + 5)  # 3 parts of 5 MiB; fetched in 4 MiB ranges
+    seaweed.object_create(None, bucket, data=source, obj_name="ranged")
+    check = check_ranged_download(seaweed, bucket, "ranged", source.md5.hexdigest(), tmp_path,
+                                  monkeypatch, 8 * MiB, workers=3, part_size=4 * MiB,
+                                  parallel_threshold=1)
+    assert check is not None and check.expected.endswith("-3")

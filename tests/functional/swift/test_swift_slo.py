@@ -8,6 +8,7 @@ import pytest
 
 from objclient.exceptions import ChecksumMismatch, NoSuchContainer, TooLarge
 
+from ..ranged import check_ranged_download
 from .conftest import make_api
 
 MiB = 1024 * 1024
@@ -129,3 +130,12 @@ def test_a_large_object_too_big_to_copy_whole_is_copied_segment_by_segment(
     assert meta["mime_type"] == "video/mp4" and meta["properties"]["k"] == "v"
     left = set(_segments(slo_api, container))
     assert len(left) == 6 and left < before and all(n.startswith("copy/") for n in left)
+
+
+def test_a_download_in_ranges_is_checked_against_the_large_object(
+        slo_api, container, big_file, tmp_path, monkeypatch):
+    path, md5 = big_file  # 6 segments of 8 MiB (the last shorter); fetched in 6 MiB ranges
+    slo_api.object_create(None, container, file_or_path=path, obj_name="ranged")
+    check = check_ranged_download(slo_api, container, "ranged", md5, tmp_path, monkeypatch,
+                                  30 * MiB, workers=3, part_size=6 * MiB, parallel_threshold=1)
+    assert check is not None and len(check.sizes) == 6

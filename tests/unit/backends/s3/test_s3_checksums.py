@@ -264,3 +264,55 @@ def test_multipart_download_is_checked_against_the_composite_crc32c_not_the_md5s
             stream.read()
     else:
         assert stream.read() == body
+
+
+def _ranged_multipart(body, part, composite, etag, damaged_at=None):
+    """A multipart object served in ranges (a bit of the byte at
+    ``damaged_at`` flipped on the way), with its HEADs."""
+    def get(request):
+        first, last = (int(n) for n in request.headers["Range"].split("=")[1].split("-"))
+        piece = bytearray(body[first:last + 1])
+        if damaged_at is not None and first <= damaged_at <= last:
+            piece[damaged_at - first] ^= 1
+        return 206, {"ETag": f'"{etag}"', "Content-Length": str(len(piece)),
+                     "Content-Range": f"bytes {first}-{last}/{len(body)}"}, bytes(piece)
+
+    def head(request):
+        if "partNumber=1" in request.url:
+            return 206, {"ETag": f'"{etag}"', "Content-Length": str(part)}, b""
+        return 200, {"ETag": f'"{etag}"', "Content-Length": str(len(body)),
+                     "x-amz-checksum-crc32c": composite,
+                     "x-amz-checksum-type": "COMPOSITE"}, b""
+
+    responses.add_callback(responses.GET, OBJ, callback=get)
+    responses.add_callback(responses.HEAD, re.compile(re.escape(OBJ) + r"(\?.*)?$"),
+                           callback=head)
+
+
+RANGED = dict(workers=2, part_size=5, parallel_threshold=1)
+BODY = b"a" * 7 + b"b" * 7 + b"c" * 3  # parts of 7 bytes: 7, 7, 3
+COMPOSITE = composite_checksum("crc32c", [checksum_b64("crc32c", BODY[i:i + 7])
+                                          for i in (0, 7, 14)])
+
+
+@pytest.mark.parametrize("damaged_at", [None, 9])
+@responses.activate
+def test_a_download_in_ranges_is_checked_against_the_composite_checksum(damaged_at, tmp_path):
+    _ranged_multipart(BODY, 7, COMPOSITE, "0" * 32 + "-3", damaged_at)
+    out = tmp_path / "obj.bin"
+    if damaged_at is None:
+        _api(algorithm=None).object_download(None, "bkt", "obj", str(out), **RANGED)
+        assert out.read_bytes() == BODY
+    else:
+        with pytest.raises(ChecksumMismatch):
+            _api(algorithm=None).object_download(None, "bkt", "obj", str(out), **RANGED)
+        assert not out.exists()
+    assert len(_calls("HEAD")) == 3  # the object's, its checksum's, its first part's
+
+
+@responses.activate
+def test_a_download_in_ranges_without_checksum_asks_nothing_more(tmp_path):
+    _ranged_multipart(BODY, 7, COMPOSITE, "0" * 32 + "-3", damaged_at=9)
+    _api(algorithm=None, checksum=False).object_download(None, "bkt", "obj",
+                                                         str(tmp_path / "obj.bin"), **RANGED)
+    assert len(_calls("HEAD")) == 1
