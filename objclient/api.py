@@ -877,8 +877,11 @@ class ObjectStorageApi:
         """Save an object to a path (through a temporary name, renamed on
         success) or a binary file object, in constant memory.
 
-        :param verify: check the MD5 of what was received; a mismatch raises
-            ChecksumMismatch and leaves no partial file at the path.
+        :param verify: check what was received against the object's hash (its
+            MD5, or for a multipart upload or a Swift large object its parts,
+            asked with a request or two when the download is made of ranges);
+            a mismatch raises ChecksumMismatch and leaves no partial file at
+            the path.
         :param workers: parallel ranged requests (of ``part_size`` bytes, 8 MiB
             by default) for objects of at least ``parallel_threshold`` bytes
             (64 MiB by default).

@@ -28,7 +28,11 @@ KEPT_SEMANTICS = {("swift", "DELETE 4 KiB"): (
     "objclient's object_delete reports a missing object (OpenIO's NoSuchObject) and "
     "removes a static large object's segments: on Swift it sends one DELETE, two for a "
     "plain object in a container that has a segment container; python-swiftclient "
-    "sends one DELETE")}
+    "sends one DELETE"),
+    ("s3", "GET 256 MiB"): (
+    "objclient's object_download in ranges checks a multipart object as a whole (its "
+    "composite checksum or part ETags: a HEAD with x-amz-checksum-mode, then a HEAD of "
+    "part 1 for the part size); boto3's download_file checks nothing")}
 
 
 @attr.frozen
