@@ -14,6 +14,9 @@ import attr
 
 OBJCLIENT = "objclient"
 UNCHECKED = "objclient (checksum=False)"
+FLOOR = "urllib3 (floor)"
+#: issue 26: a large transfer with integrity on >= this x the unverified floor
+INTEGRITY_LIMIT = 0.9
 #: the Python peers objclient's wall, requests and handshakes are held to, and
 #: whether each checks the data it moves (a throughput target compares like
 #: with like: objclient with checksum=False against one that checks nothing)
@@ -158,6 +161,12 @@ def targets(server: str, rows: Rows) -> List[Dict[str, Any]]:
             _wall(out, server, workload, per_client, peers)
         _fewest(out, server, workload, mine, peers, "requests")
         _fewest(out, server, workload, mine, peers, "handshakes")
+        floor = per_client.get(FLOOR)
+        if mine.mib and floor is not None:
+            ratio = floor.wall_s / mine.wall_s  # throughput ratio
+            _target(out, server, f"{workload}: objclient with integrity on >= "
+                    f"{INTEGRITY_LIMIT:g} x the unverified floor's throughput",
+                    ratio >= INTEGRITY_LIMIT, f"{ratio:.3f} x")
     threaded = [s for w, pc in rows.items() if w.startswith(THREADED_PREFIX)
                 for n, s in pc.items() if n == OBJCLIENT]
     if threaded:

@@ -180,6 +180,9 @@ def targets(server: str, result: Result, floor: str,
         if op.endswith("(MiB/s)") and result[floor].get(op, (0,))[0]:
             _throughput(out, server, result, op, floor, False, 0.9,
                         f"{op} throughput >= 0.9 x floor")
+            # issue 26: with integrity on (MD5), as fast as the floor that checks nothing
+            _throughput(out, server, result, op, floor, True, 0.9,
+                        f"{op} with integrity on >= 0.9 x the unverified floor")
         elif "x1MiB" in op:
             for peer, checks in CHECKS_DATA.items():
                 if peer in result and result[peer].get(op, (0,))[0]:

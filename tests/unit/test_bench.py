@@ -185,3 +185,11 @@ def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch, tmp_path) -
     else:
         raise AssertionError("plot without matplotlib must fail")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_integrity_target_judges_objclient_as_it_comes_against_the_floor() -> None:
+    result = _result()
+    result[bench_report.UNCHECKED] = {"PUT 256 MiB (MiB/s)": (210.0, 50.0, 0.0)}
+    found = _by_name(bench_report.targets("swift", result, FLOOR, MEMORY))
+    target = found["PUT 256 MiB (MiB/s) with integrity on >= 0.9 x the unverified floor"]
+    assert (target["pass"], target["ratio"]) == (True, 0.95)  # 190 / 200, MD5 on

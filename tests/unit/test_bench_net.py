@@ -105,3 +105,12 @@ def test_an_unknown_workload_is_refused_before_anything_starts(capsys):
     with pytest.raises(SystemExit):
         bench_net.main(["--workload", "small,nope"])
     assert "unknown workload(s) nope" in capsys.readouterr().err
+
+
+def test_a_large_transfer_with_integrity_on_is_judged_against_the_floor():
+    rows = {"GET 256 MiB": {OBJCLIENT: Segment(2.5, mib=256), report.FLOOR: Segment(2.0, mib=256),
+                            SWIFTCLIENT: Segment(2.4, mib=256)}}
+    found = _by_target(report.targets("swift", rows))
+    target = found["GET 256 MiB: objclient with integrity on >= 0.9 x the unverified floor's "
+                   "throughput"]
+    assert (target["pass"], target["detail"]) == (False, "0.800 x")
