@@ -17,6 +17,7 @@ import urllib3
 from ..exceptions import ChecksumMismatch, ClientError, ConnectionFailed, DeadlineReached, Timeout
 from ..integrity import PartsCheck, check_digest, close_hash, new_hasher, new_md5
 from ..streaming import ChunkStream
+from .headers import lowered
 from .redact import redact_url
 from .transport import Response
 
@@ -85,12 +86,16 @@ class BodyStream(ChunkStream):
 
     def _generate(self) -> Iterator[bytes]:
         raw = self._resp.raw
+        # A body announced within one chunk, not compressed, is read in one go
+        # (urllib3 reads without its chunk buffer); the size is checked at the end.
+        whole = (self.expected_size is not None and self.expected_size <= self.chunk_size
+                 and "content-encoding" not in lowered(self._resp.headers))
         try:
             while True:
                 if self.deadline is not None and time.monotonic() >= self.deadline:
                     raise DeadlineReached("the deadline passed while reading the body",
                                           method=self._method, url=self._url)
-                chunk = raw.read(self.chunk_size, decode_content=True)
+                chunk = raw.read(None if whole else self.chunk_size, decode_content=True)
                 if not chunk:
                     break
                 self.bytes_read += len(chunk)

@@ -228,6 +228,10 @@ def split_url(url: str) -> Tuple[str, str, Optional[str]]:
     return origin, parsed.request_uri, parsed.auth
 
 
+#: urllib3 retries nothing (HTTPClient does): one value for every request, as
+#: ``retries=False`` would make a new ``Retry`` each time; the value is immutable
+_NO_RETRIES = urllib3.util.Retry(total=False, redirect=False)
+
 #: what a pool's urlopen is told besides the request: the pool was chosen by
 #: origin, so it need not compare hosts
 _SAME_HOST_UNCHECKED: Dict[str, Any] = {"assert_same_host": False}
@@ -321,7 +325,7 @@ class Urllib3Transport:
         while True:
             try:
                 raw = opener.urlopen(request.method, target, body=request.body,
-                                     headers=headers, retries=False, redirect=False,
+                                     headers=headers, retries=_NO_RETRIES, redirect=False,
                                      preload_content=False, decode_content=False,
                                      timeout=_timeout(*timeout), **extra)
                 break
