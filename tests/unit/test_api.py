@@ -104,3 +104,14 @@ def test_the_delete_marker_a_missing_objects_delete_left_is_removed():
     with pytest.raises(NoSuchObject):
         api.object_delete(None, "c", "o")
     assert responses.calls[-1].request.url.endswith("/c/o?version-id=1796375625.86289")
+
+
+def test_names_are_checked_on_every_change_of_account_or_container(api):
+    from objclient.exceptions import InvalidName
+    api.object_create("a", "c", data=b"x", obj_name="o")
+    for account, container in (("a", "c/d"), ("a", ""), ("a/b", "c"), ("a", "c\0")):
+        with pytest.raises(InvalidName):
+            api.object_create(account, container, data=b"x", obj_name="o")
+    with pytest.raises(InvalidName):
+        api.object_create("a", "c", data=b"x", obj_name="")  # the object: every call
+    assert api.object_fetch("a", "c", "o")[1].read() == b"x"

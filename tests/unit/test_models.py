@@ -9,7 +9,7 @@ import pytest
 
 from objclient.models import (AccountInfo, ChunkInfo, ContainerEntry, ContainerInfo,
                               ContainerListing, ListingEntry, ObjectInfo, ObjectListing,
-                              TimingRecord, as_result)
+                              ResultDict, TimingRecord, as_result)
 
 
 def _obj(**kwargs: object) -> ObjectInfo:
@@ -207,3 +207,20 @@ def test_a_listing_entry_has_every_field_of_object_info():
     deferred = {name for name, value in vars(ListingEntry).items()
                 if isinstance(value, _FromInfo)}
     assert deferred | {"name"} == set(attrs.fields_dict(ObjectInfo))
+
+
+def test_as_result_gives_every_field_then_the_extras_with_fresh_containers():
+    props = {"k": "v"}
+    info = ObjectInfo(name="o", size=3, properties=props, version={"id": 1},
+                      extra={"etag": "x", "name": "not this"})
+    out = as_result(info)
+    assert type(out) is ResultDict
+    assert list(out)[:16] == [f.name for f in attrs.fields(ObjectInfo) if f.name != "extra"]
+    assert out["etag"] == "x" and out["name"] == "o"  # an extra never hides a field
+    assert out["length"] == 3 and out["properties"] == props
+    assert out["properties"] is not info.properties and out["version"] == {"id": 1}
+    assert out["version"] is not info.version
+    chunk = as_result([ChunkInfo(url="u", size=1)])[0]
+    assert chunk == {"url": "u", "pos": "0", "size": 1, "hash": None}
+    listing = as_result(ObjectListing(objects=[info], prefixes=["p/"]))
+    assert listing["system"] == {} and listing["objects"][0] == out

@@ -82,6 +82,24 @@ def test_short_body_raises_connection_failed(server: ScriptedServer) -> None:
         stream.read()
 
 
+def test_a_short_body_read_in_one_go_raises_connection_failed(server: ScriptedServer) -> None:
+    # announced within one chunk: read without urllib3's chunk buffer
+    server.script("/short", Step(body=b"x" * 1000, content_length=3000))
+    with pytest.raises(ConnectionFailed):
+        b"".join(_stream(server, "/short", expected_size=3000))
+
+
+def test_a_body_within_one_chunk_comes_whole_and_checked(server: ScriptedServer) -> None:
+    body = PAYLOAD[:4000]
+    server.script("/small", Step(body=body))
+    stream = _stream(server, "/small", expected_size=4000,
+                     expected_md5=hashlib.md5(body).hexdigest())
+    assert list(stream) == [body] and stream.closed
+    server.script("/small", Step(body=body))
+    with pytest.raises(ChecksumMismatch):
+        b"".join(_stream(server, "/small", expected_size=4000, expected_md5="0" * 32))
+
+
 def test_body_shorter_than_expected_size_raises_connection_failed(
         server: ScriptedServer) -> None:
     server.script("/o", Step(body=b"x" * 1000))
