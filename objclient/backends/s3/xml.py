@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
-from xml.sax.saxutils import escape
 
 from ...exceptions import ClientError, ServerError
 
@@ -196,6 +195,15 @@ def embedded_error(body: bytes) -> Optional[ClientError]:
     return ServerError(f"the server reported an error in a 200 response: {code}",
                        code=code, server_message=text_of(root, "Message"),
                        request_id=text_of(root, "RequestId"))
+
+
+def escape(text: str) -> str:
+    """``text`` as XML character data: ``&``, ``<`` and ``>`` as references.
+
+    What :func:`xml.sax.saxutils.escape` does, without importing it: that
+    module imports :mod:`urllib.request`, which a listing never needs (issue 26).
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _doc(inner: str) -> bytes:
