@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ...exceptions import ClientError, ServerError
 
-__all__ = ["parse", "parse_listing", "text_of", "embedded_error", "tagging_body",
+__all__ = ["escape", "parse", "parse_listing", "text_of", "embedded_error", "tagging_body",
            "delete_body", "complete_body", "location_body", "ENTRY_FIELDS", "Entry"]
 
 _S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
