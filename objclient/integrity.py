@@ -30,12 +30,13 @@ it.  CRC32C has no standard-library implementation: the ``crc32c`` package
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
-import importlib
+import importlib.util
 import queue
 import threading
 import zlib
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 from .exceptions import ChecksumMismatch, InvalidArgument
 
@@ -264,7 +265,9 @@ CHECKSUM_ALGORITHMS = ("sha256", "crc32c", "crc32")
 _POLY = 0x82F63B78  # CRC-32C (Castagnoli), reflected
 
 
-def _table() -> tuple:
+@functools.lru_cache(maxsize=None)
+def _table() -> Tuple[int, ...]:
+    """The 256 entries, built on first use: most processes never need them."""
     table = []
     for byte in range(256):
         crc = byte
@@ -274,27 +277,36 @@ def _table() -> tuple:
     return tuple(table)
 
 
-_TABLE = _table()
-
-
 def _crc32c_python(data: bytes, crc: int = 0) -> int:
     """The table-driven CRC-32C, for when the ``crc32c`` package is missing."""
-    table = _TABLE
+    table = _table()
     crc ^= 0xFFFFFFFF
     for byte in bytes(data):
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
 
 
-_crc32c_module: Any
-try:  # the optional hardware implementation: pip install objclient[fast]
-    _crc32c_module = importlib.import_module("crc32c")
-except ImportError:  # pragma: no cover - depends on the environment
-    _crc32c_module = None
+#: The optional hardware implementation (``pip install objclient[fast]``), imported
+#: on the first CRC-32C: the package's ``__init__`` loads its command line and
+#: argparse: about 21 M instructions, which every network backend paid at
+#: import even when it computed no CRC-32C (issue 26).
+_NOT_LOADED: Any = object()
+_crc32c_module: Any = _NOT_LOADED
 
 #: Whether CRC-32C runs in C (the ``crc32c`` package, several GB/s with the
 #: CPU's instruction) rather than in pure Python (about 6 MB/s).
-CRC32C_FAST = _crc32c_module is not None
+CRC32C_FAST = importlib.util.find_spec("crc32c") is not None
+
+
+def _load_crc32c() -> Any:
+    """The ``crc32c`` package, imported once; None when it is missing."""
+    global _crc32c_module
+    if _crc32c_module is _NOT_LOADED:
+        try:
+            _crc32c_module = importlib.import_module("crc32c")
+        except ImportError:  # pragma: no cover - depends on the environment
+            _crc32c_module = None
+    return _crc32c_module
 
 
 def crc32c(data: bytes, crc: int = 0) -> int:
@@ -304,8 +316,9 @@ def crc32c(data: bytes, crc: int = 0) -> int:
     ``data`` is any bytes-like object; the C implementation reads it in
     place (no copy), so a ``memoryview`` slice costs nothing extra.
     """
-    if _crc32c_module is not None:
-        return int(_crc32c_module.crc32c(data, value=crc))
+    module = _crc32c_module if _crc32c_module is not _NOT_LOADED else _load_crc32c()
+    if module is not None:
+        return int(module.crc32c(data, value=crc))
     return _crc32c_python(data, crc)
 
 

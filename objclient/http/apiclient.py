@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Option
 
 from .token_cache import TokenCache
 from ..exceptions import InvalidArgument, UnsupportedVersion
-from .keyring_saver import KeyringSaver
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import HTTPClient
@@ -60,6 +59,7 @@ def saver_hook(saver: Any, auth: Any) -> Optional[Callable[["HTTPClient"], None]
     if saver is None or saver is False:
         return None
     if saver is True:
+        from .keyring_saver import KeyringSaver  # only when asked for: keyring is optional
         saver = KeyringSaver()
     if isinstance(saver, TokenCache):
         _give_cache(saver, auth)

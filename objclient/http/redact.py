@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import re
-import shlex
 from typing import Any, Iterable, Mapping, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -143,6 +142,7 @@ def curl_command(method: str, url: str, headers: Mapping[str, Any],
 
     The result can be pasted into a POSIX shell.
     """
+    import shlex  # only here: a process that logs no curl command never needs it
     parts = ["curl", "-i", "-X", shlex.quote(method), _single_quote(redact_url(url))]
     for name, value in sorted(redact_headers(headers, extra_secrets).items(),
                               key=lambda kv: kv[0].lower()):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import json as jsonlib
 import os
-import urllib.request
+import sys
 from typing import Any, Dict, Iterator, List, Optional, Protocol, Tuple, Union
 from urllib.parse import urlencode, urlsplit
 
@@ -269,6 +269,26 @@ def tls_options(verify: Union[bool, str], cert: Any) -> Dict[str, Any]:
     return options
 
 
+def environment_proxies() -> Dict[str, str]:
+    """The proxies the environment names, by scheme (:func:`urllib.request.getproxies`).
+
+    :mod:`urllib.request` (tempfile, shutil, bz2, lzma... about 7 M
+    instructions, issue 26) is imported only when a ``*_proxy`` variable is
+    set, or on macOS and Windows, where the system settings are read too.
+    """
+    if sys.platform not in ("darwin", "win32") and not any(
+            name[-6:].lower() == "_proxy" for name in os.environ):
+        return {}
+    import urllib.request
+    return urllib.request.getproxies()
+
+
+def _proxy_bypass(host: str) -> bool:
+    """Whether ``no_proxy`` (or the system settings) exempt ``host`` from the proxy."""
+    import urllib.request
+    return bool(urllib.request.proxy_bypass(host))
+
+
 class Urllib3Transport:
     """Every request through one :class:`urllib3.PoolManager`.
 
@@ -283,7 +303,7 @@ class Urllib3Transport:
                  pool_maxsize: int = 10, env_proxies: bool = True) -> None:
         self._options = dict(tls_options(verify, cert), maxsize=pool_maxsize,
                              blocksize=SEND_BLOCK)
-        self._proxies = urllib.request.getproxies() if env_proxies else {}
+        self._proxies = environment_proxies() if env_proxies else {}
         self._start()
 
     def _start(self) -> None:
@@ -298,7 +318,7 @@ class Urllib3Transport:
         scheme = origin.partition("://")[0]
         parsed = parse_url(origin)
         proxy = self._proxies.get(scheme)
-        if proxy and not urllib.request.proxy_bypass(parsed.host or ""):
+        if proxy and not _proxy_bypass(parsed.host or ""):
             manager = self._proxy_managers.get(proxy)
             if manager is None:
                 manager = self._proxy_managers[proxy] = urllib3.ProxyManager(

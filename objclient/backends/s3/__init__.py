@@ -45,7 +45,6 @@ Counters: S3 keeps none, so ``objects`` and ``bytes`` of ``container_show``,
 
 from __future__ import annotations
 
-import configparser
 import ipaddress
 import os
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -174,6 +173,7 @@ class S3Backend(Backend):
 
 
 def _shared_credentials(profile: str) -> Dict[str, str]:
+    import configparser  # only without credentials given: about 8 M instructions (issue 26)
     path = os.environ.get("AWS_SHARED_CREDENTIALS_FILE",
                           os.path.join(os.path.expanduser("~"), ".aws", "credentials"))
     parser = configparser.RawConfigParser()

@@ -44,8 +44,6 @@ from ...exceptions import (ChecksumMismatch, ClientError, ConnectionFailed, NoSu
                            NoSuchObject, PreconditionFailed, ServerError, Timeout)
 from ...integrity import (CHECKSUM_ALGORITHMS, checksum_b64, checksum_header, combined_etag,
                           new_hasher)
-from ...transfer.engine import Part, TransferEngine, plan_parts, read_parts
-from ...transfer.resume import StoredPart, plan_resume
 from .account import parse_time
 from .container import UNDERIVED_ETAG_PROPERTY, etag_hash
 from .names import meta_headers
@@ -54,7 +52,14 @@ from .xml import complete_body, embedded_error, parse, text_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...source import Source
+    from ...transfer.engine import Part
+    from ...transfer.resume import StoredPart
     from . import S3Backend
+
+# The transfer engine is imported where a multipart upload or copy needs it:
+# importing it loads the whole transfer package (sync, folders), which a
+# short-lived process that never uploads a large object should not pay for
+# (issue 26).
 
 __all__ = ["MultipartUploader", "list_uploads", "list_parts", "abort_stale_uploads",
            "MAX_PARTS", "fitting_part_size", "composite_checksum", "etag_underived"]
@@ -206,6 +211,7 @@ class MultipartUploader:
         newest = max(uploads, key=lambda u: u["initiated"] or 0.0)
         self.upload_id = newest["upload_id"]
         stored = list_parts(self.backend, self.bucket, self.key, newest["upload_id"], self.opts)
+        from ...transfer.resume import plan_resume
         plan = plan_resume(total, fitting_part_size(self.backend.part_size, total), stored)
         if plan is None:
             self.abort()
@@ -225,6 +231,7 @@ class MultipartUploader:
             ``""`` when ``source`` does not hash (the backend's ``checksum``
             off, or :meth:`Source.skip_hash` called: no caller's ETag to check).
         """
+        from ...transfer.engine import TransferEngine, read_parts
         if self.upload_id is None:
             self.start()
         if not self.backend.checksum:
@@ -290,6 +297,7 @@ class MultipartUploader:
         marked = self.backend.copy_part_md5 is False
         if marked:
             self.headers.update(_UNDERIVED)
+        from ...transfer.engine import plan_parts
         plan = plan_parts(size, self.backend.copy_part_size, MAX_PARTS)
         self.start()
         try:
@@ -327,6 +335,7 @@ class MultipartUploader:
             if not self.backend.copy_part_md5:
                 return [first]
             done, plan = [first], plan[1:]
+        from ...transfer.engine import TransferEngine
         workers = self.backend.concurrency
         engine: TransferEngine = TransferEngine(workers=workers, max_in_flight=workers,
                                                 deadline=self.opts.deadline)
@@ -495,6 +504,7 @@ def list_parts(backend: "S3Backend", bucket: str, key: str, upload_id: str,
 
 
 def _stored_part(item: Any) -> StoredPart:
+    from ...transfer.resume import StoredPart
     number = int(text_of(item, "PartNumber") or 0)
     etag, method = etag_hash(text_of(item, "ETag"))
     checksum = None

@@ -37,12 +37,11 @@ What the servers of the suite answer (``tests/functional/s3/test_s3_versions.py`
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence, Tuple, Union
-from xml.sax.saxutils import escape
 
 from ...contract import CallOptions, Capability
 from ...exceptions import ClientError, InvalidArgument, NotSupported, ServerError
 from ...listing import name_key
-from .xml import parse, text_of
+from .xml import escape, parse, text_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import xml.etree.ElementTree as ET

@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
-from xml.sax.saxutils import escape
 
 from ...exceptions import ClientError, ServerError
 
-__all__ = ["parse", "parse_listing", "text_of", "embedded_error", "tagging_body",
+__all__ = ["escape", "parse", "parse_listing", "text_of", "embedded_error", "tagging_body",
            "delete_body", "complete_body", "location_body", "ENTRY_FIELDS", "Entry"]
 
 _S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -196,6 +195,15 @@ def embedded_error(body: bytes) -> Optional[ClientError]:
     return ServerError(f"the server reported an error in a 200 response: {code}",
                        code=code, server_message=text_of(root, "Message"),
                        request_id=text_of(root, "RequestId"))
+
+
+def escape(text: str) -> str:
+    """``text`` as XML character data: ``&``, ``<`` and ``>`` as references.
+
+    What :func:`xml.sax.saxutils.escape` does, without importing it: that
+    module imports :mod:`urllib.request`, which a listing never needs (issue 26).
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _doc(inner: str) -> bytes:

@@ -34,15 +34,19 @@ from ...contract import CallOptions
 from ...exceptions import ChecksumMismatch, ClientError, NotFound
 from ...models import ObjectInfo
 from ...source import Source
-from ...transfer.engine import Part, PartBody, TransferEngine
-from ...transfer.resume import StoredPart, plan_resume
 from .common import merged_headers
 from .segments import segment_container
 from .versions import version_of
 from .wire import etag_of_etags, object_path, quote_name, slo_manifest, unquote_etag
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ...transfer.engine import Part, PartBody
+    from ...transfer.resume import StoredPart
     from .blob import SwiftBlobClient
+
+# The transfer engine is imported where a large object needs it: importing it
+# loads the whole transfer package (sync, folders), which a short-lived
+# process that never uploads a large object should not pay for (issue 26).
 
 __all__ = ["upload_slo", "copy_slo", "segment_container", "segment_prefix", "upload_root",
            "old_segments", "replaced_segments", "delete_segments",
@@ -72,6 +76,7 @@ def resumable_segments(root: str, segments: Iterable[Tuple[str, int, Optional[st
     :returns: ``(its prefix, its segments as StoredPart)``, ``(None, [])``
         when there is none; a name that is not ``<time>/<index>`` is skipped.
     """
+    from ...transfer.resume import StoredPart
     uploads: Dict[str, List[StoredPart]] = {}
     for name, size, md5 in segments:
         when, _, index = name[len(root):].partition("/")
@@ -173,6 +178,7 @@ def copy_slo(blob: "SwiftBlobClient", source: Tuple[str, str, str], account: str
 
     :param headers: the new object's type and metadata.
     """
+    from ...transfer.engine import Part, TransferEngine
     backend = blob.swift
     src_account, src_container, src_obj = source
     _resp, doc = backend.http.request_json(
@@ -320,6 +326,7 @@ def _resume(blob: "SwiftBlobClient", account: str, container: str, root: str, si
     prefix, segments = resumable_segments(root, listed, in_use)
     if prefix is None or blob.swift.keeps_versions(account, container, opts):
         return None, None
+    from ...transfer.resume import plan_resume
     plan = plan_resume(size, blob.swift.segment_size, segments)
     if plan is None:
         _cleanup(blob, account, seg_cont, [p.result[0] for p in segments], opts)
@@ -335,6 +342,7 @@ def _send_segments(blob: "SwiftBlobClient", account: str, seg_cont: str, prefix:
     may have kept it even when its answer was lost or refused), so that all
     are cleaned up after a failure.  A segment
     of ``reuse`` whose MD5 matches the data is not sent again."""
+    from ...transfer.engine import TransferEngine
     backend = blob.swift
     lock = threading.Lock()
 

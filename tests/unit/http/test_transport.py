@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from typing import Any, List
@@ -15,7 +16,8 @@ from objclient.auth import AuthPlugin, SigV4Auth
 from objclient.exceptions import ConnectionFailed, InvalidArgument
 from objclient.http import HTTPClient, RetryPolicy
 from objclient.http.requests_transport import RequestsTransport
-from objclient.http.transport import Request, Response, Urllib3Transport, split_url, with_query
+from objclient.http.transport import (Request, Response, Urllib3Transport, environment_proxies,
+                                      split_url, with_query)
 from tests.serverfixture import ScriptedServer, Step, unused_port
 
 NO_RETRY = RetryPolicy.disabled()
@@ -217,3 +219,20 @@ def test_split_url_encodes_what_http_cannot_carry_and_keeps_user_info() -> None:
 def test_with_query_adds_params() -> None:
     assert with_query("http://h:1/p?a=1", {"b": "x y"}) == "http://h:1/p?a=1&b=x+y"
     assert with_query("http://h/p", None) == "http://h/p"
+
+
+def test_no_proxy_exempts_a_host_from_the_environment_proxy(
+        server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    HTTPClient(server.url).get("/direct")
+    assert server.seen[0].path == "/direct"
+
+
+def test_environment_proxies_are_read_only_when_a_proxy_variable_is_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    assert environment_proxies() == {}
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    assert environment_proxies() == {"https": "http://proxy.test:3128"}

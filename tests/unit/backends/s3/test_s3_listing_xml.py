@@ -105,3 +105,10 @@ def test_a_doctype_is_refused_not_scanned():
 def test_an_empty_page_has_no_entries():
     root, entries = parse_listing(page(tail="<IsTruncated>false</IsTruncated>"))
     assert entries == [] and root.findtext("IsTruncated") == "false"
+
+
+def test_request_bodies_escape_text_as_xml_sax_does():
+    from xml.sax.saxutils import escape as sax_escape
+    for text in ("plain", "a&b<c>d", "&amp; already", "\"quotes\" 'kept'", "é/日本"):
+        assert s3xml.escape(text) == sax_escape(text)
+    assert b"<Key>a&amp;b&lt;c&gt;</Key>" in s3xml.delete_body(["a&b<c>"])
