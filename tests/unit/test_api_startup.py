@@ -3,7 +3,8 @@ import (issue 26, cold starts).  Each of these modules is imported where it
 is needed: a large-object upload (the transfer package), a CRC-32C (the
 ``crc32c`` package and its argparse), a profile or ``~/.aws`` file
 (configparser), a proxy (urllib.request), a curl command in a log (shlex),
-the keyring (the keyring saver); S3 needs no TempAuth."""
+the keyring (the keyring saver), threads (concurrent.futures: a Swift
+listing with properties); S3 needs no TempAuth."""
 
 import json
 import os
@@ -14,7 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 #: imported by none of the builds below
 DEFERRED = ("objclient.transfer", "crc32c", "argparse", "configparser", "urllib.request",
-            "xml.sax", "shlex", "requests", "objclient.http.keyring_saver")
+            "xml.sax", "shlex", "requests", "objclient.http.keyring_saver",
+            "concurrent.futures")
 
 SCRIPT = """
 import json, sys

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import (TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set,
                     Tuple, Union, cast)
 
@@ -316,6 +315,7 @@ class SwiftContainerClient(SwiftRequests, ContainerClient):
                 return attrs.evolve(full, is_latest=info.is_latest)
             except NoSuchObject:
                 return info  # deleted since the listing
+        from concurrent.futures import ThreadPoolExecutor  # listings with properties only
         with ThreadPoolExecutor(4) as pool:
             return list(pool.map(lambda i: i if i.deleted else head(i), objects))
 
