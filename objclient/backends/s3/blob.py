@@ -322,8 +322,8 @@ class S3BlobClient(BlobClient):
         query = version_query(version, backend)  # NotSupported before any request
         resp = backend.call("GET", container, obj, query=query, headers=headers,
                             opts=opts, stream=True, service="blob")
-        info = info_from_headers(resp.headers, account, container, obj)
         got = lowered(resp.headers)
+        info = info_from_headers(got, account, container, obj)
         length = got.get("content-length")
         whole = not ranges and resp.status_code == 200
         reported = _full_object_checksum(got) if whole and headers else None
