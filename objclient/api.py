@@ -884,7 +884,8 @@ class ObjectStorageApi:
             the path.
         :param workers: parallel ranged requests (of ``part_size`` bytes, 8 MiB
             by default) for objects of at least ``parallel_threshold`` bytes
-            (64 MiB by default).
+            (64 MiB by default); into a path each range is written in place,
+            so memory does not grow with ``part_size``.
         :param progress: ``progress(bytes_done, bytes_total)``.
         :returns: the object's metadata.
         """

@@ -8,7 +8,7 @@ partial file under the real name.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from ..contract import Capability
 from ..exceptions import ChecksumMismatch
@@ -54,11 +54,10 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
         os.makedirs(folder, exist_ok=True)
         tmp = os.path.join(folder, f".{os.path.basename(path)}.part-{os.getpid()}")
         try:
-            with open(tmp, "wb") as fh:
-                info = download(api, account, container, obj, fh, verify=verify,
-                                workers=workers, part_size=part_size, progress=progress,
-                                deadline=deadline, parallel_threshold=parallel_threshold,
-                                **kwargs)
+            with open(tmp, "w+b") as fh:  # read too: parts written in place are read back
+                # A file of our own: range workers may write it at their offsets.
+                info = _download_to(api, account, container, obj, fh, True, verify, workers,
+                                    part_size, progress, deadline, parallel_threshold, kwargs)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -67,8 +66,33 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
                 os.unlink(tmp)
             raise
         return info
+    return _download_to(api, account, container, obj, file_or_path, False, verify, workers,
+                        part_size, progress, deadline, parallel_threshold, kwargs)
 
-    out = file_or_path
+
+class _Written:
+    """What a range worker returns once it wrote its part into the file: the
+    part's length, for the engine's size check (the bytes are in the file)."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+
+#: bytes read back at a time to hash a part written in place
+_READ_BACK = 1024 * 1024
+
+
+def _download_to(api: Any, account: Optional[str], container: str, obj: str, out: Any,
+                 own_file: bool, verify: bool, workers: int, part_size: int,
+                 progress: Optional[ProgressFn], deadline: Optional[float],
+                 parallel_threshold: int, kwargs: Dict[str, Any]) -> ObjectInfo:
+    """:func:`download` into the binary file object ``out``; ``own_file``:
+    ``out`` is the fresh temporary file of a path download."""
     if workers > 1 and Capability.RANGES in api.capabilities:
         info = api._object_info(account, container, obj, deadline=deadline, **kwargs)
         if info.size >= parallel_threshold:
@@ -76,20 +100,35 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
             # an MD5 (multipart, large object) is checked part by part as a whole.
             whole = None if not verify or _is_md5(info) else api._ranged_check(
                 account, container, obj, deadline=deadline, **kwargs)
-            engine: TransferEngine[bytes] = TransferEngine(workers=workers, deadline=deadline)
+            engine: TransferEngine[Any] = TransferEngine(workers=workers, deadline=deadline)
+            # Into a file of our own, each worker writes its range at its offset
+            # as it arrives: memory stays at a chunk per worker, whatever the
+            # part size.  The parts are then hashed in order, read back.
+            fd = out.fileno() if own_file and hasattr(os, "pwrite") else None
 
-            def fetch(part: Any, _unused: bytes) -> bytes:
+            def fetch(part: Any, _unused: bytes) -> Any:
                 _meta, stream = api.object_fetch(account, container, obj,
                                                  ranges=[(part.offset, part.last)],
                                                  deadline=deadline, **kwargs)
                 try:
-                    return b"".join(stream)
+                    if fd is None:
+                        return b"".join(stream)
+                    offset = part.offset
+                    for chunk in stream:
+                        view = memoryview(chunk)
+                        while view:
+                            written = os.pwrite(fd, view, offset)
+                            view, offset = view[written:], offset + written
+                    return _Written(offset - part.offset)
                 finally:
                     stream.close()
 
-            parts = engine.download(plan_parts(info.size, part_size), fetch,
-                                    progress=progress, total=info.size)
-            _save(parts, out, info, verify, whole=whole)
+            plan = plan_parts(info.size, part_size)
+            parts = engine.download(plan, fetch, progress=progress, total=info.size)
+            if fd is None:
+                _save(parts, out, info, verify, whole=whole)
+            else:
+                _save(_read_back(fd, plan, parts), None, info, verify, whole=whole)
             return info
     info, stream = api.object_fetch(account, container, obj, deadline=deadline, **kwargs)
     # A stream that checks itself raises before its last chunk is written:
@@ -105,11 +144,27 @@ def download(api: Any, account: Optional[str], container: str, obj: str,
     return info
 
 
+def _read_back(fd: int, plan: List[Any], written: Iterator[Any]) -> Iterator[bytes]:
+    """The bytes of each part, in order, read back from the file once its
+    worker has written it (``written`` yields as the parts complete)."""
+    for part, _done in zip(plan, written):
+        offset, end = part.offset, part.offset + part.size
+        while offset < end:
+            block = os.pread(fd, min(_READ_BACK, end - offset), offset)
+            if not block:
+                raise ChecksumMismatch(f"the file ends at byte {offset}, before part "
+                                       f"{part.index} does", expected=str(end),
+                                       actual=str(offset))
+            yield block
+            offset += len(block)
+
+
 def _save(chunks: Iterator[bytes], out: Any, info: ObjectInfo, verify: bool,
           progress: Optional[ProgressFn] = None, whole: Optional[PartsCheck] = None) -> int:
-    """Write ``chunks`` to ``out``, hashed when ``verify`` and the object's
-    hash is an MD5 to compare with, and fed to ``whole`` (checked at the end)
-    when given; :returns: the bytes written.
+    """Write ``chunks`` to ``out`` (None: they are in the file already),
+    hashed when ``verify`` and the object's hash is an MD5 to compare with,
+    and fed to ``whole`` (checked at the end) when given; :returns: the bytes
+    written.
 
     A large body is hashed on another thread (:func:`~objclient.integrity.new_md5`)
     while this one writes it and the range workers fetch the next parts."""
@@ -121,7 +176,8 @@ def _save(chunks: Iterator[bytes], out: Any, info: ObjectInfo, verify: bool,
                 md5.update(chunk)
             if whole is not None:
                 whole.update(chunk)
-            out.write(chunk)
+            if out is not None:  # None: the bytes are in the file already
+                out.write(chunk)
             done += len(chunk)
             if progress is not None:
                 progress(done, info.size)

@@ -188,3 +188,26 @@ def test_without_verify_nothing_is_asked_or_checked(tmp_path: Any) -> None:
     download(api, None, "c", "o", str(tmp_path / "o.bin"), verify=False,
              **RANGED)  # type: ignore[arg-type]
     assert api.checks == []
+
+
+def test_ranges_into_a_path_are_written_in_place_and_into_a_file_object_in_order(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from objclient.transfer import engine as engine_module
+    held: List[type] = []
+    real = engine_module.TransferEngine.download
+
+    def watched(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        for item in real(self, *args, **kwargs):
+            held.append(type(item))
+            yield item
+
+    monkeypatch.setattr(engine_module.TransferEngine, "download", watched)
+    data = os.urandom(1_000_003)
+    api = _RangesApi(data, part=300_000)
+    download(api, None, "c", "o", str(tmp_path / "o.bin"), **RANGED)  # type: ignore[arg-type]
+    assert (tmp_path / "o.bin").read_bytes() == data
+    assert held and bytes not in held  # no part was held whole: each was written in place
+    held.clear()
+    with open(tmp_path / "f.bin", "wb") as fh:  # a caller's file: written in order
+        download(api, None, "c", "o", fh, **RANGED)  # type: ignore[arg-type]
+    assert (tmp_path / "f.bin").read_bytes() == data and set(held) == {bytes}
