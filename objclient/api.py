@@ -958,13 +958,14 @@ class ObjectStorageApi:
         return as_result(  # type: ignore[no-any-return]
             self.container.content_show(acct, cont, name, version, opts))
 
-    def _ranged_check(self, account: Optional[str], container: str, obj: str,
+    def _ranged_check(self, account: Optional[str], container: str, obj: str, info: Any,
                       **kwargs: Unpack[CallKeywords]) -> Any:
         """The backend's check of a body assembled from ranges
-        (:meth:`objclient.contract.BlobClient.ranged_check`), or None."""
+        (:meth:`objclient.contract.BlobClient.ranged_check`; ``info``: what
+        :meth:`_object_info` gave), or None."""
         opts = self._call_options(kwargs)
         acct, cont, name = self._names(account, container, obj)
-        return self.blob_client.ranged_check(acct, cont, name, opts)
+        return self.blob_client.ranged_check(acct, cont, name, info, opts)
 
     def object_show(self, account: Optional[str], container: str, obj: str,
                     version: Optional[Any] = None,

@@ -443,14 +443,17 @@ class BlobClient(_SubClient):
         valid for ``expires`` seconds (Swift temp URL, S3 presigned URL)."""
         raise self._unsupported("temp_url")
 
-    def ranged_check(self, account: str, container: str, obj: str,
+    def ranged_check(self, account: str, container: str, obj: str, info: Any,
                      opts: CallOptions = DEFAULT_OPTS) -> Any:
         """A check of an object's whole body for a download assembled from
         ranges (which no server checksum covers), when its hash is not the
         MD5 of its bytes: an :class:`objclient.integrity.PartsCheck` (S3
         multipart ETag or composite checksum, Swift large object ETag) fed
         the body in order; None where the backend has none (asking may cost
-        a request or two: only for large downloads)."""
+        a request or two: only for large downloads).
+
+        :param info: the object's metadata, as the download just read it
+            (``size``, ``hash``, ``chunk_method``)."""
         return None
 
     # OpenIO's ``BlobClient`` calls (``api.blob_client.chunk_get(url)`` ...):

@@ -99,7 +99,7 @@ def _download_to(api: Any, account: Optional[str], container: str, obj: str, out
             # No server checksum covers a range: an object whose hash is not
             # an MD5 (multipart, large object) is checked part by part as a whole.
             whole = None if not verify or _is_md5(info) else api._ranged_check(
-                account, container, obj, deadline=deadline, **kwargs)
+                account, container, obj, info, deadline=deadline, **kwargs)
             engine: TransferEngine[Any] = TransferEngine(workers=workers, deadline=deadline)
             # Into a file of our own, each worker writes its range at its offset
             # as it arrives: memory stays at a chunk per worker, whatever the

@@ -339,12 +339,13 @@ class S3BlobClient(BlobClient):
                                 deadline=opts.deadline, chunk_size=backend.chunk_size,
                                 checksum=reported, parts=parts)
 
-    def ranged_check(self, account: str, container: str, obj: str,
+    def ranged_check(self, account: str, container: str, obj: str, info: Any,
                      opts: CallOptions = DEFAULT_OPTS) -> Optional[PartsCheck]:
         """A multipart object's check for a download in ranges: against its
         composite checksum where the server reports one, else its ETag (see
-        :meth:`_parts_check`; a HEAD, then one more).  None for another
-        object (the download checks its MD5 ETag) or with ``checksum`` off."""
+        :meth:`_parts_check`; a HEAD with ``x-amz-checksum-mode``, which
+        ``info``'s did not ask, then one more).  None for another object
+        (the download checks its MD5 ETag) or with ``checksum`` off."""
         backend = self.backend
         if not backend.checksum:
             return None

@@ -264,7 +264,7 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             raise refine(err, NoSuchObject, f"{what} {obj!r} does not exist in container "
                          f"{container!r}") from None
         got = lowered(resp.headers)
-        info = object_info(obj, resp.headers, account, container)
+        info = object_info(obj, got, account, container)
         length = got.get("content-length")
         size = int(length) if length and length.isdigit() else None
         whole = resp.status_code == 200
@@ -284,22 +284,16 @@ class SwiftBlobClient(SwiftRequests, BlobClient):
             return info, _cut_ranges(body, ranges, info.size)  # type: ignore[return-value]
         return info, body  # type: ignore[return-value]
 
-    def ranged_check(self, account: str, container: str, obj: str,
+    def ranged_check(self, account: str, container: str, obj: str, info: Any,
                      opts: CallOptions = DEFAULT_OPTS) -> Optional[PartsCheck]:
         """A static large object's check for a download in ranges: its
-        segments' MD5s against its ETag (a HEAD, then the manifest).  None
-        for another object (the download checks its MD5 ETag) or with
-        ``checksum`` off."""
-        if not self.swift.checksum:
+        segments' MD5s against its ETag, from the manifest (one GET; ``info``,
+        the download's HEAD, says whether it is one).  None for another
+        object (the download checks its MD5 ETag) or with ``checksum`` off."""
+        if not self.swift.checksum or info.chunk_method != "slo" or not info.size:
             return None
-        path = object_path(account, container, obj)
-        resp = self.http.request("HEAD", self.swift.url(path), headers=merged_headers(opts),
-                                 **opts.http_kwargs("object"))
-        length = resp.headers.get("Content-Length") or ""
-        if resp.headers.get("X-Static-Large-Object", "").lower() != "true" \
-                or not length.isdigit():
-            return None
-        return self._segments_check(path, None, resp.headers.get("Etag"), int(length), opts)
+        return self._segments_check(object_path(account, container, obj), None, info.hash,
+                                    info.size, opts)
 
     def _segments_check(self, path: str, version: Optional[Any], etag: Optional[str],
                         size: int, opts: CallOptions) -> Optional[PartsCheck]:
