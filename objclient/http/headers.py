@@ -12,8 +12,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from ..exceptions import InvalidArgument
 
-__all__ = ["Headers", "LoweredHeaders", "check_header", "lower_items", "lowered",
-           "response_headers"]
+__all__ = ["Headers", "LoweredHeaders", "check_header", "lowered", "response_headers"]
 
 
 _BAD_NAME = re.compile("[\r\n\0:() \t,;]")
@@ -135,15 +134,6 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return repr(dict(self.items()))
-
-
-def lower_items(headers: Mapping[str, str]) -> Iterable[Tuple[str, str]]:
-    """``(lower-case name, value)`` pairs of any header mapping (without a
-    ``lower()`` per name where the mapping keeps them lower-cased already)."""
-    pairs = getattr(headers, "lower_items", None)
-    if pairs is not None:
-        return pairs()  # type: ignore[no-any-return]
-    return [(name.lower(), value) for name, value in headers.items()]
 
 
 def lowered(headers: Mapping[str, str]) -> LoweredHeaders:
